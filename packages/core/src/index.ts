@@ -1,0 +1,14 @@
+// @mlx/core: the `mx` namespace. Every op, dtype, constant and namespace is a named export.
+export * from './dtype.js';
+export * from './errors.js';
+export { array, Complex, type ArrayLike, type Scalar, type TypedArray } from './array.js';
+export * from './device.js';
+export {
+  tidy, dispose, getActiveMemory, getPeakMemory, resetPeakMemory, getCacheMemory, setMemoryLimit,
+  setCacheLimit, setWiredLimit, clearCache, getWrappersCount, setNumThreads, getNumThreads,
+} from './memory.js';
+export { evalArrays as eval, evalArrays, asyncEval } from './transforms.js';
+export * from './ops/shape.js';
+export { Slice, index, type Index } from './ops/indexing.js';
+export * from './constants.js';
+import './array-methods.js';

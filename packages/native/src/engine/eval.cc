@@ -1,0 +1,67 @@
+#include "eval.h"
+
+#include <typeindex>
+#include <unordered_set>
+
+#include "backend.h"
+#include "primitive.h"
+
+namespace mlx {
+
+std::recursive_mutex& engine_mutex() {
+  static std::recursive_mutex m;
+  return m;
+}
+
+namespace {
+
+// Topological order by iterative DFS: graphs can be far deeper than the native stack.
+std::vector<Array> build_tape(const std::vector<Array>& outputs) {
+  std::vector<Array> tape;
+  std::unordered_set<const ArrayDesc*> visited;
+  std::vector<std::pair<Array, size_t>> stack;
+  for (auto& out : outputs) {
+    if (!out.valid() || out.evaluated() || visited.count(out.id())) continue;
+    stack.emplace_back(out, 0);
+    visited.insert(out.id());
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      const auto& ins = node.inputs();
+      while (next < ins.size() && (ins[next].evaluated() || visited.count(ins[next].id()))) next++;
+      if (next < ins.size()) {
+        Array child = ins[next++];
+        visited.insert(child.id());
+        stack.emplace_back(std::move(child), 0);
+      } else {
+        tape.push_back(std::move(node));
+        stack.pop_back();
+      }
+    }
+  }
+  return tape;
+}
+
+}  // namespace
+
+void eval(const std::vector<Array>& outputs) {
+  std::lock_guard<std::recursive_mutex> lk(engine_mutex());
+  std::vector<Array> tape = build_tape(outputs);
+  for (auto& slot : tape) {
+    // Move out of the tape so a consumed input is referenced only by its consumers,
+    // which lets kernels donate its buffer.
+    Array arr = std::move(slot);
+    if (arr.evaluated()) continue;  // a sibling computed it already
+    check(arr.has_primitive(), ErrorCode::internal, "[eval] Unevaluated array without a primitive.");
+    Primitive& prim = arr.primitive();
+    Kernel k = find_kernel(prim.device().type, std::type_index(typeid(prim)));
+    if (!k)
+      throw_error(ErrorCode::not_implemented,
+                  std::string("[eval] ") + prim.name() + " has no kernel on this device.");
+    std::vector<Array> outs = arr.outputs();
+    auto prim_ref = arr.primitive_ptr();  // keep alive while siblings detach
+    k(prim, arr.inputs(), outs);
+    for (auto& o : outs) o.detach();
+  }
+}
+
+}  // namespace mlx
