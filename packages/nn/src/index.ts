@@ -1,0 +1,2 @@
+// @mlx/nn: Module, layers, losses, init, optimizers (issue #5). Nothing is exported yet.
+export {};

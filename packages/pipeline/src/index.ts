@@ -1,0 +1,2 @@
+// @mlx/pipeline: RxJS pipelines (issue #10). Nothing is exported yet.
+export {};

@@ -1,0 +1,2 @@
+// @mlx/vlm: vision-language models (issue #9). Nothing is exported yet.
+export {};

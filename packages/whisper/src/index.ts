@@ -1,0 +1,2 @@
+// @mlx/whisper: speech recognition (issue #7). Nothing is exported yet.
+export {};

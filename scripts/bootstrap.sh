@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Brings a fresh machine (Node 20+, npm, a C++ compiler, cmake, python3, git) to a built workspace:
+# pinned pnpm, dependencies, the native addon and the TypeScript packages. Idempotent and incremental.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want=$(node -p "require('./package.json').packageManager.split('@')[1]")
+if [[ "$(pnpm --version 2>/dev/null || true)" != "$want" ]]; then
+  echo "bootstrap: installing pnpm@$want"
+  npm install -g "pnpm@$want" >/dev/null 2>&1 || {
+    # No write access to the global prefix: install under the repo instead.
+    npm install --prefix .cache/pnpm "pnpm@$want" >/dev/null
+    export PATH="$PWD/.cache/pnpm/node_modules/.bin:$PATH"
+  }
+fi
+[[ -d .cache/pnpm/node_modules/.bin ]] && export PATH="$PWD/.cache/pnpm/node_modules/.bin:$PATH"
+
+for tool in cmake c++ python3; do
+  command -v "$tool" >/dev/null || { echo "bootstrap: $tool is required" >&2; exit 1; }
+done
+
+pnpm install --frozen-lockfile --reporter=silent
+pnpm run build

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds everything (see bootstrap.sh) and runs every test. Needs no Python: oracle outputs are fixtures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+[[ -d .cache/pnpm/node_modules/.bin ]] && export PATH="$PWD/.cache/pnpm/node_modules/.bin:$PATH"
+exec pnpm exec vitest run "$@"
