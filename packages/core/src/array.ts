@@ -133,7 +133,8 @@ function fromValue(value: unknown, dtype?: Dtype): array {
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     const t = value as TypedArray;
     const dt = dtype ?? typedArrayDtype(t);
-    return track(N.fromBuffer(t, [t.length], dt.id));
+    // complex64 from a real typed array reads interleaved (re, im) pairs.
+    return track(N.fromBuffer(t, [dt === complex64 ? t.length / 2 : t.length], dt.id));
   }
   if (Array.isArray(value)) return fromNested(value, dtype);
   throw new InvalidArgumentError(`[array] Cannot convert ${value === null ? 'null' : typeof value} to mx.array.`);
