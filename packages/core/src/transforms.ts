@@ -1,5 +1,10 @@
-// Evaluation entry points. (grad, vjp, jvp, vmap and compile arrive with the transforms issue.)
+// Evaluation and function transforms. The graph work (tracing, vjp/jvp rules) is native;
+// this file maps JS functions and trees of arrays onto it.
+import type { array } from './array.js';
+import { InvalidArgumentError } from './errors.js';
+import { trackAll } from './memory.js';
 import { N } from './native.js';
+import { treeFlatten, treeMap } from './utils/tree.js';
 
 function collectArrays(values: unknown[], out: unknown[] = [], seen = new Set<unknown>()): unknown[] {
   for (const v of values) {
@@ -20,7 +25,7 @@ export function evalArrays(...values: unknown[]): void {
 
 /**
  * Evaluates on the engine thread and resolves when done, keeping the event loop free.
- * An aborted signal rejects with the abort reason once the running evaluation returns.
+ * A trailing AbortSignal rejects the promise if it is aborted (before or during the work).
  */
 export async function asyncEval(...values: unknown[]): Promise<void> {
   let signal: AbortSignal | undefined;
@@ -29,3 +34,92 @@ export async function asyncEval(...values: unknown[]): Promise<void> {
   await N.asyncEval(collectArrays(values));
   signal?.throwIfAborted();
 }
+
+const isArray = (x: unknown): x is array => x instanceof N.NativeArray;
+const onesLike = (a: array): array => N.full(a.shape, 1, a.dtype.id);
+
+function asList(out: unknown, what: string): array[] {
+  const list = Array.isArray(out) ? out : [out];
+  for (const o of list) if (!isArray(o)) throw new InvalidArgumentError(`[${what}] The function must return an array or a list of arrays.`);
+  return list as array[];
+}
+
+/** Runs fn on traced copies of `primals`; returns the traced inputs and fn's outputs. */
+function traced<T>(primals: array[], fn: (inputs: array[]) => T): { inputs: array[]; out: T } {
+  N.beginTrace();
+  try {
+    const inputs: array[] = trackAll(N.traceInputs(primals));
+    return { inputs, out: fn(inputs) };
+  } finally {
+    N.endTrace();
+  }
+}
+
+/** Reverse mode: returns [outputs, vector-Jacobian products w.r.t. each primal]. */
+export function vjp(fun: (...args: array[]) => array | array[], primals: array[], cotangents: array[]): [array[], array[]] {
+  N.beginTrace();
+  try {
+    const { inputs, out } = traced(primals, (xs) => fun(...xs));
+    const outs = asList(out, 'vjp');
+    return [outs, trackAll(N.vjpBackward(inputs, outs, cotangents))];
+  } finally {
+    N.endTrace();
+  }
+}
+
+/** Forward mode: returns [outputs, Jacobian-vector products]. */
+export function jvp(fun: (...args: array[]) => array | array[], primals: array[], tangents: array[]): [array[], array[]] {
+  N.beginTrace();
+  try {
+    const { inputs, out } = traced(primals, (xs) => fun(...xs));
+    const outs = asList(out, 'jvp');
+    return [outs, trackAll(N.jvpForward(inputs, tangents, outs))];
+  } finally {
+    N.endTrace();
+  }
+}
+
+type AnyFn = (...args: any[]) => any;
+
+/**
+ * valueAndGrad(fun, argnums = 0): a function returning [fun(...args), grads]. Arguments at `argnums`
+ * may be trees (objects, lists) of arrays; grads have the same structure. fun returns a scalar
+ * array, or a list whose first element is the scalar to differentiate (the rest is passed through).
+ */
+export function valueAndGrad<F extends AnyFn>(fun: F, argnums?: number | number[]): (...args: Parameters<F>) => [ReturnType<F>, any] {
+  const nums = argnums === undefined ? [0] : Array.isArray(argnums) ? argnums : [argnums];
+  if (nums.length === 0) throw new InvalidArgumentError('[grad] argnums must not be empty.');
+  return (...args: Parameters<F>) => {
+    for (const n of nums) {
+      if (n < 0 || n >= args.length) throw new InvalidArgumentError(`[grad] argnum ${n} is out of range for ${args.length} arguments.`);
+    }
+    const leaves: array[] = [];
+    for (const n of nums) for (const [, leaf] of treeFlatten(args[n])) if (isArray(leaf)) leaves.push(leaf);
+    N.beginTrace();
+    try {
+      const { inputs, out } = traced(leaves, (xs) => {
+        let k = 0;
+        const newArgs = [...args];
+        for (const n of nums) newArgs[n] = treeMap((leaf: unknown) => (isArray(leaf) ? xs[k++] : leaf), args[n]);
+        return fun(...newArgs);
+      });
+      const loss = Array.isArray(out) ? out[0] : out;
+      if (!isArray(loss) || loss.ndim !== 0) {
+        throw new InvalidArgumentError(`[grad] The function must return a scalar array (shape []), got ${isArray(loss) ? `shape [${loss.shape}]` : typeof loss}.`);
+      }
+      const grads: array[] = trackAll(N.vjpBackward(inputs, [loss], [onesLike(loss)]));
+      let k = 0;
+      const trees = nums.map((n) => treeMap((leaf: unknown) => (isArray(leaf) ? grads[k++] : null), args[n]));
+      return [out, Array.isArray(argnums) ? trees : trees[0]];
+    } finally {
+      N.endTrace();
+    }
+  };
+}
+
+/** grad(fun, argnums = 0): the gradient of a scalar function w.r.t. the arguments at argnums. */
+export function grad<F extends AnyFn>(fun: F, argnums?: number | number[]): (...args: Parameters<F>) => any {
+  const vg = valueAndGrad(fun, argnums);
+  return (...args: Parameters<F>) => vg(...args)[1];
+}
+

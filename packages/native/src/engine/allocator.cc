@@ -26,7 +26,7 @@ Buffer::~Buffer() {
 }
 
 BufferPtr Buffer::external(void* ptr, size_t size, std::function<void()> release) {
-  auto b = std::make_shared<Buffer>(ptr, size, size);
+  auto b = std::make_shared<Buffer>(ptr, size, 0);  // capacity 0: never donated or cached
   b->external_ = true;
   b->release_ = std::move(release);
   return b;

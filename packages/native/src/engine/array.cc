@@ -4,6 +4,7 @@
 
 #include "dispatch.h"
 #include "primitive.h"
+#include "trace.h"
 
 namespace mlx {
 
@@ -64,7 +65,11 @@ Array::Array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> prim, std::vec
     : d_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
   d_->primitive = std::move(prim);
   d_->inputs = std::move(inputs);
+  for (auto& in : d_->inputs)
+    if (in.d_->tracer) { d_->tracer = true; break; }
 }
+
+bool Array::is_tracer() const { return d_->tracer && tracing_depth() > 0; }
 
 std::vector<Array> Array::make_siblings(std::vector<Shape> shapes, std::vector<Dtype> dtypes,
                                         std::shared_ptr<Primitive> prim, std::vector<Array> inputs) {
@@ -135,8 +140,9 @@ void Array::move_shared_buffer(Array o) {
 }
 
 bool Array::is_donatable() const {
+  // Traced graphs are walked again by transforms, so their inputs must keep their data.
   return d_->buffer && d_->buffer.use_count() == 1 && d_.use_count() == 1 &&
-         d_->buffer->capacity() > 0;
+         d_->buffer->capacity() > 0 && !is_tracer();
 }
 
 void Array::detach() {

@@ -40,6 +40,7 @@ struct ArrayDesc {
   int64_t data_size = 0;  // elements spanned in the buffer (< size for broadcasts)
   ArrayFlags flags;
   bool evaluated = false;
+  bool tracer = false;  // an input (or derived from an input) of a function being transformed
 
   ArrayDesc(Shape s, Dtype t);
   ~ArrayDesc();  // iterative: deep graphs must not overflow the stack
@@ -71,6 +72,9 @@ class Array {
   size_t nbytes() const { return (size_t)d_->size * itemsize(); }
 
   bool evaluated() const { return d_->evaluated; }
+  // True while a transform traces through this array: eval must then keep its graph.
+  bool is_tracer() const;
+  void set_tracer(bool t) { d_->tracer = t; }
   bool has_primitive() const { return (bool)d_->primitive; }
   Primitive& primitive() const { return *d_->primitive; }
   const std::shared_ptr<Primitive>& primitive_ptr() const { return d_->primitive; }

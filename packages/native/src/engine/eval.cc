@@ -60,7 +60,9 @@ void eval(const std::vector<Array>& outputs) {
     std::vector<Array> outs = arr.outputs();
     auto prim_ref = arr.primitive_ptr();  // keep alive while siblings detach
     k(prim, arr.inputs(), outs);
-    for (auto& o : outs) o.detach();
+    // Graphs being transformed stay attached: vjp/jvp walk them after user code evaluates.
+    for (auto& o : outs)
+      if (!o.is_tracer()) o.detach();
   }
 }
 

@@ -160,31 +160,40 @@ Array moveaxis(const Array& a, int src, int dst, StreamOrDevice s) {
   return transpose(a, perm, s);
 }
 
-Array slice(const Array& a, Shape start, Shape stop, Shape step, StreamOrDevice s) {
-  int nd = a.ndim();
+namespace {
+// Python's slice.indices per axis; returns the result shape and rewrites start/stop.
+Shape normalize_slice(const Shape& in, Shape& start, Shape& stop, const Shape& step, const char* op) {
+  int nd = (int)in.size();
   check((int)start.size() == nd && (int)stop.size() == nd && (int)step.size() == nd, ErrorCode::shape,
-        "[slice] start, stop and step must have one entry per dimension.");
+        std::string("[") + op + "] start, stop and step must have one entry per dimension.");
   Shape shape(nd);
-  bool whole = true;
   for (int i = 0; i < nd; i++) {
-    int64_t n = a.shape(i), st = step[i];
-    check(st != 0, ErrorCode::invalid_argument, "[slice] Step must not be zero.");
-    // Python's slice.indices clamping.
-    auto clamp = [&](int64_t v, bool is_start) {
+    int64_t n = in[i], st = step[i];
+    check(st != 0, ErrorCode::invalid_argument, std::string("[") + op + "] Step must not be zero.");
+    auto clamp = [&](int64_t v) {
       if (v < 0) v += n;
-      if (st > 0) return std::clamp<int64_t>(v, 0, n);
-      return std::clamp<int64_t>(v, -1, n - 1);
-      (void)is_start;
+      return st > 0 ? std::clamp<int64_t>(v, 0, n) : std::clamp<int64_t>(v, -1, n - 1);
     };
-    int64_t b = clamp(start[i], true), e = clamp(stop[i], false);
+    int64_t b = clamp(start[i]), e = clamp(stop[i]);
     int64_t len = st > 0 ? (e > b ? (e - b + st - 1) / st : 0) : (b > e ? (b - e - st - 1) / (-st) : 0);
     start[i] = len > 0 ? b : 0;
     stop[i] = e;
     shape[i] = len;
-    whole = whole && b == 0 && st == 1 && len == n;
   }
-  if (whole) return a;
+  return shape;
+}
+}  // namespace
+
+Array slice(const Array& a, Shape start, Shape stop, Shape step, StreamOrDevice s) {
+  Shape shape = normalize_slice(a.shape(), start, stop, step, "slice");
+  if (shape == a.shape() && std::all_of(step.begin(), step.end(), [](int64_t v) { return v == 1; })) return a;
   return Array(shape, a.dtype(), std::make_shared<Slice>(to_stream(s), start, stop, step), {a});
+}
+
+Array slice_update(const Array& src, const Array& update, Shape start, Shape stop, Shape step, StreamOrDevice s) {
+  Shape shape = normalize_slice(src.shape(), start, stop, step, "slice_update");
+  Array upd = broadcast_to(astype(update, src.dtype(), s), shape, s);
+  return Array(src.shape(), src.dtype(), std::make_shared<SliceUpdate>(to_stream(s), start, stop, step), {src, upd});
 }
 
 Array concatenate(const std::vector<Array>& arrays, int axis, StreamOrDevice s) {

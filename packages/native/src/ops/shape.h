@@ -19,6 +19,8 @@ Array swapaxes(const Array& a, int axis1, int axis2, StreamOrDevice s = {});
 Array moveaxis(const Array& a, int source, int destination, StreamOrDevice s = {});
 // Python slice semantics per axis (start/stop already clamped by the caller or here).
 Array slice(const Array& a, Shape start, Shape stop, Shape step, StreamOrDevice s = {});
+// Copy of `src` with `update` written at the (already normalised or Python-style) region.
+Array slice_update(const Array& src, const Array& update, Shape start, Shape stop, Shape step, StreamOrDevice s = {});
 Array concatenate(const std::vector<Array>& arrays, int axis = 0, StreamOrDevice s = {});
 Array stack(const std::vector<Array>& arrays, int axis = 0, StreamOrDevice s = {});
 std::vector<Array> split(const Array& a, int num_splits, int axis = 0, StreamOrDevice s = {});

@@ -8,6 +8,10 @@ class AsType : public Primitive {  // copy with dtype conversion into a fresh ro
  public:
   AsType(Stream s, Dtype dt) : Primitive(s), dtype_(dt) {}
   const char* name() const override { return "AsType"; }
+  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
+                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
+  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
+                         const std::vector<int>& argnums) override;
   Dtype dtype() const { return dtype_; }
   bool is_equivalent(const Primitive& o) const override;
  private:
@@ -18,6 +22,10 @@ class Broadcast : public Primitive {
  public:
   Broadcast(Stream s, Shape shape) : Primitive(s), shape_(std::move(shape)) {}
   const char* name() const override { return "Broadcast"; }
+  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
+                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
+  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
+                         const std::vector<int>& argnums) override;
   const Shape& shape() const { return shape_; }
   bool is_equivalent(const Primitive& o) const override;
  private:
@@ -28,6 +36,10 @@ class Reshape : public Primitive {
  public:
   Reshape(Stream s, Shape shape) : Primitive(s), shape_(std::move(shape)) {}
   const char* name() const override { return "Reshape"; }
+  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
+                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
+  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
+                         const std::vector<int>& argnums) override;
   const Shape& shape() const { return shape_; }
   bool is_equivalent(const Primitive& o) const override;
  private:
@@ -38,6 +50,10 @@ class Transpose : public Primitive {
  public:
   Transpose(Stream s, std::vector<int> perm) : Primitive(s), perm_(std::move(perm)) {}
   const char* name() const override { return "Transpose"; }
+  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
+                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
+  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
+                         const std::vector<int>& argnums) override;
   const std::vector<int>& perm() const { return perm_; }
   bool is_equivalent(const Primitive& o) const override;
  private:
@@ -49,6 +65,10 @@ class Slice : public Primitive {
   Slice(Stream s, Shape start, Shape stop, Shape step)
       : Primitive(s), start_(std::move(start)), stop_(std::move(stop)), step_(std::move(step)) {}
   const char* name() const override { return "Slice"; }
+  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
+                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
+  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
+                         const std::vector<int>& argnums) override;
   const Shape& start() const { return start_; }
   const Shape& step() const { return step_; }
   bool is_equivalent(const Primitive& o) const override;
@@ -60,10 +80,32 @@ class Concatenate : public Primitive {
  public:
   Concatenate(Stream s, int axis) : Primitive(s), axis_(axis) {}
   const char* name() const override { return "Concatenate"; }
+  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
+                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
+  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
+                         const std::vector<int>& argnums) override;
   int axis() const { return axis_; }
   bool is_equivalent(const Primitive& o) const override;
  private:
   int axis_;
+};
+
+// Writes `update` into a copy of `src` at the strided region start:stop:step.
+class SliceUpdate : public Primitive {
+ public:
+  SliceUpdate(Stream s, Shape start, Shape stop, Shape step)
+      : Primitive(s), start_(std::move(start)), stop_(std::move(stop)), step_(std::move(step)) {}
+  const char* name() const override { return "SliceUpdate"; }
+  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
+                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
+  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
+                         const std::vector<int>& argnums) override;
+  const Shape& start() const { return start_; }
+  const Shape& stop() const { return stop_; }
+  const Shape& step() const { return step_; }
+  bool is_equivalent(const Primitive& o) const override;
+ private:
+  Shape start_, stop_, step_;
 };
 
 }  // namespace mlx

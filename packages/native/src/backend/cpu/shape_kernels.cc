@@ -106,8 +106,29 @@ void concatenate(const Primitive& p, const std::vector<Array>& in, std::vector<A
   }
 }
 
+void slice_update(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out) {
+  auto& sp = static_cast<const SliceUpdate&>(p);
+  const Array& src = in[0];
+  Array& o = out[0];
+  if (src.is_donatable() && src.flags().row_contiguous && src.data_size() == src.size()) {
+    o.move_shared_buffer(src);
+  } else {
+    o.allocate();
+    copy_into(src, o);
+  }
+  if (in[1].size() == 0) return;
+  int64_t off = 0;
+  Strides st(o.ndim());
+  for (int i = 0; i < o.ndim(); i++) {
+    off += sp.start()[i] * o.strides()[i];
+    st[i] = o.strides()[i] * sp.step()[i];
+  }
+  copy_to_raw(in[1], static_cast<char*>(o.raw_data()) + off * o.itemsize(), o.dtype(), st);
+}
+
 }  // namespace
 
+MLX_REGISTER_KERNEL(cpu, SliceUpdate, slice_update);
 MLX_REGISTER_KERNEL(cpu, AsType, as_type);
 MLX_REGISTER_KERNEL(cpu, Broadcast, broadcast);
 MLX_REGISTER_KERNEL(cpu, Reshape, reshape);

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import * as mx from '@mlx/core';
+
+// Central finite differences in float64 as the gradient oracle.
+function numericGrad(f: (x: mx.array) => mx.array, x: mx.array, eps = 1e-6): number[] {
+  const base = Array.from(x.toTypedArray() as Float64Array);
+  return base.map((_, i) => {
+    const plus = base.slice(), minus = base.slice();
+    plus[i] += eps; minus[i] -= eps;
+    const fp = f(mx.reshape(mx.array(new Float64Array(plus)), x.shape)).item() as number;
+    const fm = f(mx.reshape(mx.array(new Float64Array(minus)), x.shape)).item() as number;
+    return (fp - fm) / (2 * eps);
+  });
+}
+
+function expectGradMatches(f: (x: mx.array) => mx.array, shape: number[]) {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const x = mx.reshape(mx.array(new Float64Array(n).map((_, i) => Math.sin(i + 1) * 0.9)), shape);
+  const g = mx.grad(f)(x) as mx.array;
+  expect(g.shape).toEqual(shape);
+  const got = Array.from(g.toTypedArray() as Float64Array);
+  const want = numericGrad(f, x);
+  got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
+}
+
+describe('grad through layout ops', () => {
+  it('reshape, transpose, slice, concatenate, broadcast', () => {
+    expectGradMatches((x) => mx.sum(mx.multiply(mx.transpose(mx.reshape(x, [3, 4])), mx.arange(12, mx.float64).reshape(4, 3))), [12]);
+    expectGradMatches((x) => mx.sum(mx.square(x.index(mx.Slice(1, null, 2), mx.Slice(null, null, -1)))), [4, 3]);
+    expectGradMatches((x) => mx.sum(mx.exp(mx.concatenate([x, mx.multiply(x, 2)], 0))), [2, 3]);
+    expectGradMatches((x) => mx.sum(mx.multiply(mx.broadcastTo(x, [4, 3]), mx.arange(12, mx.float64).reshape(4, 3))), [1, 3]);
+  });
+  it('valueAndGrad with tree arguments and argnums', () => {
+    const f = (p: { w: mx.array; b: mx.array }, x: mx.array) => mx.sum(mx.square(mx.add(mx.multiply(p.w, x), p.b)));
+    const p = { w: mx.array([1, 2]), b: mx.array([0.5, -1]) };
+    const x = mx.array([3, 4]);
+    const [v, g] = mx.valueAndGrad(f)(p, x);
+    // d/dw = 2(wx+b)x, d/db = 2(wx+b)
+    expect((v as mx.array).item()).toBeCloseTo(3.5 ** 2 + 7 ** 2, 4);
+    expect(g.w.tolist()).toEqual([21, 56]);
+    expect(g.b.tolist()).toEqual([7, 14]);
+    const [gp, gx] = mx.grad(f, [0, 1])(p, x);
+    expect(gx.tolist()).toEqual([7, 28]);
+    expect(gp.w.tolist()).toEqual([21, 56]);
+  });
+  it('grad of a non-scalar output is a typed error', () => {
+    expect(() => mx.grad((x: mx.array) => mx.multiply(x, 2))(mx.array([1, 2]))).toThrow(mx.InvalidArgumentError);
+  });
+  it('vjp and jvp of a linear map agree (transpose relation)', () => {
+    const A = mx.reshape(mx.arange(6, mx.float32), [2, 3]);
+    const f = (x: mx.array) => mx.matmul(A, x);
+    const x = mx.array([1, 2, 3]);
+    const [, [jv]] = mx.jvp(f, [x], [mx.array([1, 0, 0])]);
+    expect(jv.tolist()).toEqual([0, 3]);
+    const [, [vj]] = mx.vjp(f, [x], [mx.array([1, 0])]);
+    expect(vj.tolist()).toEqual([0, 1, 2]);
+  });
+  it('grad still works when the function evaluates inside', () => {
+    const g = mx.grad((x: mx.array) => { const y = mx.sum(mx.square(x)); mx.eval(y); return y; })(mx.array([1, 2, 3]));
+    expect(g.tolist()).toEqual([2, 4, 6]);
+  });
+});

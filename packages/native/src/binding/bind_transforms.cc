@@ -1,0 +1,38 @@
+// Transform entry points used by @mlx/core's transforms.ts. The JS side runs the user's
+// function between beginTrace/endTrace on traced copies of its inputs.
+#include "../engine/trace.h"
+#include "../ops/shape.h"
+#include "../transforms/autodiff.h"
+#include "convert.h"
+
+namespace mlx::js {
+
+namespace {
+
+Napi::Value trace_inputs_js(const Napi::CallbackInfo& i) { return wrap_vec(i.Env(), trace_inputs(to_array_vec(i, 0))); }
+Napi::Value begin_trace(const Napi::CallbackInfo& i) { begin_tracing(); return i.Env().Undefined(); }
+Napi::Value end_trace(const Napi::CallbackInfo& i) { end_tracing(); return i.Env().Undefined(); }
+
+// vjpBackward(tracedPrimals, outputs, cotangents) -> cotangents of the primals
+Napi::Value vjp_backward_js(const Napi::CallbackInfo& i) {
+  return wrap_vec(i.Env(), vjp_backward(to_array_vec(i, 0), to_array_vec(i, 1), to_array_vec(i, 2)));
+}
+// jvpForward(tracedPrimals, tangents, outputs) -> tangents of the outputs
+Napi::Value jvp_forward_js(const Napi::CallbackInfo& i) {
+  return wrap_vec(i.Env(), jvp_forward(to_array_vec(i, 0), to_array_vec(i, 1), to_array_vec(i, 2)));
+}
+Napi::Value slice_update_js(const Napi::CallbackInfo& i) {
+  return wrap(i.Env(), slice_update(to_array(i, 0), to_array_like(i[1], to_array(i, 0)), to_shape(i[2], "start"),
+                                    to_shape(i[3], "stop"), to_shape(i[4], "strides"), to_stream(i, 5)));
+}
+
+}  // namespace
+
+MLX_BIND("traceInputs", trace_inputs_js);
+MLX_BIND("beginTrace", begin_trace);
+MLX_BIND("endTrace", end_trace);
+MLX_BIND("vjpBackward", vjp_backward_js);
+MLX_BIND("jvpForward", jvp_forward_js);
+MLX_BIND("sliceUpdateRaw", slice_update_js);
+
+}  // namespace mlx::js
