@@ -123,3 +123,36 @@ export function grad<F extends AnyFn>(fun: F, argnums?: number | number[]): (...
   return (...args: Parameters<F>) => vg(...args)[1];
 }
 
+
+type Axis = number | null;
+
+/**
+ * vmap(fun, inAxes = 0, outAxes = 0): maps fun over an axis of its inputs. inAxes is one axis for
+ * every argument or one per argument (null: not mapped; a tree argument maps all its leaves on that
+ * axis). fun returns an array or a list of arrays; outAxes likewise.
+ */
+export function vmap<F extends AnyFn>(fun: F, inAxes: Axis | Axis[] = 0, outAxes: Axis | Axis[] = 0): (...args: Parameters<F>) => ReturnType<F> {
+  return ((...args: any[]) => {
+    const perArg = Array.isArray(inAxes) ? inAxes : args.map(() => inAxes);
+    if (perArg.length !== args.length) throw new InvalidArgumentError(`[vmap] in_axes has ${perArg.length} entries for ${args.length} arguments.`);
+    const leaves: array[] = [], axes: number[] = [];
+    args.forEach((a, i) => {
+      for (const [, leaf] of treeFlatten(a)) if (isArray(leaf)) { leaves.push(leaf); axes.push(perArg[i] ?? -1); }
+    });
+    if (!axes.some((a) => a >= 0)) throw new InvalidArgumentError('[vmap] At least one input must be mapped.');
+    N.beginTrace();
+    try {
+      const ph: array[] = N.vmapPlaceholders(leaves, axes);
+      let k = 0;
+      const newArgs = args.map((a) => treeMap((leaf: unknown) => (isArray(leaf) ? ph[k++] : leaf), a));
+      const out = fun(...newArgs);
+      const outs = asList(out, 'vmap');
+      const oax = (Array.isArray(outAxes) ? outAxes : outs.map(() => outAxes)).map((a) => a ?? -1);
+      if (oax.length !== outs.length) throw new InvalidArgumentError(`[vmap] out_axes has ${oax.length} entries for ${outs.length} outputs.`);
+      const res: array[] = trackAll(N.vmapReplace(leaves, ph, axes, outs, oax));
+      return Array.isArray(out) ? res : res[0];
+    } finally {
+      N.endTrace();
+    }
+  }) as any;
+}

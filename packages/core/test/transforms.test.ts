@@ -60,3 +60,21 @@ describe('grad through layout ops', () => {
     expect(g.tolist()).toEqual([2, 4, 6]);
   });
 });
+
+describe('vmap', () => {
+  it('matches a loop over the mapped axis for layout ops', () => {
+    const x = mx.reshape(mx.arange(24, mx.float32), [4, 2, 3]);
+    const f = (a: mx.array) => mx.concatenate([mx.transpose(a), a.index(mx.Slice(), mx.Slice(null, null, -1)).T], 0);
+    const batched = mx.vmap(f)(x);
+    const looped = mx.stack([0, 1, 2, 3].map((i) => f(x.index(i))));
+    expect(batched.tolist()).toEqual(looped.tolist());
+    const onAxis1 = mx.vmap(f, 1, 2)(mx.swapaxes(x, 0, 1));
+    expect(onAxis1.tolist()).toEqual(mx.moveaxis(looped, 0, 2).tolist());
+  });
+  it('broadcasts unmapped inputs and rejects mismatched sizes', () => {
+    const f = (a: mx.array, b: mx.array) => mx.reshape(mx.broadcastTo(a, [2, 3]), [6]);
+    const out = mx.vmap(f, [0, null])(mx.reshape(mx.arange(9, mx.float32), [3, 3]), mx.array([1]));
+    expect(out.shape).toEqual([3, 6]);
+    expect(() => mx.vmap((a: mx.array, b: mx.array) => mx.concatenate([a, b]))(mx.ones([2, 3]), mx.ones([3, 3]))).toThrow(mx.ShapeError);
+  });
+});

@@ -3,6 +3,7 @@
 #include "../engine/trace.h"
 #include "../ops/shape.h"
 #include "../transforms/autodiff.h"
+#include "../transforms/vmap.h"
 #include "convert.h"
 
 namespace mlx::js {
@@ -26,8 +27,19 @@ Napi::Value slice_update_js(const Napi::CallbackInfo& i) {
                                     to_shape(i[3], "stop"), to_shape(i[4], "strides"), to_stream(i, 5)));
 }
 
+// vmapPlaceholders(inputs, inAxes) / vmapReplace(inputs, placeholders, inAxes, outputs, outAxes)
+Napi::Value vmap_placeholders_js(const Napi::CallbackInfo& i) {
+  return wrap_vec(i.Env(), vmap_placeholders(to_array_vec(i, 0), to_int_vec(i[1], "in_axes")));
+}
+Napi::Value vmap_replace_js(const Napi::CallbackInfo& i) {
+  return wrap_vec(i.Env(), vmap_replace(to_array_vec(i, 0), to_array_vec(i, 1), to_int_vec(i[2], "in_axes"),
+                                        to_array_vec(i, 3), to_int_vec(i[4], "out_axes")));
+}
+
 }  // namespace
 
+MLX_BIND("vmapPlaceholders", vmap_placeholders_js);
+MLX_BIND("vmapReplace", vmap_replace_js);
 MLX_BIND("traceInputs", trace_inputs_js);
 MLX_BIND("beginTrace", begin_trace);
 MLX_BIND("endTrace", end_trace);

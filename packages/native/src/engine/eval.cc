@@ -51,7 +51,8 @@ void eval(const std::vector<Array>& outputs) {
     // which lets kernels donate its buffer.
     Array arr = std::move(slot);
     if (arr.evaluated()) continue;  // a sibling computed it already
-    check(arr.has_primitive(), ErrorCode::internal, "[eval] Unevaluated array without a primitive.");
+    check(arr.has_primitive(), ErrorCode::invalid_argument,
+          "[eval] Attempting to evaluate a placeholder: arrays cannot be evaluated inside vmap or compile.");
     Primitive& prim = arr.primitive();
     Kernel k = find_kernel(prim.device().type, std::type_index(typeid(prim)));
     if (!k)

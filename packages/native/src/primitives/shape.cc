@@ -112,3 +112,63 @@ V SliceUpdate::jvp(const V& primals, const V& tan, const std::vector<int>& argnu
 }
 
 }  // namespace mlx
+
+// ---- vmap rules: batch axes are moved to the front, unmapped inputs broadcast ----
+#include "vmap_util.h"
+
+namespace mlx {
+
+using VM = std::pair<std::vector<Array>, std::vector<int>>;
+
+VM AsType::vmap(const std::vector<Array>& in, const std::vector<int>& ax) { return {{astype(in[0], dtype_, stream())}, {ax[0]}}; }
+
+VM Broadcast::vmap(const std::vector<Array>& in, const std::vector<int>& ax) {
+  Array x = batch_to_front(in[0], ax[0]);
+  Shape s = x.shape();
+  s.insert(s.begin() + 1, shape_.size() + 1 - x.ndim(), 1);  // right-align the example dims
+  Shape target{x.shape(0)};
+  target.insert(target.end(), shape_.begin(), shape_.end());
+  return {{broadcast_to(reshape(x, s, stream()), target, stream())}, {0}};
+}
+
+VM Reshape::vmap(const std::vector<Array>& in, const std::vector<int>& ax) {
+  Array x = batch_to_front(in[0], ax[0]);
+  Shape s{x.shape(0)};
+  s.insert(s.end(), shape_.begin(), shape_.end());
+  return {{reshape(x, s, stream())}, {0}};
+}
+
+VM Transpose::vmap(const std::vector<Array>& in, const std::vector<int>& ax) {
+  Array x = batch_to_front(in[0], ax[0]);
+  std::vector<int> perm{0};
+  for (int p : perm_) perm.push_back(p + 1);
+  return {{transpose(x, perm, stream())}, {0}};
+}
+
+VM Slice::vmap(const std::vector<Array>& in, const std::vector<int>& ax) {
+  Shape b = start_, e = stop_, st = step_;
+  int a = ax[0];
+  b.insert(b.begin() + a, 0);
+  e.insert(e.begin() + a, in[0].shape(a));
+  st.insert(st.begin() + a, 1);
+  return {{slice(in[0], b, e, st, stream())}, {a}};
+}
+
+VM Concatenate::vmap(const std::vector<Array>& in, const std::vector<int>& ax) {
+  int64_t B = batch_size(in, ax);
+  std::vector<Array> xs;
+  for (size_t i = 0; i < in.size(); i++) xs.push_back(batch_to_front(in[i], ax[i], B));
+  return {{concatenate(xs, axis_ + 1, stream())}, {0}};
+}
+
+VM SliceUpdate::vmap(const std::vector<Array>& in, const std::vector<int>& ax) {
+  int64_t B = batch_size(in, ax);
+  Array src = batch_to_front(in[0], ax[0], B), upd = batch_to_front(in[1], ax[1], B);
+  Shape b = start_, e = stop_, st = step_;
+  b.insert(b.begin(), 0);
+  e.insert(e.begin(), B);
+  st.insert(st.begin(), 1);
+  return {{slice_update(src, upd, b, e, st, stream())}, {0}};
+}
+
+}  // namespace mlx

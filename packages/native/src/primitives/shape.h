@@ -8,6 +8,8 @@ class AsType : public Primitive {  // copy with dtype conversion into a fresh ro
  public:
   AsType(Stream s, Dtype dt) : Primitive(s), dtype_(dt) {}
   const char* name() const override { return "AsType"; }
+  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
+                                                       const std::vector<int>& axes) override;
   std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
                          const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
   std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
@@ -22,6 +24,8 @@ class Broadcast : public Primitive {
  public:
   Broadcast(Stream s, Shape shape) : Primitive(s), shape_(std::move(shape)) {}
   const char* name() const override { return "Broadcast"; }
+  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
+                                                       const std::vector<int>& axes) override;
   std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
                          const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
   std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
@@ -36,6 +40,8 @@ class Reshape : public Primitive {
  public:
   Reshape(Stream s, Shape shape) : Primitive(s), shape_(std::move(shape)) {}
   const char* name() const override { return "Reshape"; }
+  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
+                                                       const std::vector<int>& axes) override;
   std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
                          const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
   std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
@@ -50,6 +56,8 @@ class Transpose : public Primitive {
  public:
   Transpose(Stream s, std::vector<int> perm) : Primitive(s), perm_(std::move(perm)) {}
   const char* name() const override { return "Transpose"; }
+  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
+                                                       const std::vector<int>& axes) override;
   std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
                          const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
   std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
@@ -65,6 +73,8 @@ class Slice : public Primitive {
   Slice(Stream s, Shape start, Shape stop, Shape step)
       : Primitive(s), start_(std::move(start)), stop_(std::move(stop)), step_(std::move(step)) {}
   const char* name() const override { return "Slice"; }
+  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
+                                                       const std::vector<int>& axes) override;
   std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
                          const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
   std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
@@ -80,6 +90,8 @@ class Concatenate : public Primitive {
  public:
   Concatenate(Stream s, int axis) : Primitive(s), axis_(axis) {}
   const char* name() const override { return "Concatenate"; }
+  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
+                                                       const std::vector<int>& axes) override;
   std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
                          const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
   std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
@@ -96,6 +108,8 @@ class SliceUpdate : public Primitive {
   SliceUpdate(Stream s, Shape start, Shape stop, Shape step)
       : Primitive(s), start_(std::move(start)), stop_(std::move(stop)), step_(std::move(step)) {}
   const char* name() const override { return "SliceUpdate"; }
+  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
+                                                       const std::vector<int>& axes) override;
   std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
                          const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
   std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
