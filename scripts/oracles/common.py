@@ -27,7 +27,7 @@ def encode(a, dtype=None):
             dtype = dtype or name
     except ImportError:
         pass
-    a = np.ascontiguousarray(a)
+    a = np.require(a, requirements="C")  # keeps 0-d arrays 0-d (ascontiguousarray would not)
     name = dtype or ("bool" if a.dtype == np.bool_ else str(a.dtype))
     if a.dtype == np.bool_:
         a = a.astype(np.uint8)

@@ -12,4 +12,5 @@ export * as utils from './utils/tree.js';
 export * from './ops/shape.js';
 export { Slice, index, type Index } from './ops/indexing.js';
 export * from './constants.js';
+export { load, save, savez, saveSafetensors } from './io.js';
 import './array-methods.js';
