@@ -1,2 +1,2 @@
-// @mlx/nn: Module, layers, losses, init, optimizers (issue #5). Nothing is exported yet.
-export {};
+// @mlx/nn: Module, valueAndGrad. Layers, losses, init and optimizers arrive with issue #5.
+export { Module, valueAndGrad, camelCase, snakeCase } from './module.js';
