@@ -7,7 +7,9 @@ export {
   tidy, dispose, getActiveMemory, getPeakMemory, resetPeakMemory, getCacheMemory, setMemoryLimit,
   setCacheLimit, setWiredLimit, clearCache, getWrappersCount, setNumThreads, getNumThreads,
 } from './memory.js';
-export { evalArrays as eval, evalArrays, asyncEval, vjp, jvp, grad, valueAndGrad, vmap } from './transforms.js';
+export {
+  evalArrays as eval, evalArrays, asyncEval, vjp, jvp, grad, valueAndGrad, vmap, compile, disableCompile, enableCompile,
+} from './transforms.js';
 export * as utils from './utils/tree.js';
 export * from './ops/shape.js';
 export { Slice, index, type Index } from './ops/indexing.js';

@@ -156,3 +156,51 @@ export function vmap<F extends AnyFn>(fun: F, inAxes: Axis | Axis[] = 0, outAxes
     }
   }) as any;
 }
+
+/**
+ * compile(fun, shapeless = false): traces fun once per input signature (shapes — or only ranks when
+ * shapeless — dtypes, and the values of non-array arguments), simplifies the graph, fuses elementwise
+ * chains into single kernels, and replays the program on later calls without running fun again.
+ * fun takes arrays (or trees of arrays and constants) and returns an array or a list/tree of arrays.
+ */
+export function compile<F extends AnyFn>(fun: F, shapeless = false): F {
+  const cache = new Map<string, { program: unknown; outTree: unknown; nOut: number }>();
+  const compiled = (...args: any[]) => {
+    if (!N.compileEnabled()) return fun(...args);
+    const leaves: array[] = [];
+    const consts: unknown[] = [];
+    for (const [path, leaf] of treeFlatten(args)) {
+      if (isArray(leaf)) leaves.push(leaf);
+      else consts.push([path, leaf]);
+    }
+    const key = leaves.map((l) => `${l.dtype.id}:${shapeless ? l.ndim : l.shape.join('x')}`).join('|') + '#' + JSON.stringify(consts);
+    let entry = cache.get(key);
+    if (!entry) {
+      N.beginTrace();
+      try {
+        const ph: array[] = N.compilePlaceholders(leaves);
+        let k = 0;
+        const newArgs = args.map((a) => treeMap((leaf: unknown) => (isArray(leaf) ? ph[k++] : leaf), a));
+        const out = fun(...newArgs);
+        const flat = treeFlatten(out);
+        if (flat.length === 0 || !flat.every(([, v]) => isArray(v))) {
+          throw new InvalidArgumentError('[compile] The compiled function must return an array or a tree of arrays.');
+        }
+        const outs = flat.map(([, v]) => v as array);
+        entry = { program: N.compileBuild(ph, outs, shapeless), outTree: out, nOut: outs.length };
+        for (const o of outs) o.dispose();
+        for (const p of ph) p.dispose();
+      } finally {
+        N.endTrace();
+      }
+      cache.set(key, entry);
+    }
+    const res: array[] = trackAll(N.compileReplay(entry.program, leaves));
+    let k = 0;
+    return treeMap(() => res[k++], entry.outTree);
+  };
+  return compiled as F;
+}
+
+export const disableCompile = (): void => N.setCompileEnabled(false);
+export const enableCompile = (): void => N.setCompileEnabled(true);

@@ -3,6 +3,7 @@
 #include "../engine/trace.h"
 #include "../ops/shape.h"
 #include "../transforms/autodiff.h"
+#include "../transforms/compile.h"
 #include "../transforms/vmap.h"
 #include "convert.h"
 
@@ -36,8 +37,34 @@ Napi::Value vmap_replace_js(const Napi::CallbackInfo& i) {
                                         to_array_vec(i, 3), to_int_vec(i[4], "out_axes")));
 }
 
+using GraphRef = std::shared_ptr<CompiledGraph>;
+
+Napi::Value compile_placeholders_js(const Napi::CallbackInfo& i) {
+  return wrap_vec(i.Env(), compile_placeholders(to_array_vec(i, 0)));
+}
+// compileBuild(placeholders, outputs, shapeless) -> opaque program handle
+Napi::Value compile_build_js(const Napi::CallbackInfo& i) {
+  auto g = compile_build(to_array_vec(i, 0), to_array_vec(i, 1), !is_nullish(i, 2) && i[2].ToBoolean().Value());
+  return Napi::External<GraphRef>::New(i.Env(), new GraphRef(g), [](Napi::Env, GraphRef* r) { delete r; });
+}
+// compileReplay(handle, inputs) -> outputs
+Napi::Value compile_replay_js(const Napi::CallbackInfo& i) {
+  check(i[0].IsExternal(), ErrorCode::invalid_argument, "[compile] Expected a compiled program.");
+  return wrap_vec(i.Env(), compile_replay(**i[0].As<Napi::External<GraphRef>>().Data(), to_array_vec(i, 1)));
+}
+Napi::Value set_compile_enabled_js(const Napi::CallbackInfo& i) {
+  set_compile_enabled(i[0].ToBoolean().Value());
+  return i.Env().Undefined();
+}
+Napi::Value compile_enabled_js(const Napi::CallbackInfo& i) { return Napi::Boolean::New(i.Env(), compile_enabled()); }
+
 }  // namespace
 
+MLX_BIND("compilePlaceholders", compile_placeholders_js);
+MLX_BIND("compileBuild", compile_build_js);
+MLX_BIND("compileReplay", compile_replay_js);
+MLX_BIND("setCompileEnabled", set_compile_enabled_js);
+MLX_BIND("compileEnabled", compile_enabled_js);
 MLX_BIND("vmapPlaceholders", vmap_placeholders_js);
 MLX_BIND("vmapReplace", vmap_replace_js);
 MLX_BIND("traceInputs", trace_inputs_js);

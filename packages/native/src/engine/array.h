@@ -79,6 +79,7 @@ class Array {
   Primitive& primitive() const { return *d_->primitive; }
   const std::shared_ptr<Primitive>& primitive_ptr() const { return d_->primitive; }
   const std::vector<Array>& inputs() const { return d_->inputs; }
+  std::vector<Array>& inputs_mut() { return d_->inputs; }  // graph rewrites (compile)
   std::vector<Array> outputs() const;  // this array and its siblings, in order
   int position() const { return d_->position; }
   const ArrayFlags& flags() const { return d_->flags; }

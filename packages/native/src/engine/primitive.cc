@@ -13,4 +13,9 @@ std::pair<std::vector<Array>, std::vector<int>> Primitive::vmap(const std::vecto
   throw_error(ErrorCode::not_implemented, std::string("[") + name() + "] vmap is not implemented.");
 }
 
+std::vector<Shape> Primitive::output_shapes(const std::vector<Array>&) {
+  throw_error(ErrorCode::not_implemented,
+              std::string("[compile] ") + name() + " cannot infer output shapes: compile it without shapeless.");
+}
+
 }  // namespace mlx

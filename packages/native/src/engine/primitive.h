@@ -24,6 +24,8 @@ class Primitive {
                                  const std::vector<int>& argnums);
   virtual std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
                                                                const std::vector<int>& axes);
+  // Output shapes for new input shapes (shapeless compile). Default: not supported.
+  virtual std::vector<Shape> output_shapes(const std::vector<Array>& inputs);
   // Same kind and same parameters (used by compile's common-subexpression pass).
   virtual bool is_equivalent(const Primitive& other) const { return false; }
 

@@ -6,6 +6,7 @@
 #include "../engine/primitive.h"
 #include "../ops/shape.h"
 #include "../primitives/shape.h"
+#include "graph.h"
 
 namespace mlx {
 
@@ -17,38 +18,10 @@ Array zeros_for(const Array& like) { return full(like.shape(), Array::scalar(0.0
 
 Array accumulate(const Array& acc, const Array& v) { return acc.valid() ? add(acc, v, {}) : v; }
 
-// Nodes between the primals and the outputs, in topological order (inputs before users).
 std::vector<Array> dependent_tape(const std::vector<Array>& primals, const std::vector<Array>& outputs) {
-  std::unordered_set<const ArrayDesc*> primal_ids, visited, depends;
-  for (auto& p : primals) primal_ids.insert(p.id());
-  std::vector<Array> tape;
-  std::vector<std::pair<Array, size_t>> stack;
-  for (auto& out : outputs) {
-    if (visited.count(out.id())) continue;
-    visited.insert(out.id());
-    stack.emplace_back(out, 0);
-    while (!stack.empty()) {
-      auto& [node, next] = stack.back();
-      if (primal_ids.count(node.id())) { depends.insert(node.id()); stack.pop_back(); continue; }
-      const auto& ins = node.inputs();
-      if (next < ins.size()) {
-        Array child = ins[next++];
-        if (!visited.count(child.id())) {
-          visited.insert(child.id());
-          stack.emplace_back(std::move(child), 0);
-        }
-        continue;
-      }
-      bool dep = false;
-      for (auto& in : ins) dep = dep || depends.count(in.id());
-      if (dep) {
-        for (auto& o : node.outputs()) { depends.insert(o.id()); visited.insert(o.id()); }
-        tape.push_back(node);
-      }
-      stack.pop_back();
-    }
-  }
-  return tape;
+  std::unordered_set<const ArrayDesc*> ids;
+  for (auto& p : primals) ids.insert(p.id());
+  return tape_between(ids, outputs);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "../engine/primitive.h"
 #include "../ops/shape.h"
+#include "graph.h"
 
 namespace mlx {
 
@@ -44,33 +45,9 @@ std::vector<Array> vmap_replace(const std::vector<Array>& inputs, const std::vec
       batch = inputs[i].shape(ax);
     }
 
-  // Topological order of nodes depending on a placeholder.
-  std::vector<Array> tape;
-  std::unordered_set<const ArrayDesc*> visited, depends;
-  for (auto& kv : mapped) depends.insert(kv.first);
-  std::vector<std::pair<Array, size_t>> stack;
-  for (auto& out : outputs) {
-    if (visited.count(out.id())) continue;
-    visited.insert(out.id());
-    stack.emplace_back(out, 0);
-    while (!stack.empty()) {
-      auto& [node, next] = stack.back();
-      if (depends.count(node.id()) && !node.has_primitive()) { stack.pop_back(); continue; }
-      const auto& ins = node.inputs();
-      if (next < ins.size()) {
-        Array child = ins[next++];
-        if (!visited.count(child.id())) { visited.insert(child.id()); stack.emplace_back(std::move(child), 0); }
-        continue;
-      }
-      bool dep = false;
-      for (auto& in : ins) dep = dep || depends.count(in.id());
-      if (dep) {
-        for (auto& o : node.outputs()) { depends.insert(o.id()); visited.insert(o.id()); }
-        tape.push_back(node);
-      }
-      stack.pop_back();
-    }
-  }
+  std::unordered_set<const ArrayDesc*> sources;
+  for (auto& kv : mapped) sources.insert(kv.first);
+  std::vector<Array> tape = tape_between(sources, outputs);
 
   for (auto& node : tape) {
     std::vector<Array> ins;
