@@ -1,0 +1,307 @@
+// GEMM driver: BLIS loop nest (jc over NC, pc over KC packing B, ic over MC packing A, jr/ir over the
+// register tile), a 2-D partition of C over the thread pool, and a GEMV path for M == 1 or N == 1.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "../../../engine/errors.h"
+#include "../../../engine/threadpool.h"
+#include "../cpu_features.h"
+
+namespace mlx::cpu {
+
+using namespace gemm_detail;
+
+namespace {
+
+const GemmKernel& pick_kernel() {
+  static const GemmKernel* k = [] {
+#if defined(MLX_X86)
+    switch (best_isa()) {
+      case Isa::avx512: return &kernel_avx512();
+      case Isa::avx2: return &kernel_avx2();
+      default: break;
+    }
+#endif
+    return &kernel_generic();
+  }();
+  return *k;
+}
+
+// Per-thread packing buffers, 64-byte aligned, kept between calls (pool threads are long-lived).
+struct Scratch {
+  float* p = nullptr;
+  size_t n = 0;
+  ~Scratch() { std::free(p); }
+  float* get(size_t need) {
+    if (need > n) {
+      std::free(p);
+      p = static_cast<float*>(std::aligned_alloc(64, (need * sizeof(float) + 63) / 64 * 64));
+      if (!p) throw_error(ErrorCode::out_of_memory, "[matmul] Out of memory for packing buffers.");
+      n = need;
+    }
+    return p;
+  }
+};
+thread_local Scratch tl_a, tl_b;
+
+template <typename T> inline float ld(const T& v) { return static_cast<float>(v); }
+
+// A block (mc x kc) -> panels of mr rows: dst[p*mr*kc + k*mr + i], zero padded.
+template <typename T>
+void pack_a(const T* A, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int mr, float* dst) {
+  for (int64_t i0 = 0; i0 < mc; i0 += mr) {
+    int m = (int)std::min<int64_t>(mr, mc - i0);
+    float* d = dst + i0 * kc;
+    const T* a = A + i0 * rs;
+    if (cs == 1) {
+      for (int i = 0; i < m; i++) {
+        const T* row = a + i * rs;
+        for (int64_t k = 0; k < kc; k++) d[k * mr + i] = ld(row[k]);
+      }
+    } else {
+      for (int64_t k = 0; k < kc; k++) {
+        const T* col = a + k * cs;
+        float* dk = d + k * mr;
+        if (rs == 1)
+          for (int i = 0; i < m; i++) dk[i] = ld(col[i]);
+        else
+          for (int i = 0; i < m; i++) dk[i] = ld(col[i * rs]);
+      }
+    }
+    if (m < mr)
+      for (int64_t k = 0; k < kc; k++)
+        for (int i = m; i < mr; i++) d[k * mr + i] = 0.0f;
+  }
+}
+
+// B block (kc x nc) -> panels of nr columns: dst[q*nr*kc + k*nr + j], zero padded.
+template <typename T>
+void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr, float* dst) {
+  for (int64_t j0 = 0; j0 < nc; j0 += nr) {
+    int n = (int)std::min<int64_t>(nr, nc - j0);
+    float* d = dst + j0 * kc;
+    const T* b = B + j0 * cs;
+    if (cs == 1) {
+      for (int64_t k = 0; k < kc; k++) {
+        const T* row = b + k * rs;
+        float* dk = d + k * nr;
+        if constexpr (std::is_same_v<T, float>) {
+          if (n == nr) { std::memcpy(dk, row, sizeof(float) * nr); continue; }
+        }
+        for (int j = 0; j < n; j++) dk[j] = ld(row[j]);
+        for (int j = n; j < nr; j++) dk[j] = 0.0f;
+      }
+    } else {
+      for (int j = 0; j < n; j++) {
+        const T* col = b + j * cs;
+        for (int64_t k = 0; k < kc; k++) d[k * nr + j] = ld(col[k * rs]);
+      }
+      if (n < nr)
+        for (int64_t k = 0; k < kc; k++)
+          for (int j = n; j < nr; j++) d[k * nr + j] = 0.0f;
+    }
+  }
+}
+
+// Splits `total` into `parts` nearly equal steps that are multiples of `unit` (except the last).
+inline int64_t balanced_block(int64_t total, int64_t max_block, int64_t unit) {
+  int64_t parts = (total + max_block - 1) / max_block;
+  int64_t b = (total + parts - 1) / parts;
+  return std::min(max_block, (b + unit - 1) / unit * unit);
+}
+
+// Sequential BLIS loop nest over one M x N block of C (f32).
+template <typename T>
+void gemm_serial(const GemmKernel& G, int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t a_rs,
+                 int64_t a_cs, const T* B, int64_t b_rs, int64_t b_cs, float beta, float* C, int64_t ldc) {
+  const int mr = G.mr, nr = G.nr;
+  const int64_t kcb = balanced_block(K, G.kc, 8);
+  const int64_t mcb = balanced_block(M, G.mc, mr);
+  const int64_t ncb = balanced_block(N, G.nc, nr);
+  float* pa = tl_a.get((size_t)((mcb + mr - 1) / mr * mr * kcb));
+  float* pb = tl_b.get((size_t)((ncb + nr - 1) / nr * nr * kcb));
+  alignas(64) float tmp[32 * 32];
+  for (int64_t jc = 0; jc < N; jc += ncb) {
+    const int64_t nc = std::min(ncb, N - jc);
+    for (int64_t pc = 0; pc < K; pc += kcb) {
+      const int64_t kc = std::min(kcb, K - pc);
+      const float bk = pc == 0 ? beta : 1.0f;
+      pack_b(B + pc * b_rs + jc * b_cs, b_rs, b_cs, kc, nc, nr, pb);
+      for (int64_t ic = 0; ic < M; ic += mcb) {
+        const int64_t mc = std::min(mcb, M - ic);
+        pack_a(A + ic * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, mr, pa);
+        for (int64_t jr = 0; jr < nc; jr += nr) {
+          const int n = (int)std::min<int64_t>(nr, nc - jr);
+          const float* bp = pb + jr * kc;
+          for (int64_t ir = 0; ir < mc; ir += mr) {
+            const int m = (int)std::min<int64_t>(mr, mc - ir);
+            float* c = C + (ic + ir) * ldc + jc + jr;
+            if (m == mr && n == nr) {
+              G.tile(kc, pa + ir * kc, bp, c, ldc, alpha, bk);
+            } else {  // edge tile: full tile into scratch, then the valid part
+              G.tile(kc, pa + ir * kc, bp, tmp, nr, 1.0f, 0.0f);
+              for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                  float v = alpha * tmp[i * nr + j];
+                  c[i * ldc + j] = bk == 0.0f ? v : v + bk * c[i * ldc + j];
+                }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+void scale_rows(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
+  for (int64_t i = 0; i < M; i++) {
+    float* c = C + i * ldc;
+    if (beta == 0.0f) std::fill(c, c + N, 0.0f);
+    else for (int64_t j = 0; j < N; j++) c[j] *= beta;
+  }
+}
+
+// f32 GEMM over the pool: C is split into a tm x tn grid of tile-aligned blocks, one per thread. Each thread
+// packs its own panels, so there are no barriers (the redundant packing is O(MK + KN), small next to MNK).
+template <typename T>
+void gemm_f32(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t a_rs, int64_t a_cs, const T* B,
+              int64_t b_rs, int64_t b_cs, float beta, float* C, int64_t ldc, bool threads) {
+  const GemmKernel& G = pick_kernel();
+  if (K == 0) { scale_rows(M, N, beta, C, ldc); return; }
+  int nt = threads && M * N * K >= kGemmParallelWork ? num_threads() : 1;
+  const int64_t mt = (M + G.mr - 1) / G.mr, ntl = (N + G.nr - 1) / G.nr;  // tiles per dim
+  nt = (int)std::min<int64_t>(nt, mt * ntl);
+  if (nt <= 1) { gemm_serial(G, M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, C, ldc); return; }
+  // Grid with the least per-thread packing (perimeter) among those that give every thread work.
+  int tm = 1, tn = nt;
+  double best = 1e300;
+  for (int a = 1; a <= nt; a++) {
+    if (nt % a || a > mt || nt / a > ntl) continue;
+    double cost = (double)M / a + (double)N / (nt / a);
+    if (cost < best) best = cost, tm = a, tn = nt / a;
+  }
+  parallel_run(tm * tn, [&](int t, int) {
+    int64_t bi = t / tn, bj = t % tn;
+    int64_t m0 = mt * bi / tm * G.mr, m1 = std::min(M, mt * (bi + 1) / tm * G.mr);
+    int64_t n0 = ntl * bj / tn * G.nr, n1 = std::min(N, ntl * (bj + 1) / tn * G.nr);
+    if (m0 >= m1 || n0 >= n1) return;
+    gemm_serial(G, m1 - m0, n1 - n0, K, alpha, A + m0 * a_rs, a_rs, a_cs, B + n0 * b_cs, b_rs, b_cs, beta,
+                C + m0 * ldc + n0, ldc);
+  });
+}
+
+// y[i] = alpha * sum_k W[i*rs + k*cs] * x[k] + beta * y[i] for i < n (f32, x and y contiguous).
+// Bandwidth bound: rows of W contiguous -> one dot per output; columns contiguous -> axpy sweeps.
+bool gemv(int64_t n, int64_t K, float alpha, const float* W, int64_t rs, int64_t cs, const float* x, float beta,
+          float* y, bool threads) {
+  if (cs != 1 && rs != 1) return false;
+  const GemmKernel& G = pick_kernel();
+  const bool par = threads && n * K >= (int64_t(1) << 16);
+  if (cs == 1) {
+    auto fn = [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; i++) {
+        float v = alpha * G.dot(W + i * rs, x, K);
+        y[i] = beta == 0.0f ? v : v + beta * y[i];
+      }
+    };
+    if (par) parallel_for(n, std::max<int64_t>(1, 8192 / std::max<int64_t>(K, 1)), fn);
+    else fn(0, n);
+    return true;
+  }
+  // rs == 1: columns of W (over i) are contiguous.
+  auto fn = [&](int64_t b, int64_t e) {
+    constexpr int64_t IB = 4096;  // keep the y block in L1/L2 while sweeping k
+    for (int64_t i0 = b; i0 < e; i0 += IB) {
+      int64_t len = std::min(IB, e - i0);
+      scale_rows(1, len, beta, y + i0, len);
+      for (int64_t k = 0; k < K; k++) G.axpy(alpha * x[k], W + k * cs + i0, y + i0, len);
+    }
+  };
+  if (par) {
+    int nt = (int)std::min<int64_t>(num_threads(), (n + 63) / 64);
+    parallel_run(nt, [&](int t, int T) {
+      int64_t b = (n * t / T) / 16 * 16, e = t + 1 == T ? n : (n * (t + 1) / T) / 16 * 16;
+      if (b < e) fn(b, e);
+    });
+  } else {
+    fn(0, n);
+  }
+  return true;
+}
+
+template <typename T>
+void gemm_half(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t a_rs, int64_t a_cs, const T* B,
+               int64_t b_rs, int64_t b_cs, float beta, T* C, int64_t ldc, bool threads) {
+  // Accumulate in an f32 copy of C, then round once.
+  std::vector<float> acc((size_t)(M * N));
+  if (beta != 0.0f)
+    for (int64_t i = 0; i < M; i++)
+      for (int64_t j = 0; j < N; j++) acc[i * N + j] = static_cast<float>(C[i * ldc + j]);
+  gemm_f32<T>(M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, acc.data(), N, threads);
+  for (int64_t i = 0; i < M; i++)
+    for (int64_t j = 0; j < N; j++) C[i * ldc + j] = T(acc[i * N + j]);
+}
+
+template <typename T>
+void gemm_wide(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t a_rs, int64_t a_cs, const T* B,
+               int64_t b_rs, int64_t b_cs, float beta, T* C, int64_t ldc, bool threads) {
+  auto run = [&](int64_t b, int64_t e) {
+    gemm_simple<T>(e - b, N, K, T(alpha), A + b * a_rs, a_rs, a_cs, B, b_rs, b_cs, T(beta), C + b * ldc, ldc);
+  };
+  if (threads && M * N * K >= kGemmParallelWork / 4)
+    parallel_for(M, std::max<int64_t>(1, 16384 / std::max<int64_t>(N * K, 1)), run);
+  else
+    run(0, M);
+}
+
+}  // namespace
+
+void gemm(Dtype dt, int64_t M, int64_t N, int64_t K, float alpha, const void* A, int64_t a_rs, int64_t a_cs,
+          const void* B, int64_t b_rs, int64_t b_cs, float beta, void* C, int64_t ldc, bool threads) {
+  if (M <= 0 || N <= 0) return;
+  switch (dt) {
+    case Dtype::float32: {
+      auto a = static_cast<const float*>(A);
+      auto b = static_cast<const float*>(B);
+      auto c = static_cast<float*>(C);
+      if (K > 0 && N == 1 && (ldc == 1 || M == 1)) {
+        std::vector<float> xs;
+        const float* x = b;
+        if (b_rs != 1) { xs.resize(K); for (int64_t k = 0; k < K; k++) xs[k] = b[k * b_rs]; x = xs.data(); }
+        if (gemv(M, K, alpha, a, a_rs, a_cs, x, beta, c, threads)) return;
+      } else if (K > 0 && M == 1) {
+        std::vector<float> xs;
+        const float* x = a;
+        if (a_cs != 1) { xs.resize(K); for (int64_t k = 0; k < K; k++) xs[k] = a[k * a_cs]; x = xs.data(); }
+        if (gemv(N, K, alpha, b, b_cs, b_rs, x, beta, c, threads)) return;
+      }
+      gemm_f32<float>(M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc, threads);
+      return;
+    }
+    case Dtype::float16:
+      gemm_half(M, N, K, alpha, static_cast<const float16_t*>(A), a_rs, a_cs, static_cast<const float16_t*>(B),
+                b_rs, b_cs, beta, static_cast<float16_t*>(C), ldc, threads);
+      return;
+    case Dtype::bfloat16:
+      gemm_half(M, N, K, alpha, static_cast<const bfloat16_t*>(A), a_rs, a_cs, static_cast<const bfloat16_t*>(B),
+                b_rs, b_cs, beta, static_cast<bfloat16_t*>(C), ldc, threads);
+      return;
+    case Dtype::float64:
+      gemm_wide(M, N, K, alpha, static_cast<const double*>(A), a_rs, a_cs, static_cast<const double*>(B), b_rs,
+                b_cs, beta, static_cast<double*>(C), ldc, threads);
+      return;
+    case Dtype::complex64:
+      gemm_wide(M, N, K, alpha, static_cast<const complex64_t*>(A), a_rs, a_cs,
+                static_cast<const complex64_t*>(B), b_rs, b_cs, beta, static_cast<complex64_t*>(C), ldc, threads);
+      return;
+    default:
+      throw_error(ErrorCode::dtype, std::string("[matmul] Unsupported dtype ") + dtype_name(dt) + ".");
+  }
+}
+
+}  // namespace mlx::cpu

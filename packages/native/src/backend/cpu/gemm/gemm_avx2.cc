@@ -1,0 +1,89 @@
+// AVX2 microkernel: 6 x 16 tile (12 ymm accumulators, two B vectors, one broadcast A), FMA.
+#if defined(MLX_X86)
+#include <immintrin.h>
+
+#include "gemm.h"
+
+namespace mlx::cpu::gemm_detail {
+
+namespace {
+
+constexpr int MR = 6, NR = 16;
+
+#define MLX_G_DECL(i) __m256 c##i##0 = _mm256_setzero_ps(), c##i##1 = _mm256_setzero_ps();
+#define MLX_G_FMA(i)                                   \
+  {                                                    \
+    __m256 a = _mm256_broadcast_ss(A + i);             \
+    c##i##0 = _mm256_fmadd_ps(a, b0, c##i##0);         \
+    c##i##1 = _mm256_fmadd_ps(a, b1, c##i##1);         \
+  }
+#define MLX_G_STORE(i)                                                                                  \
+  {                                                                                                     \
+    float* r = C + (i) * ldc;                                                                           \
+    if (beta == 0.0f) {                                                                                 \
+      _mm256_storeu_ps(r, _mm256_mul_ps(va, c##i##0));                                                  \
+      _mm256_storeu_ps(r + 8, _mm256_mul_ps(va, c##i##1));                                              \
+    } else {                                                                                            \
+      _mm256_storeu_ps(r, _mm256_fmadd_ps(va, c##i##0, _mm256_mul_ps(vb, _mm256_loadu_ps(r))));         \
+      _mm256_storeu_ps(r + 8, _mm256_fmadd_ps(va, c##i##1, _mm256_mul_ps(vb, _mm256_loadu_ps(r + 8)))); \
+    }                                                                                                   \
+  }
+#define MLX_G_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+
+void tile(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, float alpha, float beta) {
+  MLX_G_ROWS(MLX_G_DECL)
+  for (int i = 0; i < MR; i++) _mm_prefetch((const char*)(C + i * ldc), _MM_HINT_T0);
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; k++) {
+    __m256 b0 = _mm256_load_ps(B), b1 = _mm256_load_ps(B + 8);
+    MLX_G_ROWS(MLX_G_FMA)
+    A += MR;
+    B += NR;
+  }
+  __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  MLX_G_ROWS(MLX_G_STORE)
+}
+
+#undef MLX_G_DECL
+#undef MLX_G_FMA
+#undef MLX_G_STORE
+#undef MLX_G_ROWS
+
+float dot(const float* x, const float* y, int64_t n) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8), s1);
+    s2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16), _mm256_loadu_ps(y + i + 16), s2);
+    s3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 24), _mm256_loadu_ps(y + i + 24), s3);
+  }
+  for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), s0);
+  __m256 s = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
+  __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_add_ss(h, _mm_movehdup_ps(h));
+  float r = _mm_cvtss_f32(h);
+  for (; i < n; i++) r += x[i] * y[i];
+  return r;
+}
+
+void axpy(float a, const float* x, float* y, int64_t n) {
+  __m256 va = _mm256_set1_ps(a);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    _mm256_storeu_ps(y + i + 8, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8)));
+  }
+  for (; i < n; i++) y[i] += a * x[i];
+}
+
+// kc x nr B panel (16 KiB) in L1, mc x kc A block (192 KiB) in L2.
+const GemmKernel k2{"avx2", MR, NR, 192, 256, 4096, tile, dot, axpy};
+
+}  // namespace
+
+const GemmKernel& kernel_avx2() { return k2; }
+
+}  // namespace mlx::cpu::gemm_detail
+#endif

@@ -1,0 +1,97 @@
+// AVX-512 microkernel: 12 x 32 tile (24 zmm accumulators, two B vectors, one broadcast A), FMA.
+// C rows are contiguous, so the vector dimension runs along N and A values are broadcast.
+#if defined(MLX_X86)
+#include <immintrin.h>
+
+#include "gemm.h"
+
+namespace mlx::cpu::gemm_detail {
+
+namespace {
+
+constexpr int MR = 12, NR = 32;
+
+#define MLX_G_DECL(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
+#define MLX_G_FMA(i)                                   \
+  {                                                    \
+    __m512 a = _mm512_set1_ps(A[i]);                   \
+    c##i##0 = _mm512_fmadd_ps(a, b0, c##i##0);         \
+    c##i##1 = _mm512_fmadd_ps(a, b1, c##i##1);         \
+  }
+#define MLX_G_STORE(i)                                                                   \
+  {                                                                                      \
+    float* r = C + (i) * ldc;                                                            \
+    if (beta == 0.0f) {                                                                  \
+      _mm512_storeu_ps(r, _mm512_mul_ps(va, c##i##0));                                   \
+      _mm512_storeu_ps(r + 16, _mm512_mul_ps(va, c##i##1));                              \
+    } else {                                                                             \
+      _mm512_storeu_ps(r, _mm512_fmadd_ps(va, c##i##0, _mm512_mul_ps(vb, _mm512_loadu_ps(r))));           \
+      _mm512_storeu_ps(r + 16, _mm512_fmadd_ps(va, c##i##1, _mm512_mul_ps(vb, _mm512_loadu_ps(r + 16)))); \
+    }                                                                                    \
+  }
+#define MLX_G_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+
+void tile(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, float alpha, float beta) {
+  MLX_G_ROWS(MLX_G_DECL)
+  for (int i = 0; i < MR; i++) {
+    _mm_prefetch((const char*)(C + i * ldc), _MM_HINT_T0);
+    _mm_prefetch((const char*)(C + i * ldc + 16), _MM_HINT_T0);
+  }
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; k++) {
+    _mm_prefetch((const char*)(A + 8 * MR), _MM_HINT_T0);  // A streams from L2
+    __m512 b0 = _mm512_load_ps(B), b1 = _mm512_load_ps(B + 16);
+    MLX_G_ROWS(MLX_G_FMA)
+    A += MR;
+    B += NR;
+  }
+  __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  MLX_G_ROWS(MLX_G_STORE)
+}
+
+#undef MLX_G_DECL
+#undef MLX_G_FMA
+#undef MLX_G_STORE
+#undef MLX_G_ROWS
+
+float dot(const float* x, const float* y, int64_t n) {
+  __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    s0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i), s0);
+    s1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i + 16), _mm512_loadu_ps(y + i + 16), s1);
+    s2 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i + 32), _mm512_loadu_ps(y + i + 32), s2);
+    s3 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i + 48), _mm512_loadu_ps(y + i + 48), s3);
+  }
+  for (; i + 16 <= n; i += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i), s0);
+  if (i < n) {
+    __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+    s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + i), _mm512_maskz_loadu_ps(m, y + i), s1);
+  }
+  return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+}
+
+void axpy(float a, const float* x, float* y, int64_t n) {
+  __m512 va = _mm512_set1_ps(a);
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    _mm512_storeu_ps(y + i, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
+    _mm512_storeu_ps(y + i + 16, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + i + 16), _mm512_loadu_ps(y + i + 16)));
+  }
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(y + i, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
+  if (i < n) {
+    __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+    _mm512_mask_storeu_ps(y + i, m, _mm512_fmadd_ps(va, _mm512_maskz_loadu_ps(m, x + i), _mm512_maskz_loadu_ps(m, y + i)));
+  }
+}
+
+// kc x nr B panel (32 KiB at kc=256) stays in L1; the mc x kc A block (480 KiB) in L2.
+const GemmKernel k512{"avx512", MR, NR, 480, 256, 4096, tile, dot, axpy};
+
+}  // namespace
+
+const GemmKernel& kernel_avx512() { return k512; }
+
+}  // namespace mlx::cpu::gemm_detail
+#endif
