@@ -10,6 +10,7 @@ type Rest<F> = F extends (a: any, ...rest: infer R) => infer Ret ? (...rest: R) 
 // Methods whose op exists in this build; names listed in API.md rule 5.
 const forwarded = [
   'astype', 'reshape', 'flatten', 'squeeze', 'transpose', 'swapaxes', 'moveaxis', 'split',
+  'abs', 'exp', 'log', 'log2', 'log10', 'log1p', 'sin', 'cos', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'round', 'conj',
 ] as const;
 
 declare module './array.js' {
@@ -22,6 +23,20 @@ declare module './array.js' {
     swapaxes: Rest<typeof mx.swapaxes>;
     moveaxis: Rest<typeof mx.moveaxis>;
     split: Rest<typeof mx.split>;
+    abs: Rest<typeof mx.abs>;
+    exp: Rest<typeof mx.exp>;
+    log: Rest<typeof mx.log>;
+    log2: Rest<typeof mx.log2>;
+    log10: Rest<typeof mx.log10>;
+    log1p: Rest<typeof mx.log1p>;
+    sin: Rest<typeof mx.sin>;
+    cos: Rest<typeof mx.cos>;
+    sqrt: Rest<typeof mx.sqrt>;
+    rsqrt: Rest<typeof mx.rsqrt>;
+    square: Rest<typeof mx.square>;
+    reciprocal: Rest<typeof mx.reciprocal>;
+    round: Rest<typeof mx.round>;
+    conj: Rest<typeof mx.conj>;
     readonly T: array;
     index(...indices: Index[]): array;
   }
