@@ -9,7 +9,7 @@ type Rest<F> = F extends (a: any, ...rest: infer R) => infer Ret ? (...rest: R) 
 
 // Methods whose op exists in this build; names listed in API.md rule 5.
 const forwarded = [
-  'astype', 'reshape', 'flatten', 'squeeze', 'transpose', 'swapaxes', 'moveaxis', 'split',
+  'astype', 'reshape', 'flatten', 'squeeze', 'transpose', 'swapaxes', 'moveaxis', 'split', 'power',
 ] as const;
 
 declare module './array.js' {
@@ -22,6 +22,7 @@ declare module './array.js' {
     swapaxes: Rest<typeof mx.swapaxes>;
     moveaxis: Rest<typeof mx.moveaxis>;
     split: Rest<typeof mx.split>;
+    power: Rest<typeof mx.power>;
     readonly T: array;
     index(...indices: Index[]): array;
   }
