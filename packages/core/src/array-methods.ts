@@ -11,6 +11,7 @@ type Rest<F> = F extends (a: any, ...rest: infer R) => infer Ret ? (...rest: R) 
 const forwarded = [
   'astype', 'reshape', 'flatten', 'squeeze', 'transpose', 'swapaxes', 'moveaxis', 'split',
   'abs', 'exp', 'log', 'log2', 'log10', 'log1p', 'sin', 'cos', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'round', 'conj',
+  'astype', 'reshape', 'flatten', 'squeeze', 'transpose', 'swapaxes', 'moveaxis', 'split', 'power',
 ] as const;
 
 declare module './array.js' {
@@ -37,6 +38,7 @@ declare module './array.js' {
     reciprocal: Rest<typeof mx.reciprocal>;
     round: Rest<typeof mx.round>;
     conj: Rest<typeof mx.conj>;
+    power: Rest<typeof mx.power>;
     readonly T: array;
     index(...indices: Index[]): array;
   }

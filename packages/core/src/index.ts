@@ -14,6 +14,7 @@ export * as utils from './utils/tree.js';
 export * from './ops/shape.js';
 export * from './ops/matmul.js';
 export * from './ops/unary.js';
+export * from './ops/binary.js';
 export { Slice, index, type Index } from './ops/indexing.js';
 export * from './constants.js';
 export { load, save, savez, saveSafetensors } from './io.js';
