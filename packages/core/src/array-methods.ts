@@ -10,6 +10,7 @@ type Rest<F> = F extends (a: any, ...rest: infer R) => infer Ret ? (...rest: R) 
 // Methods whose op exists in this build; names listed in API.md rule 5.
 const forwarded = [
   'astype', 'reshape', 'flatten', 'squeeze', 'transpose', 'swapaxes', 'moveaxis', 'split',
+  'sum', 'mean', 'max', 'min', 'prod', 'all', 'any', 'argmax', 'argmin', 'std', 'variance', 'logsumexp',
 ] as const;
 
 declare module './array.js' {
@@ -22,6 +23,18 @@ declare module './array.js' {
     swapaxes: Rest<typeof mx.swapaxes>;
     moveaxis: Rest<typeof mx.moveaxis>;
     split: Rest<typeof mx.split>;
+    sum: Rest<typeof mx.sum>;
+    mean: Rest<typeof mx.mean>;
+    max: Rest<typeof mx.max>;
+    min: Rest<typeof mx.min>;
+    prod: Rest<typeof mx.prod>;
+    all: Rest<typeof mx.all>;
+    any: Rest<typeof mx.any>;
+    argmax: Rest<typeof mx.argmax>;
+    argmin: Rest<typeof mx.argmin>;
+    std: Rest<typeof mx.std>;
+    variance: Rest<typeof mx.variance>;
+    logsumexp: Rest<typeof mx.logsumexp>;
     readonly T: array;
     index(...indices: Index[]): array;
   }

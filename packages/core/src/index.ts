@@ -9,6 +9,8 @@ export {
 } from './memory.js';
 export { evalArrays as eval, evalArrays, asyncEval } from './transforms.js';
 export * from './ops/shape.js';
+export * from './ops/reduce.js';
+export * from './ops/creation.js';
 export { Slice, index, type Index } from './ops/indexing.js';
 export * from './constants.js';
 import './array-methods.js';
