@@ -12,6 +12,7 @@ const forwarded = [
   'astype', 'reshape', 'flatten', 'squeeze', 'transpose', 'swapaxes', 'moveaxis', 'split',
   'abs', 'exp', 'log', 'log2', 'log10', 'log1p', 'sin', 'cos', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'round', 'conj',
   'astype', 'reshape', 'flatten', 'squeeze', 'transpose', 'swapaxes', 'moveaxis', 'split', 'power',
+  'sum', 'mean', 'max', 'min', 'prod', 'all', 'any', 'argmax', 'argmin', 'std', 'variance', 'logsumexp',
 ] as const;
 
 declare module './array.js' {
@@ -39,6 +40,18 @@ declare module './array.js' {
     round: Rest<typeof mx.round>;
     conj: Rest<typeof mx.conj>;
     power: Rest<typeof mx.power>;
+    sum: Rest<typeof mx.sum>;
+    mean: Rest<typeof mx.mean>;
+    max: Rest<typeof mx.max>;
+    min: Rest<typeof mx.min>;
+    prod: Rest<typeof mx.prod>;
+    all: Rest<typeof mx.all>;
+    any: Rest<typeof mx.any>;
+    argmax: Rest<typeof mx.argmax>;
+    argmin: Rest<typeof mx.argmin>;
+    std: Rest<typeof mx.std>;
+    variance: Rest<typeof mx.variance>;
+    logsumexp: Rest<typeof mx.logsumexp>;
     readonly T: array;
     index(...indices: Index[]): array;
   }

@@ -15,6 +15,8 @@ export * from './ops/shape.js';
 export * from './ops/matmul.js';
 export * from './ops/unary.js';
 export * from './ops/binary.js';
+export * from './ops/reduce.js';
+export * from './ops/creation.js';
 export { Slice, index, type Index } from './ops/indexing.js';
 export * from './constants.js';
 export { load, save, savez, saveSafetensors } from './io.js';
