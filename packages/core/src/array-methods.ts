@@ -11,7 +11,7 @@ type Rest<F> = F extends (a: any, ...rest: infer R) => infer Ret ? (...rest: R) 
 const forwarded = [
   'astype', 'reshape', 'flatten', 'squeeze', 'transpose', 'swapaxes', 'moveaxis', 'split',
   'abs', 'exp', 'log', 'log2', 'log10', 'log1p', 'sin', 'cos', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'round', 'conj',
-  'astype', 'reshape', 'flatten', 'squeeze', 'transpose', 'swapaxes', 'moveaxis', 'split', 'power',
+  'power',
   'sum', 'mean', 'max', 'min', 'prod', 'all', 'any', 'argmax', 'argmin', 'std', 'variance', 'logsumexp',
 ] as const;
 
