@@ -427,6 +427,14 @@ void unary_kernel(const Primitive& prim, const std::vector<Array>& inputs, std::
     });
   }
   if (in_dt == Dtype::float64) return f64_kernel(op, s, out, p);
+  if (op == UnaryOp::Round && p[1] != 0.f && (in_dt == Dtype::float16 || in_dt == Dtype::bfloat16)) {
+    // MLX rounds each step (x * scale, rint, * 1/scale) to the half type.
+    return dispatch_float(in_dt, "round", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      float sc = (float)T(p[0]), inv = (float)T(p[1]);
+      map<T, T>(s, out, [sc, inv](T x) { return T((float)T(std::rint((float)T((float)x * sc))) * inv); });
+    });
+  }
   // Math ops on any real input, and the f32-pipeline ops on float16/bfloat16/float32.
   if (is_math_op(op) || (is_floating(in_dt) && is_f32_op(op))) {
     if (out_dt != Dtype::float32 && out_dt != Dtype::float16 && out_dt != Dtype::bfloat16)
