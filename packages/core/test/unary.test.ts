@@ -101,8 +101,7 @@ describe('large float32 inputs', () => {
   it('float16 and bfloat16 through the conversion path', () => {
     for (const dt of [mx.float16, mx.bfloat16]) {
       const h = mx.astype(a, dt);
-      const y = mx.exp(mx.divide ? h : h);
-      expect(y.dtype).toBe(dt);
+      expect(mx.exp(h).dtype).toBe(dt);
       const hv = mx.astype(h, mx.float32).toTypedArray() as Float32Array;
       const yv = mx.astype(mx.sin(h), mx.float32).toTypedArray() as Float32Array;
       const rt = dt === mx.float16 ? 2e-3 : 1.6e-2;
@@ -122,8 +121,7 @@ describe('large float32 inputs', () => {
     const m = mx.reshape(a.index(S(0, 100000)), [400, 250]);
     const y = mx.exp(mx.transpose(m));
     expect(y.shape).toEqual([250, 400]);
-    const yt = mx.transpose(y).toTypedArray === undefined ? null : mx.reshape(mx.copy(mx.transpose(y)), [-1]);
-    const v = yt!.toTypedArray() as Float32Array;
+    const v = mx.reshape(mx.copy(mx.transpose(y)), [-1]).toTypedArray() as Float32Array;
     for (let i = 0; i < 100000; i += 11) {
       const r = Math.exp(x[i]);
       if (!(Math.abs(v[i] - r) <= 2e-6 * r + 1e-30)) throw new Error(`exp(${x[i]}) = ${v[i]}, expected ${r}`);

@@ -221,7 +221,6 @@ void map_f32(const Src& s, Array& out, F32Kernel k, const float* p) {
   constexpr int64_t B = 1024;
   const bool in_f32 = s.dtype == Dtype::float32, out_f32 = out.dtype() == Dtype::float32;
   char* dst = static_cast<char*>(out.raw_data());
-  const int in_size = dtype_size(s.dtype), out_size = out.itemsize();
   for_rows(out.shape(), s.strides, out.strides(),
            [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& st) {
              if (in_f32 && out_f32 && st[0] == 1 && st[1] == 1) {  // dense float32: no staging
@@ -239,7 +238,6 @@ void map_f32(const Src& s, Array& out, F32Kernel k, const float* p) {
                k(xp, yp, m, p);
                if (yp == by) scatter_f32(out.dtype(), dst, oo, st[1], m, by);
              }
-             (void)in_size; (void)out_size;
            },
            1 << 14);
 }
