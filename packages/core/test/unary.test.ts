@@ -117,6 +117,18 @@ describe('large float32 inputs', () => {
     const got = chained.toTypedArray() as Float32Array;
     for (let i = 0; i < n; i += 13) expect(got[i]).toBeCloseTo(Math.exp(-ref[i]), 5);
   });
+  it('donates a disposed intermediate buffer (peak memory stays at one array)', () => {
+    const b = mx.array(new Float32Array(1 << 20).fill(0.5));
+    mx.eval(b);
+    mx.clearCache();
+    mx.resetPeakMemory();
+    const base = mx.getActiveMemory();
+    const t1 = mx.cos(b), t2 = mx.sin(t1), t3 = mx.negative(t2), y = mx.exp(t3);
+    t1.dispose(); t2.dispose(); t3.dispose();
+    mx.eval(y);
+    expect(mx.getPeakMemory() - base).toBe(4 << 20);
+    expect(y.index(0).item()).toBeCloseTo(Math.exp(-Math.sin(Math.cos(0.5))), 6);
+  });
   it('transposed large input keeps values', () => {
     const m = mx.reshape(a.index(S(0, 100000)), [400, 250]);
     const y = mx.exp(mx.transpose(m));
