@@ -221,7 +221,6 @@ void map_f32(const Src& s, Array& out, F32Kernel k, const float* p) {
   constexpr int64_t B = 1024;
   const bool in_f32 = s.dtype == Dtype::float32, out_f32 = out.dtype() == Dtype::float32;
   char* dst = static_cast<char*>(out.raw_data());
-  const int in_size = dtype_size(s.dtype), out_size = out.itemsize();
   for_rows(out.shape(), s.strides, out.strides(),
            [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& st) {
              if (in_f32 && out_f32 && st[0] == 1 && st[1] == 1) {  // dense float32: no staging
@@ -239,7 +238,6 @@ void map_f32(const Src& s, Array& out, F32Kernel k, const float* p) {
                k(xp, yp, m, p);
                if (yp == by) scatter_f32(out.dtype(), dst, oo, st[1], m, by);
              }
-             (void)in_size; (void)out_size;
            },
            1 << 14);
 }
@@ -427,6 +425,14 @@ void unary_kernel(const Primitive& prim, const std::vector<Array>& inputs, std::
     });
   }
   if (in_dt == Dtype::float64) return f64_kernel(op, s, out, p);
+  if (op == UnaryOp::Round && p[1] != 0.f && (in_dt == Dtype::float16 || in_dt == Dtype::bfloat16)) {
+    // MLX rounds each step (x * scale, rint, * 1/scale) to the half type.
+    return dispatch_float(in_dt, "round", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      float sc = (float)T(p[0]), inv = (float)T(p[1]);
+      map<T, T>(s, out, [sc, inv](T x) { return T((float)T(std::rint((float)T((float)x * sc))) * inv); });
+    });
+  }
   // Math ops on any real input, and the f32-pipeline ops on float16/bfloat16/float32.
   if (is_math_op(op) || (is_floating(in_dt) && is_f32_op(op))) {
     if (out_dt != Dtype::float32 && out_dt != Dtype::float16 && out_dt != Dtype::bfloat16)

@@ -48,8 +48,10 @@ struct VMath {
 
   static F exp(F x) {
     M over = V::gt(x, c(88.7228394f)), under = V::lt(x, c(-103.972084f));
+    // Out-of-range lanes compute exp(0) and are fixed by the masks, so no lane underflows
+    // through the scaling step (denormal results cost microcode assists on x86).
+    x = V::select(V::mor(over, under), c(0.f), x);
     F n = V::rint(V::mul(x, c(1.44269504088896341f)));
-    n = V::min(V::max(n, c(-160.f)), c(160.f));  // keeps NaN only from x; masks fix the ends
     F r = V::fnma(n, c(0.693359375f), x);
     r = V::fnma(n, c(-2.12194440e-4f), r);
     F p = c(1.9875691500E-4f);
@@ -156,7 +158,7 @@ struct VMath {
   static F log1p(F x) {
     F u = V::add(c(1.f), x);
     F d = V::sub(u, c(1.f));
-    F r = V::div(V::mul(log(u), x), d);
+    F r = V::mul(log(u), V::div(x, d));
     r = V::select(V::eq(d, c(0.f)), x, r);
     return V::select(V::eq(x, c(kInf)), x, r);
   }
@@ -164,9 +166,10 @@ struct VMath {
   // Reduction by pi/2: x = j*pi/2 + r, |r| <= pi/4. Valid for |x| <= 8192; larger lanes go scalar.
   static F reduce(F x, I& q) {
     F j = V::rint(V::mul(x, c(0.636619772367581343f)));
-    F r = V::fnma(j, c(1.5703125f), x);
-    r = V::fnma(j, c(4.837512969970703125e-4f), r);
-    r = V::fnma(j, c(7.54978995489188216e-8f), r);
+    // pi/2 as a sum of three floats; each FMA product is exact, so r keeps its accuracy.
+    F r = V::fnma(j, c(1.57079637050628662109375f), x);
+    r = V::fnma(j, c(-4.37113900018624283e-8f), r);
+    r = V::fnma(j, c(-1.7151245100059317e-15f), r);
     q = V::cvt_f2i(j);
     return r;
   }
@@ -244,7 +247,7 @@ struct VMath {
     large = copysign(large, x);
     return V::select(V::lt(a, c(0.625f)), small, large);
   }
-  static F sigmoid(F x) { return V::div(c(1.f), V::add(c(1.f), exp(V::neg(x)))); }
+  static F sigmoid(F x) { return V::div(c(1.f), V::add(c(1.f), exp(V::max(c(-80.f), V::neg(x))))); }
 
   static F erf(F x) {
     F t = V::abs(x), s = V::mul(x, x);
@@ -265,6 +268,7 @@ struct VMath {
     r = V::fma(r, t, c(-6.34846687e-1f));
     r = V::fma(r, t, c(-1.28717512e-1f));
     r = V::fma(r, t, V::neg(t));
+    r = V::max(c(-80.f), r);  // erf is +-1 there anyway; avoids denormal exp results (NaN kept)
     F hi = copysign(V::sub(c(1.f), exp(r)), x);
     return V::select(is_lo, lo, hi);
   }
