@@ -23,9 +23,10 @@ Array linspace(double start, double stop, int64_t num, Dtype dt, StreamOrDevice 
   check(num >= 0, ErrorCode::invalid_argument,
         "[linspace] number of samples, " + std::to_string(num) + ", must be non-negative.");
   check(dt != Dtype::bool_, ErrorCode::dtype, "[linspace] bool is not supported for linspace.");
-  // MLX computes in float32 and converts; integer outputs truncate.
+  // MLX computes in float32 (float64 for float64) and converts; integer outputs truncate.
   double step = num > 1 ? (stop - start) / (double)(num - 1) : 0.0;
-  Array f(Shape{num}, Dtype::float32, std::make_shared<Arange>(to_stream(s), start, step), {});
+  Dtype work = dt == Dtype::float64 ? Dtype::float64 : Dtype::float32;
+  Array f(Shape{num}, work, std::make_shared<Arange>(to_stream(s), start, step), {});
   return astype(f, dt, s);
 }
 
