@@ -159,8 +159,14 @@ Array logsumexp(const Array& a, const Axes& axes_in, bool keepdims, StreamOrDevi
 Array softmax(const Array& a, const Axes& axes_in, bool precise, StreamOrDevice s) {
   auto axes = reduce_axes(axes_in, a.ndim(), "softmax");
   if (a.dtype() == Dtype::complex64) throw_error(ErrorCode::not_implemented, "[softmax] complex64 is not supported yet.");
+  // No axis (a 0-d input or an explicit []): MLX returns ones in the input dtype.
+  if (axes.empty()) return full(a.shape(), Array::scalar(1.0, a.dtype()), a.dtype(), s);
   Dtype dt = float_dtype(a.dtype());
-  if (a.size() == 0) return astype(a, dt, s);
+  // MLX promotes only for the single-last-axis case; other axes compute in float and come back
+  // in the input dtype (integers truncate).
+  bool last_only = axes.size() == 1 && axes[0] == a.ndim() - 1;
+  Dtype out_dt = last_only ? dt : a.dtype();
+  if (a.size() == 0) return astype(a, out_dt, s);
   std::vector<int> perm;
   Array t = axes_last(a, axes, perm, s);
   Array r(t.shape(), dt, std::make_shared<Softmax>(to_stream(s), precise), {t});
@@ -172,7 +178,7 @@ Array softmax(const Array& a, const Axes& axes_in, bool precise, StreamOrDevice 
   for (int i = 0; i < (int)perm.size(); i++) inv[perm[i]] = i;
   bool identity = true;
   for (int i = 0; i < (int)inv.size(); i++) identity &= inv[i] == i;
-  return identity ? r : transpose(r, inv, s);
+  return astype(identity ? r : transpose(r, inv, s), out_dt, s);
 }
 
 Array argmax(const Array& a, std::optional<int> axis, bool keepdims, StreamOrDevice s) {
