@@ -13,3 +13,4 @@ export * from './ops/shape.js';
 export { Slice, index, type Index } from './ops/indexing.js';
 export * from './constants.js';
 import './array-methods.js';
+export * as random from './random.js';
