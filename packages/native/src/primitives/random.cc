@@ -28,4 +28,16 @@ std::pair<std::vector<Array>, std::vector<int>> RandomBits::vmap(const std::vect
   return {{Array(out, dt, std::make_shared<RandomBits>(stream(), shape_, width_), {keys})}, {0}};
 }
 
+// Elementwise over inputs that the op broadcast to the output: batch every input along a new axis 0.
+std::pair<std::vector<Array>, std::vector<int>> RandomTransform::vmap(const std::vector<Array>& in,
+                                                                      const std::vector<int>& ax) {
+  int64_t B = batch_size(in, ax);
+  std::vector<Array> xs;
+  for (size_t i = 0; i < in.size(); i++) xs.push_back(batch_to_front(in[i], ax[i], B));
+  Shape out = xs[0].shape();
+  if (kind_ == complex_normal) out.pop_back();
+  auto p = std::make_shared<RandomTransform>(stream(), kind_, dtype_, has_scale_, has_loc_, scale_, loc_);
+  return {{Array(out, dtype_, p, xs)}, {0}};
+}
+
 }  // namespace mlx

@@ -48,6 +48,8 @@ class RandomTransform : public Primitive {
                   float loc = 0)
       : Primitive(s), kind_(kind), dtype_(dtype), has_scale_(has_scale), has_loc_(has_loc), scale_(scale), loc_(loc) {}
   const char* name() const override { return "RandomTransform"; }
+  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
+                                                       const std::vector<int>& axes) override;
   Kind kind() const { return kind_; }
   Dtype dtype() const { return dtype_; }
   bool has_scale() const { return has_scale_; }
