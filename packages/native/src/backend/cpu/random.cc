@@ -11,11 +11,16 @@
 #include "../../engine/threadpool.h"
 #include "../../primitives/random.h"
 #include "copy.h"
+#include "cpu_features.h"
 
 // Each MLX op rounds separately: never fuse a*b+c into an fma behind our back.
 #pragma GCC optimize("fp-contract=off")
 
 namespace mlx::cpu {
+
+#if defined(MLX_X86)
+void erfinv_sym_avx2(const uint32_t* b, float* out, int64_t n);  // random_avx2.cc
+#endif
 
 namespace {
 
@@ -116,23 +121,7 @@ template <typename T> constexpr float below_one() {
   else return 0.99609375f;                                           // bf16 0x3F7F
 }
 
-// MLX's erfinv (single precision, Giles' polynomial with fma; std::log).
-inline float erfinv_f(float a) {
-  float t = std::log(std::fma(a, 0.0f - a, 1.0f));
-  float p;
-  if (std::fabs(t) > 6.125f) {
-    p = 3.03697567e-10f;
-    p = std::fma(p, t, 2.93243101e-8f); p = std::fma(p, t, 1.22150334e-6f); p = std::fma(p, t, 2.84108955e-5f);
-    p = std::fma(p, t, 3.93552968e-4f); p = std::fma(p, t, 3.02698812e-3f); p = std::fma(p, t, 4.83185798e-3f);
-    p = std::fma(p, t, -2.64646143e-1f); p = std::fma(p, t, 8.40016484e-1f);
-  } else {
-    p = 5.43877832e-9f;
-    p = std::fma(p, t, 1.43285448e-7f); p = std::fma(p, t, 1.22774793e-6f); p = std::fma(p, t, 1.12963626e-7f);
-    p = std::fma(p, t, -5.61530760e-5f); p = std::fma(p, t, -1.47697632e-4f); p = std::fma(p, t, 2.31468678e-3f);
-    p = std::fma(p, t, 1.15392581e-2f); p = std::fma(p, t, -2.32015476e-1f); p = std::fma(p, t, 8.86226892e-1f);
-  }
-  return a * p;
-}
+#include "random_erfinv.inc"
 
 // MLX's fast exp (Cephes polynomial on 2^x) used inside its erf.
 inline float exp_mlx(float x0) {
@@ -262,12 +251,6 @@ template <typename P> void bernoulli_k(const std::vector<Array>& in, Array& o) {
   });
 }
 
-// uniform(nextafter(-1, 0), 1) in float32, shared by normal and laplace.
-inline float sym_unit(uint32_t b) {
-  const float lo = -0.99999994f, r = 1.0f - lo;
-  return r * std::min(to_unit(b), 0.99999994f) + lo;
-}
-
 template <typename T> inline T mul_t(T a, T b) {
   if constexpr (std::is_same_v<T, double> || std::is_same_v<T, float>) return a * b;
   else return T((float)a * (float)b);
@@ -285,12 +268,26 @@ template <typename T> void normal_k(const RandomTransform& p, const std::vector<
   if (p.has_loc()) lc.emplace(in[k++]);
   T* out = o.data<T>();
   const T sqrt2 = T(std::sqrt(2.0));
+  bool fast = false;
+#if defined(MLX_X86)
+  fast = !b.scalar && best_isa() != Isa::generic;
+#endif
   parallel_for(o.size(), kGrain / 4, [&](int64_t s, int64_t e) {
-    for (int64_t i = s; i < e; i++) {
-      T v = T(erfinv_f(sym_unit(b[i])));
-      T a = sc ? mul_t(sqrt2, (*sc)[i]) : sqrt2;
-      v = mul_t(a, v);
-      out[i] = lc ? add_t((*lc)[i], v) : v;
+    float tmp[256];
+    for (int64_t i0 = s; i0 < e; i0 += 256) {
+      int64_t m = std::min<int64_t>(256, e - i0);
+#if defined(MLX_X86)
+      if (fast) erfinv_sym_avx2(b.p + i0, tmp, m);
+      else
+#endif
+        for (int64_t j = 0; j < m; j++) tmp[j] = erfinv_f(sym_unit(b[i0 + j]));
+      for (int64_t j = 0; j < m; j++) {
+        int64_t i = i0 + j;
+        T v = T(tmp[j]);
+        T a = sc ? mul_t(sqrt2, (*sc)[i]) : sqrt2;
+        v = mul_t(a, v);
+        out[i] = lc ? add_t((*lc)[i], v) : v;
+      }
     }
   });
 }
