@@ -21,3 +21,4 @@ export { Slice, index, type Index } from './ops/indexing.js';
 export * from './constants.js';
 export { load, save, savez, saveSafetensors } from './io.js';
 import './array-methods.js';
+export * as random from './random.js';
