@@ -16,7 +16,10 @@ bool is_array(Napi::Value v) { return v.IsObject() && ArrayWrap::is(v); }
 Array scalar_like(Napi::Value v, const Array& like) {
   if (v.IsNumber() && is_integral(like.dtype())) {
     double d = v.As<Napi::Number>().DoubleValue();
-    if (std::isfinite(d) && std::floor(d) == d) {
+    // MLX checks the range for every integer type but uint64, where negative values wrap.
+    if (like.dtype() == Dtype::uint64 && d < 0 && d >= -9223372036854775808.0 && std::floor(d) == d)
+      return Array::scalar_int((int64_t)d, Dtype::uint64);
+    if (std::isfinite(d) && std::floor(d) == d && like.dtype() != Dtype::uint64) {
       double lo = 0, hi = 0;
       switch (like.dtype()) {
         case Dtype::uint8: lo = 0, hi = 255; break;

@@ -12,7 +12,8 @@ inline uint32_t float_to_bits(float f) { uint32_t b; std::memcpy(&b, &f, 4); ret
 inline float half_to_float(uint16_t h) {
   uint32_t sign = (uint32_t)(h & 0x8000) << 16;
   uint32_t exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-  if (exp == 0x1f) return bits_to_float(sign | 0x7f800000 | (man << 13));  // inf / nan
+  // inf / nan; NaNs come out quiet, as F16C (vcvtph2ps) does
+  if (exp == 0x1f) return bits_to_float(sign | 0x7f800000 | (man << 13) | (man ? 0x400000u : 0u));
   if (exp == 0) {
     if (man == 0) return bits_to_float(sign);
     // subnormal: value = man * 2^-24

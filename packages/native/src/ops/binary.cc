@@ -55,7 +55,12 @@ Dtype integer_type(const Array& a, const Array& b, const char* op) {
   if (!ok(a.dtype()) || !ok(b.dtype()))
     throw_error(ErrorCode::dtype, std::string("[") + op + "] Only allowed on integer or boolean types but got types " +
                                       dtype_name(a.dtype()) + " and " + dtype_name(b.dtype()) + ".");
-  return promote_types(a.dtype(), b.dtype());
+  Dtype t = promote_types(a.dtype(), b.dtype());
+  if (!ok(t))  // e.g. uint64 with a signed type promotes to float32
+    throw_error(ErrorCode::dtype, std::string("[") + op + "] Only allowed on integer or boolean types but " +
+                                      dtype_name(a.dtype()) + " and " + dtype_name(b.dtype()) + " promote to " +
+                                      dtype_name(t) + ".");
+  return t;
 }
 
 }  // namespace

@@ -254,7 +254,7 @@ struct RowRunner {
   simd::BinaryRowFn fast;
   int isz, osz;
   void operator()(const char* a, const char* b, char* o, int64_t n, int64_t sa, int64_t sb, int64_t so) const {
-    if (fast && so == 1 && sa <= 1 && sb <= 1 && (sa | sb)) {
+    if (fast && so == 1 && (sa == 0 || sa == 1) && (sb == 0 || sb == 1) && (sa | sb)) {
       auto mode = sa == 0 ? simd::RowMode::sv : sb == 0 ? simd::RowMode::vs : simd::RowMode::vv;
       int64_t k = fast(a, b, o, n, mode);
       if (k == n) return;

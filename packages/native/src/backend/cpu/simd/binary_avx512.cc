@@ -18,6 +18,7 @@ struct F32 {
   static V set1(const E* p) { return _mm512_set1_ps(*p); }
   static void store(E* p, V v) { _mm512_storeu_ps(p, v); }
   static void store(E* p, M m, V v) { _mm512_mask_storeu_ps(p, m, v); }
+  static void stream(E* p, V v) { _mm512_stream_ps(p, v); }
 };
 
 struct F16 {
@@ -59,6 +60,7 @@ struct F64 {
   static V set1(const E* p) { return _mm512_set1_pd(*p); }
   static void store(E* p, V v) { _mm512_storeu_pd(p, v); }
   static void store(E* p, M m, V v) { _mm512_mask_storeu_pd(p, m, v); }
+  static void stream(E* p, V v) { _mm512_stream_pd(p, v); }
 };
 
 struct I32 {
@@ -69,6 +71,7 @@ struct I32 {
   static V set1(const E* p) { return _mm512_set1_epi32(*p); }
   static void store(E* p, V v) { _mm512_storeu_si512(p, v); }
   static void store(E* p, M m, V v) { _mm512_mask_storeu_epi32(p, m, v); }
+  static void stream(E* p, V v) { _mm512_stream_si512((__m512i*)p, v); }
 };
 
 // Ops on lanes. max/min return a NaN operand like MLX (vmaxps alone returns the second one).
@@ -150,15 +153,44 @@ inline void each(const typename L::E* a, const typename L::E* b, int64_t n, Fn&&
 }
 
 template <typename L, typename Op, int Mode>
-int64_t arith_mode(const void* a, const void* b, void* o_, int64_t n) {
-  using E = typename L::E;
-  E* o = static_cast<E*>(o_);
-  each<L, Mode>(static_cast<const E*>(a), static_cast<const E*>(b), n,
+int64_t arith_plain(const typename L::E* a, const typename L::E* b, typename L::E* o, int64_t n) {
+  each<L, Mode>(a, b, n,
                 [&](int64_t i, typename L::V x, typename L::V y, typename L::M m, bool full) {
                   if (full) L::store(o + i, Op::f(x, y));
                   else L::store(o + i, m, Op::f(x, y));
                 });
   return n;
+}
+
+template <typename L> concept Streamable = requires(typename L::E* p, typename L::V v) { L::stream(p, v); };
+
+// Rows much larger than L2 write with non-temporal stores: the output then costs no
+// read-for-ownership traffic (the threshold is per call, i.e. per thread's chunk).
+constexpr int64_t kStreamBytes = 1 << 21;
+
+template <typename L, typename Op, int Mode>
+int64_t arith_mode(const void* a, const void* b, void* o_, int64_t n) {
+  using E = typename L::E;
+  E* o = static_cast<E*>(o_);
+  if constexpr (Streamable<L>) {
+    if (n * (int64_t)sizeof(E) >= kStreamBytes && (reinterpret_cast<uintptr_t>(o) % sizeof(E)) == 0) {
+      // Head up to 64-byte alignment through the masked path, then aligned streaming stores.
+      int64_t head = (int64_t)((64 - reinterpret_cast<uintptr_t>(o) % 64) % 64) / (int64_t)sizeof(E);
+      const E* pa = static_cast<const E*>(a);
+      const E* pb = static_cast<const E*>(b);
+      if (head) arith_plain<L, Op, Mode>(pa, pb, o, head);
+      int64_t body = (n - head) / L::W * L::W;
+      each<L, Mode>(pa + (Mode == 1 ? 0 : head), pb + (Mode == 2 ? 0 : head), body,
+                    [&](int64_t i, typename L::V x, typename L::V y, typename L::M, bool) {
+                      L::stream(o + head + i, Op::f(x, y));
+                    });
+      _mm_sfence();
+      int64_t done = head + body;
+      if (done < n) arith_plain<L, Op, Mode>(pa + (Mode == 1 ? 0 : done), pb + (Mode == 2 ? 0 : done), o + done, n - done);
+      return n;
+    }
+  }
+  return arith_plain<L, Op, Mode>(static_cast<const typename L::E*>(a), static_cast<const typename L::E*>(b), o, n);
 }
 
 template <typename L, typename Op, int Mode>
