@@ -10,6 +10,7 @@ type Rest<F> = F extends (a: any, ...rest: infer R) => infer Ret ? (...rest: R) 
 // Methods whose op exists in this build; names listed in API.md rule 5.
 const forwarded = [
   'astype', 'reshape', 'flatten', 'squeeze', 'transpose', 'swapaxes', 'moveaxis', 'split',
+  'cumsum', 'cumprod', 'cummax', 'cummin', 'logcumsumexp',
 ] as const;
 
 declare module './array.js' {
@@ -22,6 +23,11 @@ declare module './array.js' {
     swapaxes: Rest<typeof mx.swapaxes>;
     moveaxis: Rest<typeof mx.moveaxis>;
     split: Rest<typeof mx.split>;
+    cumsum: Rest<typeof mx.cumsum>;
+    cumprod: Rest<typeof mx.cumprod>;
+    cummax: Rest<typeof mx.cummax>;
+    cummin: Rest<typeof mx.cummin>;
+    logcumsumexp: Rest<typeof mx.logcumsumexp>;
     readonly T: array;
     index(...indices: Index[]): array;
   }
