@@ -53,7 +53,7 @@ Array topk(const Array& a, int k, int axis, StreamOrDevice s) {
                                                  std::to_string(axis) + " for array with shape " +
                                                  shape_str(a.shape()) + ".");
   if (k == n) return a;  // MLX returns the input unchanged
-  Array p = partition(a, (int)(n - k), axis, s);
+  Array p = partition(a, k == 0 ? 0 : (int)(n - k), axis, s);  // MLX partitions at -k
   Shape start(a.ndim(), 0), stop = a.shape(), step(a.ndim(), 1);
   start[axis] = n - k;
   return slice(p, start, stop, step, s);
