@@ -1,12 +1,13 @@
 // CPU kernels for Sort, ArgSort, Partition, ArgPartition.
 // Rows along the sort axis are made contiguous (the output is laid out with the axis last), then
-// each row is sorted on order-preserving unsigned keys: LSD radix sort for long rows, insertion
-// sort for short ones. One long row is split over the threads and the sorted runs are merged in
-// parallel (merge path). Keys map -0 onto +0 and every NaN onto the largest key, so the stable
+// each row is sorted on order-preserving unsigned keys with a stable radix sort (an MSD pass into
+// cache-sized buckets, then LSD passes; insertion sort for tiny rows). A long row shares its MSD
+// pass and then its buckets among the threads. Keys map -0 onto +0 and every NaN onto the largest key, so the stable
 // key order is MLX's stable sort with NaNs last.
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <memory>
 #include <numeric>
 #include <vector>
 
@@ -64,18 +65,18 @@ void insertion_sort(Item* a, int64_t n) {
   }
 }
 
-// Stable LSD radix sort on 8-bit digits; returns the buffer (a or tmp) that holds the result.
+// Stable LSD radix sort on the 8-bit digits 0..top; returns the buffer (a or tmp) holding the result.
 template <typename Tr, typename Item = typename Tr::Item>
-Item* radix_sort(Item* a, Item* tmp, int64_t n) {
+Item* lsd_sort(Item* a, Item* tmp, int64_t n, int top) {
   using K = decltype(Tr::key(*a));
   constexpr int P = sizeof(K);
   std::array<std::array<int64_t, 256>, P> hist{};
   for (int64_t i = 0; i < n; i++) {
     K k = Tr::key(a[i]);
-    for (int p = 0; p < P; p++) hist[p][(k >> (8 * p)) & 255]++;
+    for (int p = 0; p <= top; p++) hist[p][(k >> (8 * p)) & 255]++;
   }
   Item *src = a, *dst = tmp;
-  for (int p = 0; p < P; p++) {
+  for (int p = 0; p <= top; p++) {
     auto& h = hist[p];
     if (h[(Tr::key(src[0]) >> (8 * p)) & 255] == n) continue;  // every key shares this digit
     int64_t off[256], s = 0;
@@ -89,71 +90,94 @@ Item* radix_sort(Item* a, Item* tmp, int64_t n) {
   return src;
 }
 
-template <typename Tr, typename Item = typename Tr::Item>
-Item* sort_run(Item* a, Item* tmp, int64_t n) {
-  if (n <= 48) { insertion_sort<Tr>(a, n); return a; }
-  return radix_sort<Tr>(a, tmp, n);
-}
+constexpr int64_t kLsdMax = 1 << 15;  // buckets up to this size (L2-resident) finish with LSD passes
 
-// ---- parallel sort of one long row ----
+// Stable hybrid radix sort of a[0..n) on digits byte..0; the result lands in `tmp` when to_tmp,
+// else in `a`. One MSD pass scatters into cache-sized buckets, which finish with LSD passes (or
+// recurse while still large); alternating the buffers per level avoids copying large buckets back.
 template <typename Tr, typename Item = typename Tr::Item>
-int64_t corank(int64_t k, const Item* a, int64_t na, const Item* b, int64_t nb) {
-  // Number of a-elements among the first k outputs of the stable merge of a and b.
-  int64_t lo = std::max<int64_t>(0, k - nb), hi = std::min(k, na);
-  while (lo < hi) {
-    int64_t i = lo + (hi - lo) / 2, j = k - i;
-    if (Tr::key(b[j - 1]) < Tr::key(a[i])) hi = i;
-    else lo = i + 1;
+void radix_sort(Item* a, Item* tmp, int64_t n, int byte, bool to_tmp) {
+  if (byte < 0 || n <= 1 || n <= 48 || n <= kLsdMax || byte == 0) {
+    Item* r = a;
+    if (n <= 48) insertion_sort<Tr>(a, n);
+    else if (byte >= 0) r = lsd_sort<Tr>(a, tmp, n, byte);
+    Item* want = to_tmp ? tmp : a;
+    if (r != want) std::memcpy(want, r, n * sizeof(Item));
+    return;
   }
-  return lo;
+  int64_t h[256] = {};
+  for (int64_t i = 0; i < n; i++) h[(Tr::key(a[i]) >> (8 * byte)) & 255]++;
+  if (h[(Tr::key(a[0]) >> (8 * byte)) & 255] == n) return radix_sort<Tr>(a, tmp, n, byte - 1, to_tmp);
+  int64_t off[256], start[257], s = 0;
+  for (int d = 0; d < 256; d++) { start[d] = off[d] = s; s += h[d]; }
+  start[256] = n;
+  for (int64_t i = 0; i < n; i++) {
+    Item v = a[i];
+    tmp[off[(Tr::key(v) >> (8 * byte)) & 255]++] = v;
+  }
+  for (int d = 0; d < 256; d++) {
+    int64_t b = start[d], len = start[d + 1] - b;
+    if (len > 0) radix_sort<Tr>(tmp + b, a + b, len, byte - 1, !to_tmp);
+  }
 }
 
 template <typename Tr, typename Item = typename Tr::Item>
-void merge_seq(const Item* a, int64_t na, const Item* b, int64_t nb, Item* out) {
-  int64_t i = 0, j = 0, o = 0;
-  while (i < na && j < nb) {
-    bool take_b = Tr::key(b[j]) < Tr::key(a[i]);
-    out[o++] = take_b ? b[j++] : a[i++];
-  }
-  while (i < na) out[o++] = a[i++];
-  while (j < nb) out[o++] = b[j++];
+void sort_run(Item* a, Item* tmp, int64_t n) {
+  using K = decltype(Tr::key(*a));
+  radix_sort<Tr>(a, tmp, n, (int)sizeof(K) - 1, false);
 }
 
+// One long row over all threads: a parallel MSD pass (per-thread histograms keep it stable),
+// then the buckets are shared out by size and each finishes sequentially.
 template <typename Tr, typename Item = typename Tr::Item>
 void parallel_sort_row(Item* data, int64_t n) {
+  using K = decltype(Tr::key(*data));
   int nt = num_threads();
-  std::vector<Item> tmp_buf(n);
-  Item* tmp = tmp_buf.data();
-  // Runs: nt sorted chunks, each left in `tmp`.
+  std::unique_ptr<Item[]> tmp_buf(new Item[n]);
+  Item* tmp = tmp_buf.get();
   std::vector<int64_t> bounds(nt + 1);
   for (int t = 0; t <= nt; t++) bounds[t] = n * t / nt;
-  parallel_run(nt, [&](int t, int) {
-    int64_t b = bounds[t], len = bounds[t + 1] - b;
-    if (len <= 0) return;
-    Item* r = sort_run<Tr>(data + b, tmp + b, len);
-    if (r != tmp + b) std::memcpy(tmp + b, r, len * sizeof(Item));
-  });
-  // Merge adjacent runs pairwise until one is left, ping-ponging between tmp and data.
-  Item *src = tmp, *dst = data;
-  while (bounds.size() > 2) {
-    std::vector<int64_t> next{0};
-    for (size_t r = 0; r + 1 < bounds.size(); r += 2) {
-      int64_t b0 = bounds[r], b1 = bounds[r + 1], b2 = r + 2 < bounds.size() ? bounds[r + 2] : b1;
-      const Item *A = src + b0, *B = src + b1;
-      int64_t na = b1 - b0, nb = b2 - b1, total = na + nb;
-      parallel_run(nt, [&](int t, int T) {
-        int64_t k0 = total * t / T, k1 = total * (t + 1) / T;
-        int64_t i0 = corank<Tr>(k0, A, na, B, nb), i1 = corank<Tr>(k1, A, na, B, nb);
-        merge_seq<Tr>(A + i0, i1 - i0, B + (k0 - i0), (k1 - i1) - (k0 - i0), dst + b0 + k0);
-      });
-      next.push_back(b2);
+  std::vector<std::array<int64_t, 256>> hist(nt);
+  int byte = (int)sizeof(K) - 1;
+  for (;; byte--) {
+    if (byte < 0) return;  // every key is equal
+    parallel_run(nt, [&](int t, int) {
+      auto& h = hist[t];
+      h.fill(0);
+      for (int64_t i = bounds[t]; i < bounds[t + 1]; i++) h[(Tr::key(data[i]) >> (8 * byte)) & 255]++;
+    });
+    int nonempty = 0;
+    for (int d = 0; d < 256; d++) {
+      int64_t c = 0;
+      for (int t = 0; t < nt; t++) c += hist[t][d];
+      nonempty += c > 0;
     }
-    bounds = std::move(next);
-    std::swap(src, dst);
+    if (nonempty > 1) break;
   }
-  if (src != data) {
-    parallel_for(n, 1 << 16, [&](int64_t b, int64_t e) { std::memcpy(data + b, src + b, (e - b) * sizeof(Item)); });
+  // Offsets: digit-major, thread-minor, so equal digits keep their input order.
+  std::vector<std::array<int64_t, 256>> off(nt);
+  std::array<int64_t, 257> start;
+  int64_t s = 0;
+  for (int d = 0; d < 256; d++) {
+    start[d] = s;
+    for (int t = 0; t < nt; t++) { off[t][d] = s; s += hist[t][d]; }
   }
+  start[256] = n;
+  parallel_run(nt, [&](int t, int) {
+    auto& o = off[t];
+    for (int64_t i = bounds[t]; i < bounds[t + 1]; i++) {
+      Item v = data[i];
+      tmp[o[(Tr::key(v) >> (8 * byte)) & 255]++] = v;
+    }
+  });
+  // Thread t finishes the buckets whose start falls in its share of [0, n).
+  parallel_run(nt, [&](int t, int T) {
+    for (int d = 0; d < 256; d++) {
+      int64_t b = start[d], len = start[d + 1] - b;
+      if (len == 0 || b < n * t / T || b >= n * (t + 1) / T) continue;
+      radix_sort<Tr>(tmp + b, data + b, len, byte - 1, true);
+    }
+  });
 }
 
 constexpr int64_t kParallelRow = 1 << 16;  // rows at least this long are split over threads
@@ -168,11 +192,7 @@ void sort_rows(Item* data, int64_t rows, int64_t n) {
   }
   parallel_for(rows, std::max<int64_t>(1, (1 << 15) / n), [&](int64_t b, int64_t e) {
     std::vector<Item> tmp(n > 48 ? n : 0);
-    for (int64_t r = b; r < e; r++) {
-      Item* row = data + r * n;
-      Item* res = sort_run<Tr>(row, tmp.data(), n);
-      if (res != row) std::memcpy(row, res, n * sizeof(Item));
-    }
+    for (int64_t r = b; r < e; r++) sort_run<Tr>(data + r * n, tmp.data(), n);
   });
 }
 
@@ -342,8 +362,8 @@ void argsort_kernel(const Primitive& p, const std::vector<Array>& in, std::vecto
       std::vector<Pair<K>> pr(n), tmp(n > 48 ? n : 0);
       for (int64_t r = b; r < e; r++) {
         for (int64_t i = 0; i < n; i++) pr[i] = {make_key<K, Kind>(v[r * n + i]), (uint32_t)i};
-        Pair<K>* res = sort_run<Tr>(pr.data(), tmp.data(), n);
-        for (int64_t i = 0; i < n; i++) idx[r * n + i] = res[i].idx;
+        sort_run<Tr>(pr.data(), tmp.data(), n);
+        for (int64_t i = 0; i < n; i++) idx[r * n + i] = pr[i].idx;
       }
     });
   });
