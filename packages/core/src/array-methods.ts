@@ -13,6 +13,7 @@ const forwarded = [
   'abs', 'exp', 'log', 'log2', 'log10', 'log1p', 'sin', 'cos', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'round', 'conj',
   'power',
   'sum', 'mean', 'max', 'min', 'prod', 'all', 'any', 'argmax', 'argmin', 'std', 'variance', 'logsumexp',
+  'cumsum', 'cumprod', 'cummax', 'cummin', 'logcumsumexp',
 ] as const;
 
 declare module './array.js' {
@@ -52,6 +53,11 @@ declare module './array.js' {
     std: Rest<typeof mx.std>;
     variance: Rest<typeof mx.variance>;
     logsumexp: Rest<typeof mx.logsumexp>;
+    cumsum: Rest<typeof mx.cumsum>;
+    cumprod: Rest<typeof mx.cumprod>;
+    cummax: Rest<typeof mx.cummax>;
+    cummin: Rest<typeof mx.cummin>;
+    logcumsumexp: Rest<typeof mx.logcumsumexp>;
     readonly T: array;
     index(...indices: Index[]): array;
   }

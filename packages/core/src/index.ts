@@ -17,6 +17,8 @@ export * from './ops/unary.js';
 export * from './ops/binary.js';
 export * from './ops/reduce.js';
 export * from './ops/creation.js';
+export * from './ops/sort.js';
+export * from './ops/scan.js';
 export { Slice, index, type Index } from './ops/indexing.js';
 export * from './constants.js';
 export { load, save, savez, saveSafetensors } from './io.js';

@@ -1,0 +1,32 @@
+// Scan primitive: cumulative sum/prod/max/min/logaddexp along one axis. Input and output
+// share a dtype (the op casts bool sums to int32 and logcumsumexp inputs to a float first).
+#pragma once
+#include "../engine/primitive.h"
+
+namespace mlx {
+
+class Scan : public Primitive {
+ public:
+  enum class Op : uint8_t { sum, prod, max, min, logaddexp };
+  Scan(Stream s, Op op, int axis, bool reverse, bool inclusive)
+      : Primitive(s), op_(op), axis_(axis), reverse_(reverse), inclusive_(inclusive) {}
+  const char* name() const override;
+  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
+                                                       const std::vector<int>& axes) override;
+  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
+                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
+  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
+                         const std::vector<int>& argnums) override;
+  bool is_equivalent(const Primitive& o) const override;
+  Op op() const { return op_; }
+  int axis() const { return axis_; }
+  bool reverse() const { return reverse_; }
+  bool inclusive() const { return inclusive_; }
+
+ private:
+  Op op_;
+  int axis_;
+  bool reverse_, inclusive_;
+};
+
+}  // namespace mlx
