@@ -9,6 +9,7 @@ export {
 } from './memory.js';
 export { evalArrays as eval, evalArrays, asyncEval, vjp, jvp, grad, valueAndGrad, vmap } from './transforms.js';
 export * as utils from './utils/tree.js';
+export * as fft from './fft.js';
 export * from './ops/shape.js';
 export { Slice, index, type Index } from './ops/indexing.js';
 export * from './constants.js';
