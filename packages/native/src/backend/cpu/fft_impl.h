@@ -251,12 +251,106 @@ template <int W> struct Lanes {
   int64_t in[W], out[W];
 };
 
+// In-register transpose of W vectors of W floats: log2(W) rounds of perfect-shuffle interleaves.
+template <int Bytes> struct IntVec;
+template <> struct IntVec<16> { typedef int type __attribute__((vector_size(16))); };
+template <> struct IntVec<32> { typedef int type __attribute__((vector_size(32))); };
+template <> struct IntVec<64> { typedef int type __attribute__((vector_size(64))); };
+
+template <class V, int W> inline void transpose(V* r) {
+  typedef typename IntVec<sizeof(V)>::type VI;
+  VI lo, hi;
+  for (int i = 0; i < W / 2; i++) lo[2 * i] = i, lo[2 * i + 1] = W + i, hi[2 * i] = W / 2 + i, hi[2 * i + 1] = W + W / 2 + i;
+  V t[W];
+  for (int round = 1; round < W; round *= 2) {
+    for (int i = 0; i < W / 2; i++) {
+      t[2 * i] = __builtin_shuffle(r[i], r[i + W / 2], lo);
+      t[2 * i + 1] = __builtin_shuffle(r[i], r[i + W / 2], hi);
+    }
+    for (int i = 0; i < W; i++) r[i] = t[i];
+  }
+}
+
+// Unit-stride lines as float streams: whole groups move W x W blocks through a transpose;
+// `pairs` streams alternate re/im (complex data, or the even/odd samples of a real line),
+// otherwise the stream fills the real parts only. Returns the first float not moved.
+template <class V, int W, bool pairs>
+int64_t gather_block(const float* base, const int64_t* off, int64_t nf, CV<V>* buf) {
+  if constexpr (W == 1) return 0;
+  else {
+    V r[W];
+    int64_t f = 0;
+    for (; f + W <= nf; f += W) {
+      for (int l = 0; l < W; l++) std::memcpy(&r[l], base + off[l] + f, sizeof(V));
+      transpose<V, W>(r);
+      if constexpr (pairs)
+        for (int k = 0; k < W; k += 2) buf[(f + k) / 2].re = r[k], buf[(f + k) / 2].im = r[k + 1];
+      else
+        for (int k = 0; k < W; k++) buf[f + k].re = r[k];
+    }
+    return f;
+  }
+}
+
+template <class V, int W, bool pairs>
+int64_t scatter_block(float* base, const int64_t* off, int64_t nf, const CV<V>* buf, float sc) {
+  if constexpr (W == 1) return 0;
+  else {
+    V r[W];
+    int64_t f = 0;
+    for (; f + W <= nf; f += W) {
+      if constexpr (pairs)
+        for (int k = 0; k < W; k += 2) r[k] = buf[(f + k) / 2].re * sc, r[k + 1] = buf[(f + k) / 2].im * sc;
+      else
+        for (int k = 0; k < W; k++) r[k] = buf[f + k].re * sc;
+      transpose<V, W>(r);
+      for (int l = 0; l < W; l++) std::memcpy(base + off[l] + f, &r[l], sizeof(V));
+    }
+    return f;
+  }
+}
+
+// Moves `nf` floats of each lane's line (stride st) into buf: pairs -> (re, im), else re only.
+template <class V, int W, bool pairs>
+void gather_f(const float* in, const int64_t* off, int cnt, int64_t st, int64_t nf, CV<V>* buf) {
+  int64_t f0 = 0;
+  if (st == 1 && cnt == W) f0 = gather_block<V, W, pairs>(in, off, nf, buf);
+  for (int l = 0; l < cnt; l++) {
+    const float* src = in + off[l];
+    for (int64_t f = f0; f < nf; f++) {
+      float v = src[f * st];
+      if constexpr (pairs) set_lane(f % 2 ? buf[f / 2].im : buf[f / 2].re, l, v);
+      else set_lane(buf[f].re, l, v);
+    }
+  }
+}
+
+template <class V, int W, bool pairs>
+void scatter_f(float* out, const int64_t* off, int cnt, int64_t st, int64_t nf, const CV<V>* buf, float sc) {
+  int64_t f0 = 0;
+  if (st == 1 && cnt == W) f0 = scatter_block<V, W, pairs>(out, off, nf, buf, sc);
+  for (int l = 0; l < cnt; l++) {
+    float* dst = out + off[l];
+    for (int64_t f = f0; f < nf; f++) {
+      if constexpr (pairs) dst[f * st] = get_lane(f % 2 ? buf[f / 2].im : buf[f / 2].re, l) * sc;
+      else dst[f * st] = get_lane(buf[f].re, l) * sc;
+    }
+  }
+}
+
+// Complex lines: offsets and strides in complex elements become float ones.
 template <class V, int W>
 void gather_c(const LinePass& p, const Lanes<W>& L, int64_t len, CV<V>* buf) {
+  int64_t off[W];
+  for (int l = 0; l < L.cnt; l++) off[l] = 2 * L.in[l];
+  if (p.in_st == 1) {
+    gather_f<V, W, true>(static_cast<const float*>(p.in), off, L.cnt, 1, 2 * len, buf);
+    return;
+  }
   const float* in = static_cast<const float*>(p.in);
   const int64_t st = 2 * p.in_st;
   for (int l = 0; l < L.cnt; l++) {
-    const float* src = in + 2 * L.in[l];
+    const float* src = in + off[l];
     for (int64_t t = 0; t < len; t++) {
       set_lane(buf[t].re, l, src[t * st]);
       set_lane(buf[t].im, l, src[t * st + 1]);
@@ -266,11 +360,17 @@ void gather_c(const LinePass& p, const Lanes<W>& L, int64_t len, CV<V>* buf) {
 
 template <class V, int W>
 void scatter_c(const LinePass& p, const Lanes<W>& L, int64_t len, const CV<V>* buf) {
+  int64_t off[W];
+  for (int l = 0; l < L.cnt; l++) off[l] = 2 * L.out[l];
+  if (p.out_st == 1) {
+    scatter_f<V, W, true>(static_cast<float*>(p.out), off, L.cnt, 1, 2 * len, buf, p.scale);
+    return;
+  }
   float* out = static_cast<float*>(p.out);
   const int64_t st = 2 * p.out_st;
   const float sc = p.scale;
   for (int l = 0; l < L.cnt; l++) {
-    float* dst = out + 2 * L.out[l];
+    float* dst = out + off[l];
     for (int64_t t = 0; t < len; t++) {
       dst[t * st] = get_lane(buf[t].re, l) * sc;
       dst[t * st + 1] = get_lane(buf[t].im, l) * sc;
@@ -290,23 +390,14 @@ void r2c_group(const LinePass& p, const Lanes<W>& L, CV<V>* a, CV<V>* b, CV<V>* 
   const float* in = static_cast<const float*>(p.in);
   const int64_t n = p.n, st = p.in_st;
   if (n % 2) {  // odd: complex transform of (x, 0)
-    for (int l = 0; l < L.cnt; l++) {
-      const float* src = in + L.in[l];
-      for (int64_t t = 0; t < n; t++) set_lane(a[t].re, l, src[t * st]);
-    }
+    gather_f<V, W, false>(in, L.in, L.cnt, st, n, a);
     for (int64_t t = 0; t < n; t++) a[t].im = V{};
     scatter_c<V, W>(p, L, n / 2 + 1, exec<V, true>(*p.cplan, a, b, c));
     return;
   }
   // even: z_t = x_2t + i x_2t+1, Z = FFT_M(z), X_k = E_k + w^k O_k
   const int64_t M = n / 2;
-  for (int l = 0; l < L.cnt; l++) {
-    const float* src = in + L.in[l];
-    for (int64_t t = 0; t < M; t++) {
-      set_lane(a[t].re, l, src[2 * t * st]);
-      set_lane(a[t].im, l, src[(2 * t + 1) * st]);
-    }
-  }
+  gather_f<V, W, true>(in, L.in, L.cnt, st, n, a);
   CV<V>* z = exec<V, true>(*p.rplan->c, a, b, c);
   CV<V>* x = z == a ? b : a;
   const float* w = p.rplan->rtw.data();
@@ -330,11 +421,7 @@ void c2r_group(const LinePass& p, const Lanes<W>& L, CV<V>* a, CV<V>* b, CV<V>* 
   a[0].im = V{};
   if (n % 2) {  // odd: Hermitian extension, complex inverse, real part
     for (int64_t k = 1; k <= h; k++) a[n - k] = CV<V>{a[k].re, V{} - a[k].im};
-    CV<V>* r = exec<V, false>(*p.cplan, a, b, c);
-    for (int l = 0; l < L.cnt; l++) {
-      float* dst = out + L.out[l];
-      for (int64_t t = 0; t < n; t++) dst[t * st] = get_lane(r[t].re, l) * sc;
-    }
+    scatter_f<V, W, false>(out, L.out, L.cnt, st, n, exec<V, false>(*p.cplan, a, b, c), sc);
     return;
   }
   // even: Z_k = (X_k + conj X_{M-k}) + i conj(w^k) (X_k - conj X_{M-k}); z = IFFT_M(Z)
@@ -346,14 +433,7 @@ void c2r_group(const LinePass& p, const Lanes<W>& L, CV<V>* a, CV<V>* b, CV<V>* 
     CV<V> s = xk + xc, d = twiddle<false>(xk - xc, w[2 * k], w[2 * k + 1]);
     b[k] = CV<V>{s.re - d.im, s.im + d.re};
   }
-  CV<V>* r = exec<V, false>(*p.rplan->c, b, c, a);
-  for (int l = 0; l < L.cnt; l++) {
-    float* dst = out + L.out[l];
-    for (int64_t t = 0; t < M; t++) {
-      dst[2 * t * st] = get_lane(r[t].re, l) * sc;
-      dst[(2 * t + 1) * st] = get_lane(r[t].im, l) * sc;
-    }
-  }
+  scatter_f<V, W, true>(out, L.out, L.cnt, st, n, exec<V, false>(*p.rplan->c, b, c, a), sc);
 }
 
 inline void line_offsets(const LinePass& p, int64_t b, int64_t& io, int64_t& oo) {
