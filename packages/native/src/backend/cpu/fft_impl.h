@@ -271,6 +271,33 @@ template <class V, int W> inline void transpose(V* r) {
   }
 }
 
+// Lines side by side in memory (line l starts `l` elements after line 0): each position of
+// all W lines is one contiguous vector (complex: two, deinterleaved).
+template <int W> inline bool adjacent(const int64_t* off, int cnt, int64_t step) {
+  if (cnt != W || W == 1) return false;
+  for (int l = 1; l < W; l++)
+    if (off[l] != off[0] + l * step) return false;
+  return true;
+}
+template <class V, int W> inline void deinterleave(const float* src, V& re, V& im) {
+  typedef typename IntVec<sizeof(V)>::type VI;
+  VI ev, od;
+  for (int i = 0; i < W; i++) ev[i] = 2 * i, od[i] = 2 * i + 1;
+  V a, b;
+  std::memcpy(&a, src, sizeof(V));
+  std::memcpy(&b, src + W, sizeof(V));
+  re = __builtin_shuffle(a, b, ev);
+  im = __builtin_shuffle(a, b, od);
+}
+template <class V, int W> inline void interleave(float* dst, V re, V im) {
+  typedef typename IntVec<sizeof(V)>::type VI;
+  VI lo, hi;
+  for (int i = 0; i < W / 2; i++) lo[2 * i] = i, lo[2 * i + 1] = W + i, hi[2 * i] = W / 2 + i, hi[2 * i + 1] = W + W / 2 + i;
+  V a = __builtin_shuffle(re, im, lo), b = __builtin_shuffle(re, im, hi);
+  std::memcpy(dst, &a, sizeof(V));
+  std::memcpy(dst + W, &b, sizeof(V));
+}
+
 // Unit-stride lines as float streams: whole groups move W x W blocks through a transpose;
 // `pairs` streams alternate re/im (complex data, or the even/odd samples of a real line),
 // otherwise the stream fills the real parts only. Returns the first float not moved.
@@ -314,6 +341,17 @@ int64_t scatter_block(float* base, const int64_t* off, int64_t nf, const CV<V>* 
 template <class V, int W, bool pairs>
 void gather_f(const float* in, const int64_t* off, int cnt, int64_t st, int64_t nf, CV<V>* buf) {
   int64_t f0 = 0;
+  if constexpr (W > 1) {
+    if (st != 1 && adjacent<W>(off, cnt, 1)) {
+      for (int64_t f = 0; f < nf; f++) {
+        V v;
+        std::memcpy(&v, in + off[0] + f * st, sizeof(V));
+        if constexpr (pairs) (f % 2 ? buf[f / 2].im : buf[f / 2].re) = v;
+        else buf[f].re = v;
+      }
+      return;
+    }
+  }
   if (st == 1 && cnt == W) f0 = gather_block<V, W, pairs>(in, off, nf, buf);
   for (int l = 0; l < cnt; l++) {
     const float* src = in + off[l];
@@ -328,6 +366,15 @@ void gather_f(const float* in, const int64_t* off, int cnt, int64_t st, int64_t 
 template <class V, int W, bool pairs>
 void scatter_f(float* out, const int64_t* off, int cnt, int64_t st, int64_t nf, const CV<V>* buf, float sc) {
   int64_t f0 = 0;
+  if constexpr (W > 1) {
+    if (st != 1 && adjacent<W>(off, cnt, 1)) {
+      for (int64_t f = 0; f < nf; f++) {
+        V v = (pairs ? (f % 2 ? buf[f / 2].im : buf[f / 2].re) : buf[f].re) * sc;
+        std::memcpy(out + off[0] + f * st, &v, sizeof(V));
+      }
+      return;
+    }
+  }
   if (st == 1 && cnt == W) f0 = scatter_block<V, W, pairs>(out, off, nf, buf, sc);
   for (int l = 0; l < cnt; l++) {
     float* dst = out + off[l];
@@ -349,6 +396,12 @@ void gather_c(const LinePass& p, const Lanes<W>& L, int64_t len, CV<V>* buf) {
   }
   const float* in = static_cast<const float*>(p.in);
   const int64_t st = 2 * p.in_st;
+  if constexpr (W > 1) {
+    if (adjacent<W>(off, L.cnt, 2)) {
+      for (int64_t t = 0; t < len; t++) deinterleave<V, W>(in + off[0] + t * st, buf[t].re, buf[t].im);
+      return;
+    }
+  }
   for (int l = 0; l < L.cnt; l++) {
     const float* src = in + off[l];
     for (int64_t t = 0; t < len; t++) {
@@ -369,6 +422,12 @@ void scatter_c(const LinePass& p, const Lanes<W>& L, int64_t len, const CV<V>* b
   float* out = static_cast<float*>(p.out);
   const int64_t st = 2 * p.out_st;
   const float sc = p.scale;
+  if constexpr (W > 1) {
+    if (adjacent<W>(off, L.cnt, 2)) {
+      for (int64_t t = 0; t < len; t++) interleave<V, W>(out + off[0] + t * st, buf[t].re * sc, buf[t].im * sc);
+      return;
+    }
+  }
   for (int l = 0; l < L.cnt; l++) {
     float* dst = out + off[l];
     for (int64_t t = 0; t < len; t++) {
