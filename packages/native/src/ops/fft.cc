@@ -11,10 +11,14 @@ namespace mlx::fft {
 
 namespace {
 
-std::string axes_str(const std::vector<int>& v) {
+template <typename T> std::string tuple_str(const std::vector<T>& v) {
   std::string s = "(";
-  for (size_t i = 0; i < v.size(); i++) s += (i ? "," : "") + std::to_string(v[i]);
-  return s + (v.size() == 1 ? ",)" : ")");
+  for (size_t i = 0; i < v.size(); i++) {
+    if (i) s += ",";
+    s += std::to_string(v[i]);
+  }
+  s += v.size() == 1 ? ",)" : ")";
+  return s;
 }
 
 // Scale of the unnormalised transform for a norm mode; `count` is the product of the sizes.
@@ -57,7 +61,7 @@ Array fft_op(const Array& a, const std::optional<Shape>& n_opt, const std::optio
     valid.push_back(v);
   }
   if (std::set<int>(valid.begin(), valid.end()).size() != valid.size())
-    throw_error(ErrorCode::invalid_argument, tag + "Duplicated axis received " + axes_str(axes));
+    throw_error(ErrorCode::invalid_argument, tag + "Duplicated axis received " + tuple_str(axes));
   Shape n;
   if (n_opt) {
     n = *n_opt;
@@ -67,9 +71,7 @@ Array fft_op(const Array& a, const std::optional<Shape>& n_opt, const std::optio
   }
   for (auto v : n)
     if (v <= 0) {
-      std::string msg = tag + "Invalid FFT output size requested (";
-      for (size_t i = 0; i < n.size(); i++) msg += (i ? "," : "") + std::to_string(n[i]);
-      throw_error(ErrorCode::invalid_argument, msg + (n.size() == 1 ? ",)" : ")"));
+      throw_error(ErrorCode::invalid_argument, tag + "Invalid FFT output size requested " + tuple_str(n));
     }
 
   Shape in_shape = a.shape();
