@@ -11,6 +11,7 @@ export {
   evalArrays as eval, evalArrays, asyncEval, vjp, jvp, grad, valueAndGrad, vmap, compile, disableCompile, enableCompile,
 } from './transforms.js';
 export * as utils from './utils/tree.js';
+export * as fft from './fft.js';
 export * from './ops/shape.js';
 export * from './ops/matmul.js';
 export * from './ops/unary.js';
