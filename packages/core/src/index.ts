@@ -10,6 +10,8 @@ export {
 export { evalArrays as eval, evalArrays, asyncEval, vjp, jvp, grad, valueAndGrad, vmap } from './transforms.js';
 export * as utils from './utils/tree.js';
 export * from './ops/shape.js';
-export { Slice, index, type Index } from './ops/indexing.js';
+export {
+  Slice, index, type Index, take, takeAlongAxis, putAlongAxis, slice, sliceUpdate, indexPut_, at, AtIndexer,
+} from './ops/indexing.js';
 export * from './constants.js';
 import './array-methods.js';

@@ -112,7 +112,7 @@ Array take(const Array& a, const Array& indices, int axis_in, StreamOrDevice s) 
         "[take] Cannot do a non-empty take from an array with zero elements.");
   int axis = axis_in < 0 ? axis_in + a.ndim() : axis_in;
   Shape sizes = a.shape();
-  sizes[axis] = indices.size() > 0 ? 1 : 0;
+  sizes[axis] = std::min<int64_t>(1, a.shape(axis));
   Array out = gather(a, {indices}, {axis}, sizes, s);  // idx dims + a dims (1 at axis)
   int ind = indices.ndim();
   if (axis != 0) {
@@ -122,6 +122,12 @@ Array take(const Array& a, const Array& indices, int axis_in, StreamOrDevice s) 
     for (int i = 0; i < ind; i++) perm.push_back(i);
     for (int i = ind + axis; i < out.ndim(); i++) perm.push_back(i);
     out = transpose(out, perm, s);
+  }
+  if (sizes[axis] == 0) {  // empty axis (and so empty indices): nothing to squeeze, reshape instead
+    Shape fs(a.shape().begin(), a.shape().begin() + axis);
+    fs.insert(fs.end(), indices.shape().begin(), indices.shape().end());
+    fs.insert(fs.end(), a.shape().begin() + axis + 1, a.shape().end());
+    return reshape(out, fs, s);
   }
   return squeeze(out, {ind + axis}, s);
 }
@@ -428,6 +434,15 @@ Plan plan_indices(const Array& a, const std::vector<IndexEntry>& entries, size_t
   return p;
 }
 
+// MLX drops leading singleton dims of the update before broadcasting it to the indexed shape
+// (only as many as needed here, which gives the same values with fewer graph nodes).
+Array fit_update(Array v, const Shape& target, StreamOrDevice s) {
+  int k = 0;
+  while (v.ndim() - k > (int)target.size() && v.shape(k) == 1) k++;
+  if (k > 0) v = reshape(v, Shape(v.shape().begin() + k, v.shape().end()), s);
+  return broadcast_to(v, target, s);
+}
+
 }  // namespace
 
 Array get_item(const Array& a, const std::vector<IndexEntry>& in, StreamOrDevice s) {
@@ -510,12 +525,6 @@ Array update_item(const Array& a, const std::vector<IndexEntry>& in, const Array
     case UpdateOp::maximum: r = ScatterReduce::max; break;
     case UpdateOp::minimum: r = ScatterReduce::min; break;
   }
-  // MLX drops leading singleton dims of the update before broadcasting it to the indexed shape.
-  {
-    int k = 0;
-    while (k < v.ndim() && v.shape(k) == 1) k++;
-    if (k > 0) v = reshape(v, Shape(v.shape().begin() + k, v.shape().end()), s);
-  }
   if (!ex.has_array && op == UpdateOp::set) {
     Shape start, stop, step, rshape, sliced;
     int axis = 0;
@@ -531,7 +540,7 @@ Array update_item(const Array& a, const std::vector<IndexEntry>& in, const Array
         rshape.push_back(sp.len); sliced.push_back(sp.len);
       }
     }
-    Array upd = reshape(broadcast_to(v, rshape, s), sliced, s);
+    Array upd = reshape(fit_update(v, rshape, s), sliced, s);
     return mlx::slice_update(a, upd, start, stop, step, s);
   }
   // Entries after the last non-full one (all full slices, no None) stay as the update window.
@@ -549,7 +558,7 @@ Array update_item(const Array& a, const std::vector<IndexEntry>& in, const Array
   int ntrail = (int)(ex.entries.size() - end);
   Shape full = p.rshape;
   for (int d = a.ndim() - ntrail; d < a.ndim(); d++) full.push_back(a.shape(d));
-  Array vb = broadcast_to(v, full, s);
+  Array vb = fit_update(v, full, s);
   if (shape_size(full) == 0) return a;
   // Broadcast every index to rshape so the scatter iterates the result positions.
   for (auto& ix : p.idx) ix = broadcast_to(ix, p.rshape, s);
