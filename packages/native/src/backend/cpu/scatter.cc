@@ -78,6 +78,26 @@ void scatter(const Primitive& prim, const std::vector<Array>& in, std::vector<Ar
     for (size_t j = 0; j < idx.size(); j++) check_indices(idx[j], a.shape(axes[j]), window[axes[j]], "scatter");
   init_output(a, o);
   if (upd.size() == 0) return;
+  // Fast path (a.at[idx].add(v) on elements): one contiguous int32/int64 index array and
+  // contiguous updates; no offset tables.
+  if (wsize == 1 && idx.size() == 1 && idx[0].flags().row_contiguous && upd.flags().row_contiguous &&
+      (idx[0].dtype() == Dtype::int32 || idx[0].dtype() == Dtype::int64)) {
+    int64_t dim = o.shape(axes[0]), st = o.strides()[axes[0]];
+    dispatch_all(o.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      T* out = o.data<T>();
+      const T* u = upd.data<T>();
+      dispatch_reduce(p.reduce(), [&](auto rt) {
+        constexpr ScatterReduce R = decltype(rt)::value;
+        auto run = [&](auto* q) {
+          for (int64_t i = 0; i < n_idx; i++) apply<T, R>(out[wrap_index(q[i], dim) * st], u[i]);
+        };
+        if (idx[0].dtype() == Dtype::int32) run(idx[0].data<int32_t>());
+        else run(idx[0].data<int64_t>());
+      });
+    });
+    return;
+  }
   auto offs = index_offsets(idx, axes, o.shape(), o.strides(), n_idx);
   Strides ust(upd.strides().begin(), upd.strides().begin() + ind);
   auto uoffs = strided_offsets(ishape, ust);
