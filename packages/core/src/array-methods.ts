@@ -1,7 +1,7 @@
 // Installs MLX's array methods on the native prototype. Each method forwards to the op of
 // the same name in the `mx` namespace, so ops and methods cannot drift apart.
-import type { array } from './array.js';
-import type { Index } from './ops/indexing.js';
+import type { array, ArrayLike } from './array.js';
+import type { AtIndexer, Index } from './ops/indexing.js';
 import * as mx from './index.js';
 import { N } from './native.js';
 
@@ -60,6 +60,10 @@ declare module './array.js' {
     logcumsumexp: Rest<typeof mx.logcumsumexp>;
     readonly T: array;
     index(...indices: Index[]): array;
+    /** `a[indices] = value`, in place (the handle is rebound). Returns `this`. */
+    indexPut_(indices: Index | Index[], value: ArrayLike | number): array;
+    /** `a.at[indices]`: `.add/.subtract/.multiply/.divide/.maximum/.minimum(v)` return new arrays. */
+    at(...indices: (Index | Index[])[]): AtIndexer;
   }
 }
 
@@ -77,3 +81,7 @@ proto.transpose = function (this: array, ...axes: any[]) {
 };
 Object.defineProperty(proto, 'T', { get(this: array) { return mx.transpose(this); } });
 proto.index = function (this: array, ...indices: Index[]) { return mx.index(this, ...indices); };
+proto.indexPut_ = function (this: array, indices: Index | Index[], value: ArrayLike | number) {
+  return mx.indexPut_(this, indices, value);
+};
+proto.at = function (this: array, ...indices: (Index | Index[])[]) { return mx.at(this, ...indices); };

@@ -21,6 +21,8 @@ export * from './ops/creation.js';
 export * from './ops/sort.js';
 export * from './ops/scan.js';
 export { Slice, index, type Index } from './ops/indexing.js';
+export {
+  Slice, index, type Index, take, takeAlongAxis, putAlongAxis, slice, sliceUpdate, indexPut_, at, AtIndexer,
 export * from './constants.js';
 export { load, save, savez, saveSafetensors } from './io.js';
 import './array-methods.js';
