@@ -28,12 +28,10 @@ def encode(a, dtype=None):
     except ImportError:
         pass
     a = np.require(a, requirements="C")  # keeps 0-d arrays 0-d (ascontiguousarray would not)
-    shape = list(np.shape(a))  # ascontiguousarray turns 0-d into 1-d
-    a = np.ascontiguousarray(a)
     name = dtype or ("bool" if a.dtype == np.bool_ else str(a.dtype))
     if a.dtype == np.bool_:
         a = a.astype(np.uint8)
-    return {"shape": shape, "dtype": name, "data": base64.b64encode(a.tobytes()).decode()}
+    return {"shape": list(a.shape), "dtype": name, "data": base64.b64encode(a.tobytes()).decode()}
 
 
 def write(name, cases):

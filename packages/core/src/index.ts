@@ -20,7 +20,9 @@ export * from './ops/reduce.js';
 export * from './ops/creation.js';
 export * from './ops/sort.js';
 export * from './ops/scan.js';
-export { Slice, index, type Index } from './ops/indexing.js';
+export {
+  Slice, index, type Index, take, takeAlongAxis, putAlongAxis, slice, sliceUpdate, indexPut_, at, AtIndexer,
+} from './ops/indexing.js';
 export {
   Slice, index, type Index, take, takeAlongAxis, putAlongAxis, slice, sliceUpdate, indexPut_, at, AtIndexer,
 export * from './constants.js';

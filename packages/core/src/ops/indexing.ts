@@ -19,10 +19,6 @@ export type Index = number | Slice | null | '...' | array;
 
 const BIG = Number.MAX_SAFE_INTEGER;
 
-/** Hook for advanced indexing (integer/boolean arrays), installed by the gather family. */
-export let advancedIndex: ((a: array, indices: Index[]) => array) | undefined;
-export function setAdvancedIndex(fn: (a: array, indices: Index[]) => array) { advancedIndex = fn; }
-
 export function index(a: array, ...indices: Index[]): array {
   if (indices.some((i) => i instanceof N.NativeArray)) return track(N.getItem(a, indices));
   const ndim = a.ndim;
