@@ -23,9 +23,7 @@ export * from './ops/scan.js';
 export {
   Slice, index, type Index, take, takeAlongAxis, putAlongAxis, slice, sliceUpdate, indexPut_, at, AtIndexer,
 } from './ops/indexing.js';
-export {
-  Slice, index, type Index, take, takeAlongAxis, putAlongAxis, slice, sliceUpdate, indexPut_, at, AtIndexer,
 export * from './constants.js';
 export { load, save, savez, saveSafetensors } from './io.js';
-import './array-methods.js';
 export * as random from './random.js';
+import './array-methods.js';

@@ -78,3 +78,61 @@ describe('vmap', () => {
     expect(() => mx.vmap((a: mx.array, b: mx.array) => mx.concatenate([a, b]))(mx.ones([2, 3]), mx.ones([3, 3]))).toThrow(mx.ShapeError);
   });
 });
+
+describe('compile', () => {
+  // Random elementwise graphs (with broadcasting and constants) compiled vs eager.
+  const unary = [mx.exp, mx.sin, mx.tanh, mx.sigmoid, mx.square, mx.abs, mx.negative];
+  const binary = [mx.add, mx.subtract, mx.multiply, mx.maximum, mx.minimum];
+  function randomGraph(seed: number) {
+    let s = seed;
+    const rnd = (n: number) => ((s = (s * 1103515245 + 12345) >>> 0) % n);
+    const plan = Array.from({ length: 12 }, () => ({ u: rnd(2) === 0, f: rnd(7), a: rnd(4), b: rnd(4), c: rnd(3) }));
+    return (x: mx.array, y: mx.array) => {
+      const vals = [x, y];
+      for (const p of plan) {
+        const a = vals[vals.length - 1 - (p.a % vals.length)];
+        if (p.u) vals.push(unary[p.f % unary.length](mx.multiply(a, 0.5)));
+        else {
+          const b = p.c === 0 ? 0.25 : vals[vals.length - 1 - (p.b % vals.length)];
+          vals.push(binary[p.f % binary.length](a, b));
+        }
+      }
+      return [vals[vals.length - 1], vals[vals.length - 3]];
+    };
+  }
+  it('matches eager on random graphs with broadcasting and constants', () => {
+    for (let seed = 1; seed <= 25; seed++) {
+      const f = randomGraph(seed);
+      const x = mx.random.uniform(-1, 1, [17, 33]);
+      const y = mx.random.uniform(-1, 1, [33]);
+      const want = f(x, y);
+      const got = mx.compile(f)(x, y);
+      for (let k = 0; k < 2; k++) expect(mx.allclose(got[k], want[k], 1e-5, 1e-6).item()).toBe(true);
+    }
+  });
+  it('reuses the trace per signature and retraces for new shapes', () => {
+    let traces = 0;
+    const f = mx.compile((x: mx.array) => { traces++; return mx.exp(mx.add(x, 1)); });
+    f(mx.ones([4])); f(mx.ones([4])); expect(traces).toBe(1);
+    f(mx.ones([5])); expect(traces).toBe(2);
+    let sTraces = 0;
+    const g = mx.compile((x: mx.array) => { sTraces++; return mx.multiply(mx.sin(x), 2); }, true);
+    expect(g(mx.ones([3])).shape).toEqual([3]);
+    const out = g(mx.ones([2, 5]));
+    expect(out.shape).toEqual([2, 5]);
+    expect(sTraces).toBe(2);  // rank changed; same rank with new sizes reuses the program:
+    g(mx.ones([7, 1]));
+    expect(sTraces).toBe(2);
+    expect(mx.allclose(g(mx.full([7, 1], 0.3)), mx.multiply(mx.sin(mx.full([7, 1], 0.3)), 2)).item()).toBe(true);
+  });
+  it('constant arguments are part of the cache key; disableCompile falls back to eager', () => {
+    const f = mx.compile((x: mx.array, k: number) => mx.multiply(x, k));
+    expect(f(mx.array([1, 2]), 2).tolist()).toEqual([2, 4]);
+    expect(f(mx.array([1, 2]), 3).tolist()).toEqual([3, 6]);
+    mx.disableCompile();
+    try { expect(f(mx.array([1]), 5).tolist()).toEqual([5]); } finally { mx.enableCompile(); }
+  });
+  it('a function returning non-arrays is a typed error', () => {
+    expect(() => mx.compile(() => 3 as any)(mx.ones([1]))).toThrow(mx.InvalidArgumentError);
+  });
+});

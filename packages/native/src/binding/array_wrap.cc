@@ -24,14 +24,18 @@ Napi::Function ArrayWrap::Init(Napi::Env env) {
   return f;
 }
 
-ArrayWrap::ArrayWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ArrayWrap>(info) { g_live++; }
-ArrayWrap::~ArrayWrap() { g_live--; }
+// live_count counts wrappers that still hold an array: disposal ends the count, not the GC.
+ArrayWrap::ArrayWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ArrayWrap>(info) {}
+ArrayWrap::~ArrayWrap() {
+  if (arr.valid()) g_live--;
+}
 
 int64_t ArrayWrap::live_count() { return g_live.load(); }
 
 Napi::Object ArrayWrap::make(Napi::Env env, Array a) {
   Napi::Object o = g_ctor->New({});
   Unwrap(o)->arr = std::move(a);
+  g_live++;
   return o;
 }
 
@@ -51,6 +55,7 @@ Napi::Value ArrayWrap::id(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), (double)(uintptr_t)get(info.Env()).id());
 }
 Napi::Value ArrayWrap::dispose(const Napi::CallbackInfo& info) {
+  if (arr.valid()) g_live--;
   arr = Array();
   return info.Env().Undefined();
 }

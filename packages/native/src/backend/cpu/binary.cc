@@ -1,11 +1,13 @@
 // CPU kernels for the binary primitives. Inputs share shape and dtype (the op functions
 // broadcast and cast), so each (op, dtype) pair needs one row function; a single untyped
 // driver picks the output layout (donation, dense, scalar-vector, strided) and the threading.
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <type_traits>
 
+#include "elementwise_f32.h"
 #include "../../engine/backend.h"
 #include "../../engine/dispatch.h"
 #include "../../primitives/binary.h"
@@ -459,5 +461,30 @@ MLX_REGISTER_KERNEL(cpu, RightShift, binary_kernel);
 MLX_REGISTER_KERNEL(cpu, DivMod, divmod_kernel);
 MLX_REGISTER_KERNEL(cpu, IsClose, isclose_kernel);
 MLX_REGISTER_KERNEL(cpu, AllTrue, all_true_kernel);
+
+// Float32 rows for fused programs (compile): o[i] = op(a[i*sa], b[i*sb]) with sa, sb in {0, 1}.
+// Predicates (bool outputs) have no such row: returns false and does nothing.
+bool binary_f32_row(BinaryOp op, const float* a, const float* b, float* o, int64_t n, int64_t sa, int64_t sb) {
+  static const auto table = [] {
+    std::array<RowRunner, kNumBinaryOps> t{};
+    auto put = [&](BinaryOp id, RowFn row) { t[(int)id] = RowRunner{row, find_simd(id, Dtype::float32), 4, 4}; };
+    put(BinaryOp::add, &row<AddOp, float, float>);
+    put(BinaryOp::subtract, &row<SubOp, float, float>);
+    put(BinaryOp::multiply, &row<MulOp, float, float>);
+    put(BinaryOp::divide, &row<DivOp, float, float>);
+    put(BinaryOp::maximum, &row<MaxOp, float, float>);
+    put(BinaryOp::minimum, &row<MinOp, float, float>);
+    put(BinaryOp::power, &row<PowOp, float, float>);
+    put(BinaryOp::arctan2, &row<ArcTan2Op, float, float>);
+    put(BinaryOp::logaddexp, &row<LogAddExpOp, float, float>);
+    put(BinaryOp::remainder, &row<RemOp, float, float>);
+    put(BinaryOp::floor_divide, &row<FloorDivOp, float, float>);
+    return t;
+  }();
+  const RowRunner& r = table[(int)op];
+  if (!r.row) return false;
+  r(reinterpret_cast<const char*>(a), reinterpret_cast<const char*>(b), reinterpret_cast<char*>(o), n, sa, sb, 1);
+  return true;
+}
 
 }  // namespace mlx::cpu

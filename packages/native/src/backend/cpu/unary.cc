@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 
+#include "elementwise_f32.h"
 #include "../../engine/backend.h"
 #include "../../engine/dispatch.h"
 #include "../../primitives/unary.h"
@@ -455,5 +456,8 @@ void unary_kernel(const Primitive& prim, const std::vector<Array>& inputs, std::
 }  // namespace
 
 MLX_REGISTER_KERNEL(cpu, Unary, unary_kernel);
+
+// Float32 kernel for fused programs (compile); nullptr when the op has no float32 math form.
+F32UnaryFn unary_f32_kernel(UnaryOp op) { return is_f32_op(op) ? f32_kernel(op) : nullptr; }
 
 }  // namespace mlx::cpu
