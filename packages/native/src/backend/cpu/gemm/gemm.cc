@@ -2,6 +2,11 @@
 // register tile), a 2-D partition of C over the thread pool, and a GEMV path for M == 1 or N == 1.
 #include "gemm.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#include <xmmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -58,8 +63,31 @@ void pack_a(const T* A, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int mr, 
     int m = (int)std::min<int64_t>(mr, mc - i0);
     float* d = dst + i0 * kc;
     const T* a = A + i0 * rs;
-    if (cs == 1) {
-      for (int i = 0; i < m; i++) {
+    if (cs == 1) {  // rows contiguous: a transpose
+      int i = 0;
+#if defined(__SSE2__)
+      if constexpr (std::is_same_v<T, float>) {
+        // 4 rows x 4 k per step through an in-register 4x4 transpose.
+        for (; i + 4 <= m; i += 4) {
+          const float *r0 = a + i * rs, *r1 = r0 + rs, *r2 = r1 + rs, *r3 = r2 + rs;
+          int64_t k = 0;
+          for (; k + 4 <= kc; k += 4) {
+            __m128 x0 = _mm_loadu_ps(r0 + k), x1 = _mm_loadu_ps(r1 + k), x2 = _mm_loadu_ps(r2 + k),
+                   x3 = _mm_loadu_ps(r3 + k);
+            _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+            _mm_storeu_ps(d + k * mr + i, x0);
+            _mm_storeu_ps(d + (k + 1) * mr + i, x1);
+            _mm_storeu_ps(d + (k + 2) * mr + i, x2);
+            _mm_storeu_ps(d + (k + 3) * mr + i, x3);
+          }
+          for (; k < kc; k++) {
+            float* dk = d + k * mr + i;
+            dk[0] = r0[k], dk[1] = r1[k], dk[2] = r2[k], dk[3] = r3[k];
+          }
+        }
+      }
+#endif
+      for (; i < m; i++) {
         const T* row = a + i * rs;
         for (int64_t k = 0; k < kc; k++) d[k * mr + i] = ld(row[k]);
       }
@@ -80,8 +108,9 @@ void pack_a(const T* A, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int mr, 
 }
 
 // B block (kc x nc) -> panels of nr columns: dst[q*nr*kc + k*nr + j], zero padded.
-template <typename T>
-void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr, float* dst) {
+template <typename T, int NR>
+void pack_b_fixed(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr_rt, float* dst) {
+  constexpr int nr = NR;
   for (int64_t j0 = 0; j0 < nc; j0 += nr) {
     int n = (int)std::min<int64_t>(nr, nc - j0);
     float* d = dst + j0 * kc;
@@ -90,8 +119,10 @@ void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr, 
       for (int64_t k = 0; k < kc; k++) {
         const T* row = b + k * rs;
         float* dk = d + k * nr;
-        if constexpr (std::is_same_v<T, float>) {
-          if (n == nr) { std::memcpy(dk, row, sizeof(float) * nr); continue; }
+        if (n == nr) {
+          if constexpr (std::is_same_v<T, float>) std::memcpy(dk, row, sizeof(float) * nr);  // fixed size: inlined
+          else for (int j = 0; j < nr; j++) dk[j] = ld(row[j]);
+          continue;
         }
         for (int j = 0; j < n; j++) dk[j] = ld(row[j]);
         for (int j = n; j < nr; j++) dk[j] = 0.0f;
@@ -105,6 +136,15 @@ void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr, 
         for (int64_t k = 0; k < kc; k++)
           for (int j = n; j < nr; j++) d[k * nr + j] = 0.0f;
     }
+  }
+}
+
+template <typename T>
+void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr, float* dst) {
+  switch (nr) {
+    case 32: return pack_b_fixed<T, 32>(B, rs, cs, kc, nc, nr, dst);
+    case 16: return pack_b_fixed<T, 16>(B, rs, cs, kc, nc, nr, dst);
+    default: throw_error(ErrorCode::internal, "[gemm] Unsupported register tile width.");
   }
 }
 

@@ -25,7 +25,7 @@ inline void gemm(Dtype dt, bool trans_a, bool trans_b, int64_t M, int64_t N, int
 }
 
 // Rough count of multiply-adds above which gemm() uses the thread pool.
-inline constexpr int64_t kGemmParallelWork = int64_t(1) << 19;
+inline constexpr int64_t kGemmParallelWork = int64_t(1) << 21;
 
 namespace gemm_detail {
 
