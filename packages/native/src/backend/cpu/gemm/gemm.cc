@@ -56,9 +56,16 @@ thread_local Scratch tl_a, tl_b;
 
 template <typename T> inline float ld(const T& v) { return static_cast<float>(v); }
 
+// Widens n contiguous elements to f32 (SIMD F16C / shifts in the ISA files for half types).
+template <typename T> inline void cvt_row(const GemmKernel& G, const T* src, float* dst, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) std::memcpy(dst, src, sizeof(float) * n);
+  else if constexpr (std::is_same_v<T, float16_t>) G.f16_to_f32(reinterpret_cast<const uint16_t*>(src), dst, n);
+  else G.bf16_to_f32(reinterpret_cast<const uint16_t*>(src), dst, n);
+}
+
 // A block (mc x kc) -> panels of mr rows: dst[p*mr*kc + k*mr + i], zero padded.
 template <typename T>
-void pack_a(const T* A, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int mr, float* dst) {
+void pack_a(const GemmKernel& G, const T* A, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int mr, float* dst) {
   for (int64_t i0 = 0; i0 < mc; i0 += mr) {
     int m = (int)std::min<int64_t>(mr, mc - i0);
     float* d = dst + i0 * kc;
@@ -87,6 +94,13 @@ void pack_a(const T* A, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int mr, 
         }
       }
 #endif
+      if constexpr (!std::is_same_v<T, float>) {
+        float tmp[1024];  // kc <= GemmKernel::kc
+        for (; i < m; i++) {
+          cvt_row(G, a + i * rs, tmp, kc);
+          for (int64_t k = 0; k < kc; k++) d[k * mr + i] = tmp[k];
+        }
+      }
       for (; i < m; i++) {
         const T* row = a + i * rs;
         for (int64_t k = 0; k < kc; k++) d[k * mr + i] = ld(row[k]);
@@ -109,7 +123,7 @@ void pack_a(const T* A, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int mr, 
 
 // B block (kc x nc) -> panels of nr columns: dst[q*nr*kc + k*nr + j], zero padded.
 template <typename T, int NR>
-void pack_b_fixed(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr_rt, float* dst) {
+void pack_b_fixed(const GemmKernel& G, const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr_rt, float* dst) {
   constexpr int nr = NR;
   for (int64_t j0 = 0; j0 < nc; j0 += nr) {
     int n = (int)std::min<int64_t>(nr, nc - j0);
@@ -119,12 +133,12 @@ void pack_b_fixed(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, in
       for (int64_t k = 0; k < kc; k++) {
         const T* row = b + k * rs;
         float* dk = d + k * nr;
-        if (n == nr) {
-          if constexpr (std::is_same_v<T, float>) std::memcpy(dk, row, sizeof(float) * nr);  // fixed size: inlined
-          else for (int j = 0; j < nr; j++) dk[j] = ld(row[j]);
-          continue;
+        if constexpr (std::is_same_v<T, float>) {
+          if (n == nr) { std::memcpy(dk, row, sizeof(float) * nr); continue; }  // fixed size: inlined
+          for (int j = 0; j < n; j++) dk[j] = row[j];
+        } else {
+          cvt_row(G, row, dk, n);
         }
-        for (int j = 0; j < n; j++) dk[j] = ld(row[j]);
         for (int j = n; j < nr; j++) dk[j] = 0.0f;
       }
     } else {
@@ -140,10 +154,10 @@ void pack_b_fixed(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, in
 }
 
 template <typename T>
-void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr, float* dst) {
+void pack_b(const GemmKernel& G, const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr, float* dst) {
   switch (nr) {
-    case 32: return pack_b_fixed<T, 32>(B, rs, cs, kc, nc, nr, dst);
-    case 16: return pack_b_fixed<T, 16>(B, rs, cs, kc, nc, nr, dst);
+    case 32: return pack_b_fixed<T, 32>(G, B, rs, cs, kc, nc, nr, dst);
+    case 16: return pack_b_fixed<T, 16>(G, B, rs, cs, kc, nc, nr, dst);
     default: throw_error(ErrorCode::internal, "[gemm] Unsupported register tile width.");
   }
 }
@@ -171,10 +185,10 @@ void gemm_serial(const GemmKernel& G, int64_t M, int64_t N, int64_t K, float alp
     for (int64_t pc = 0; pc < K; pc += kcb) {
       const int64_t kc = std::min(kcb, K - pc);
       const float bk = pc == 0 ? beta : 1.0f;
-      pack_b(B + pc * b_rs + jc * b_cs, b_rs, b_cs, kc, nc, nr, pb);
+      pack_b(G, B + pc * b_rs + jc * b_cs, b_rs, b_cs, kc, nc, nr, pb);
       for (int64_t ic = 0; ic < M; ic += mcb) {
         const int64_t mc = std::min(mcb, M - ic);
-        pack_a(A + ic * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, mr, pa);
+        pack_a(G, A + ic * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, mr, pa);
         for (int64_t jr = 0; jr < nc; jr += nr) {
           const int n = (int)std::min<int64_t>(nr, nc - jr);
           const float* bp = pb + jr * kc;

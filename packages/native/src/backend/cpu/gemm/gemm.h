@@ -39,6 +39,8 @@ struct GemmKernel {
   void (*tile)(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, float alpha, float beta);
   float (*dot)(const float* x, const float* y, int64_t n);          // sum x[i] * y[i]
   void (*axpy)(float a, const float* x, float* y, int64_t n);      // y += a * x
+  void (*f16_to_f32)(const uint16_t* x, float* y, int64_t n);      // widening used while packing
+  void (*bf16_to_f32)(const uint16_t* x, float* y, int64_t n);
 };
 
 const GemmKernel& kernel_generic();

@@ -44,7 +44,14 @@ void axpy(float a, const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
 }
 
-const GemmKernel kg{"generic", MR, NR, 128, 256, 4096, tile, dot, axpy};
+void f16_to_f32(const uint16_t* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; i++) y[i] = half_to_float(x[i]);
+}
+void bf16_to_f32(const uint16_t* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; i++) y[i] = bf16_to_float(x[i]);
+}
+
+const GemmKernel kg{"generic", MR, NR, 128, 256, 4096, tile, dot, axpy, f16_to_f32, bf16_to_f32};
 
 }  // namespace
 
