@@ -158,6 +158,7 @@ void pack_b(const GemmKernel& G, const T* B, int64_t rs, int64_t cs, int64_t kc,
   switch (nr) {
     case 32: return pack_b_fixed<T, 32>(G, B, rs, cs, kc, nc, nr, dst);
     case 16: return pack_b_fixed<T, 16>(G, B, rs, cs, kc, nc, nr, dst);
+    case 8: return pack_b_fixed<T, 8>(G, B, rs, cs, kc, nc, nr, dst);
     default: throw_error(ErrorCode::internal, "[gemm] Unsupported register tile width.");
   }
 }

@@ -9,7 +9,7 @@ namespace mlx::cpu::gemm_detail {
 
 namespace {
 
-constexpr int MR = 4, NR = 16;
+constexpr int MR = 4, NR = 8;
 
 void tile(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, float alpha, float beta) {
   float acc[MR][NR] = {};
