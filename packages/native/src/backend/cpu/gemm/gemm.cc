@@ -8,6 +8,7 @@
 #endif
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <type_traits>
@@ -170,6 +171,31 @@ inline int64_t balanced_block(int64_t total, int64_t max_block, int64_t unit) {
   return std::min(max_block, (b + unit - 1) / unit * unit);
 }
 
+// Register-tile loops over one packed mc x kc block of A and kc x nc block of B (C += / = the product).
+void macro_kernel(const GemmKernel& G, int64_t mc, int64_t nc, int64_t kc, const float* pa, const float* pb,
+                  float* C, int64_t ldc, float alpha, float beta) {
+  const int mr = G.mr, nr = G.nr;
+  alignas(64) float tmp[32 * 32];
+  for (int64_t jr = 0; jr < nc; jr += nr) {
+    const int n = (int)std::min<int64_t>(nr, nc - jr);
+    const float* bp = pb + jr * kc;
+    for (int64_t ir = 0; ir < mc; ir += mr) {
+      const int m = (int)std::min<int64_t>(mr, mc - ir);
+      float* c = C + ir * ldc + jr;
+      if (m == mr && n == nr) {
+        G.tile(kc, pa + ir * kc, bp, c, ldc, alpha, beta);
+      } else {  // edge tile: full tile into scratch, then the valid part
+        G.tile(kc, pa + ir * kc, bp, tmp, nr, 1.0f, 0.0f);
+        for (int i = 0; i < m; i++)
+          for (int j = 0; j < n; j++) {
+            float v = alpha * tmp[i * nr + j];
+            c[i * ldc + j] = beta == 0.0f ? v : v + beta * c[i * ldc + j];
+          }
+      }
+    }
+  }
+}
+
 // Sequential BLIS loop nest over one M x N block of C (f32).
 template <typename T>
 void gemm_serial(const GemmKernel& G, int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t a_rs,
@@ -180,35 +206,49 @@ void gemm_serial(const GemmKernel& G, int64_t M, int64_t N, int64_t K, float alp
   const int64_t ncb = balanced_block(N, G.nc, nr);
   float* pa = tl_a.get((size_t)((mcb + mr - 1) / mr * mr * kcb));
   float* pb = tl_b.get((size_t)((ncb + nr - 1) / nr * nr * kcb));
-  alignas(64) float tmp[32 * 32];
+  for (int64_t jc = 0; jc < N; jc += ncb) {
+    const int64_t nc = std::min(ncb, N - jc);
+    for (int64_t pc = 0; pc < K; pc += kcb) {
+      const int64_t kc = std::min(kcb, K - pc);
+      pack_b(G, B + pc * b_rs + jc * b_cs, b_rs, b_cs, kc, nc, nr, pb);
+      for (int64_t ic = 0; ic < M; ic += mcb) {
+        const int64_t mc = std::min(mcb, M - ic);
+        pack_a(G, A + ic * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, mr, pa);
+        macro_kernel(G, mc, nc, kc, pa, pb, C + ic * ldc + jc, ldc, alpha, pc == 0 ? beta : 1.0f);
+      }
+    }
+  }
+}
+
+// Parallel loop nest for tall C: B blocks are packed once and shared; threads take row chunks of A from an
+// atomic counter, so a thread that starts late (busy machine) just takes fewer chunks.
+template <typename T>
+void gemm_rows_dynamic(const GemmKernel& G, int nt, int64_t M, int64_t N, int64_t K, float alpha, const T* A,
+                       int64_t a_rs, int64_t a_cs, const T* B, int64_t b_rs, int64_t b_cs, float beta, float* C,
+                       int64_t ldc) {
+  const int mr = G.mr, nr = G.nr;
+  const int64_t kcb = balanced_block(K, G.kc, 8);
+  const int64_t ncb = balanced_block(N, G.nc, nr);
+  // About four chunks per thread, each at most one L2-sized A block.
+  const int64_t per = (M + 4 * nt - 1) / (4 * nt);
+  const int64_t chunk = std::min<int64_t>(G.mc, std::max<int64_t>(mr, (per + mr - 1) / mr * mr));
+  const int64_t nchunks = (M + chunk - 1) / chunk;
+  float* pb = tl_b.get((size_t)((ncb + nr - 1) / nr * nr * kcb));
   for (int64_t jc = 0; jc < N; jc += ncb) {
     const int64_t nc = std::min(ncb, N - jc);
     for (int64_t pc = 0; pc < K; pc += kcb) {
       const int64_t kc = std::min(kcb, K - pc);
       const float bk = pc == 0 ? beta : 1.0f;
       pack_b(G, B + pc * b_rs + jc * b_cs, b_rs, b_cs, kc, nc, nr, pb);
-      for (int64_t ic = 0; ic < M; ic += mcb) {
-        const int64_t mc = std::min(mcb, M - ic);
-        pack_a(G, A + ic * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, mr, pa);
-        for (int64_t jr = 0; jr < nc; jr += nr) {
-          const int n = (int)std::min<int64_t>(nr, nc - jr);
-          const float* bp = pb + jr * kc;
-          for (int64_t ir = 0; ir < mc; ir += mr) {
-            const int m = (int)std::min<int64_t>(mr, mc - ir);
-            float* c = C + (ic + ir) * ldc + jc + jr;
-            if (m == mr && n == nr) {
-              G.tile(kc, pa + ir * kc, bp, c, ldc, alpha, bk);
-            } else {  // edge tile: full tile into scratch, then the valid part
-              G.tile(kc, pa + ir * kc, bp, tmp, nr, 1.0f, 0.0f);
-              for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++) {
-                  float v = alpha * tmp[i * nr + j];
-                  c[i * ldc + j] = bk == 0.0f ? v : v + bk * c[i * ldc + j];
-                }
-            }
-          }
+      std::atomic<int64_t> next{0};
+      parallel_run(nt, [&](int, int) {
+        float* pa = tl_a.get((size_t)(chunk * kc));
+        for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < nchunks;) {
+          const int64_t i0 = c * chunk, mc = std::min(chunk, M - i0);
+          pack_a(G, A + i0 * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, mr, pa);
+          macro_kernel(G, mc, nc, kc, pa, pb, C + i0 * ldc + jc, ldc, alpha, bk);
         }
-      }
+      });
     }
   }
 }
@@ -232,6 +272,10 @@ void gemm_f32(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t 
   const int64_t mt = (M + G.mr - 1) / G.mr, ntl = (N + G.nr - 1) / G.nr;  // tiles per dim
   nt = (int)std::min<int64_t>(nt, mt * ntl);
   if (nt <= 1) { gemm_serial(G, M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, C, ldc); return; }
+  if (mt >= 4 * nt) {  // enough row tiles to balance dynamically
+    gemm_rows_dynamic(G, nt, M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, C, ldc);
+    return;
+  }
   // Grid with the least per-thread packing (perimeter) among those that give every thread work.
   int tm = 1, tn = nt;
   double best = 1e300;
