@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <type_traits>
@@ -239,9 +240,17 @@ void gemm_rows_dynamic(const GemmKernel& G, int nt, int64_t M, int64_t N, int64_
     for (int64_t pc = 0; pc < K; pc += kcb) {
       const int64_t kc = std::min(kcb, K - pc);
       const float bk = pc == 0 ? beta : 1.0f;
-      pack_b(G, B + pc * b_rs + jc * b_cs, b_rs, b_cs, kc, nc, nr, pb);
-      std::atomic<int64_t> next{0};
+      // Phase 1: threads pack groups of B panels; a thread only waits for groups another running thread took.
+      const int64_t cols = 4 * nr, ngroups = (nc + cols - 1) / cols;
+      std::atomic<int64_t> next{0}, next_b{0}, done_b{0};
       parallel_run(nt, [&](int, int) {
+        for (int64_t g; (g = next_b.fetch_add(1, std::memory_order_relaxed)) < ngroups;) {
+          const int64_t j0 = g * cols;
+          pack_b(G, B + pc * b_rs + (jc + j0) * b_cs, b_rs, b_cs, kc, std::min(cols, nc - j0), nr, pb + j0 * kc);
+          done_b.fetch_add(1, std::memory_order_release);
+        }
+        while (done_b.load(std::memory_order_acquire) < ngroups) std::this_thread::yield();
+        // Phase 2: row chunks of A against the shared packed B.
         float* pa = tl_a.get((size_t)(chunk * kc));
         for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < nchunks;) {
           const int64_t i0 = c * chunk, mc = std::min(chunk, M - i0);
