@@ -117,6 +117,24 @@ describe('large products (blocking, threading, edge tiles)', () => {
     for (let t = 0; t < bt; t++) ref.set(naive(ad.subarray(t * m * k), k, 1, bd, n, 1, m, k, n), t * m * n);
     expectExact(out, ref);
   });
+  it('folds or loops batches depending on the layout of a', () => {
+    const [b1, b2, m, k, n] = [3, 4, 5, 33, 7];
+    const ad = quarters(b1 * b2 * m * k, 11), bd = quarters(k * n, 12);
+    const b = mx.reshape(mx.array(bd), [k, n]);
+    const a = mx.reshape(mx.array(ad), [b1, b2, m, k]);
+    const ref = (perm: boolean) => {
+      const r = new Float64Array(b1 * b2 * m * n);
+      for (let i = 0; i < b1; i++)
+        for (let j = 0; j < b2; j++) {
+          const src = perm ? j * b1 + i : i * b2 + j;  // batch (i, j) of the transposed view
+          r.set(naive(ad.subarray(src * m * k), k, 1, bd, n, 1, m, k, n), (i * b2 + j) * m * n);
+        }
+      return r;
+    };
+    expectExact(mx.matmul(a, b), ref(false));  // contiguous batch: folded into M
+    const at = mx.transpose(mx.reshape(a, [b2, b1, m, k]), [1, 0, 2, 3]);  // permuted batch: looped
+    expectExact(mx.matmul(at, b), ref(true));
+  });
   it('addmm with alpha/beta on a large product and float16 inputs', () => {
     const [m, k, n] = [150, 300, 170];
     const ad = quarters(m * k, 3), bd = quarters(k * n, 4), cd = quarters(m * n, 5);

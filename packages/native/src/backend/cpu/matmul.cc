@@ -30,6 +30,21 @@ std::vector<int64_t> batch_offsets(const Array& a, int64_t batch) {
   return offs;
 }
 
+// True when b is the same matrix for every batch entry and a's batch dims continue its row dim with a
+// uniform stride, so the batch folds into M (the common activations @ weights case).
+bool foldable(const Array& a, const Array& b) {
+  int nd = a.ndim();
+  for (int d = 0; d < nd - 2; d++)
+    if (b.shape(d) != 1 && b.strides()[d] != 0) return false;
+  int64_t expect = a.strides()[nd - 2] * a.shape(nd - 2);
+  for (int d = nd - 3; d >= 0; d--) {
+    if (a.shape(d) == 1) continue;
+    if (a.strides()[d] != expect) return false;
+    expect *= a.shape(d);
+  }
+  return true;
+}
+
 void run_gemm(const Array& a, const Array& b, Array& out, float alpha, float beta) {
   const int64_t M = a.shape(-2), K = a.shape(-1), N = b.shape(-1);
   if (out.size() == 0) return;
@@ -43,6 +58,10 @@ void run_gemm(const Array& a, const Array& b, Array& out, float alpha, float bet
   char* pc = static_cast<char*>(out.raw_data());
   if (batch == 1) {
     gemm(out.dtype(), M, N, K, alpha, pa, a_rs, a_cs, pb, b_rs, b_cs, beta, pc, N);
+    return;
+  }
+  if (K > 0 && foldable(a, b)) {  // [..., M, K] @ [K, N]: one (batch*M) x K product
+    gemm(out.dtype(), batch * M, N, K, alpha, pa, a_rs, a_cs, pb, b_rs, b_cs, beta, pc, N);
     return;
   }
   std::vector<int64_t> oa, ob;

@@ -2,7 +2,14 @@
 // register tile), a 2-D partition of C over the thread pool, and a GEMV path for M == 1 or N == 1.
 #include "gemm.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#include <xmmintrin.h>
+#endif
+
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <type_traits>
@@ -51,15 +58,52 @@ thread_local Scratch tl_a, tl_b;
 
 template <typename T> inline float ld(const T& v) { return static_cast<float>(v); }
 
+// Widens n contiguous elements to f32 (SIMD F16C / shifts in the ISA files for half types).
+template <typename T> inline void cvt_row(const GemmKernel& G, const T* src, float* dst, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) std::memcpy(dst, src, sizeof(float) * n);
+  else if constexpr (std::is_same_v<T, float16_t>) G.f16_to_f32(reinterpret_cast<const uint16_t*>(src), dst, n);
+  else G.bf16_to_f32(reinterpret_cast<const uint16_t*>(src), dst, n);
+}
+
 // A block (mc x kc) -> panels of mr rows: dst[p*mr*kc + k*mr + i], zero padded.
 template <typename T>
-void pack_a(const T* A, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int mr, float* dst) {
+void pack_a(const GemmKernel& G, const T* A, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int mr, float* dst) {
   for (int64_t i0 = 0; i0 < mc; i0 += mr) {
     int m = (int)std::min<int64_t>(mr, mc - i0);
     float* d = dst + i0 * kc;
     const T* a = A + i0 * rs;
-    if (cs == 1) {
-      for (int i = 0; i < m; i++) {
+    if (cs == 1) {  // rows contiguous: a transpose
+      int i = 0;
+#if defined(__SSE2__)
+      if constexpr (std::is_same_v<T, float>) {
+        // 4 rows x 4 k per step through an in-register 4x4 transpose.
+        for (; i + 4 <= m; i += 4) {
+          const float *r0 = a + i * rs, *r1 = r0 + rs, *r2 = r1 + rs, *r3 = r2 + rs;
+          int64_t k = 0;
+          for (; k + 4 <= kc; k += 4) {
+            __m128 x0 = _mm_loadu_ps(r0 + k), x1 = _mm_loadu_ps(r1 + k), x2 = _mm_loadu_ps(r2 + k),
+                   x3 = _mm_loadu_ps(r3 + k);
+            _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+            _mm_storeu_ps(d + k * mr + i, x0);
+            _mm_storeu_ps(d + (k + 1) * mr + i, x1);
+            _mm_storeu_ps(d + (k + 2) * mr + i, x2);
+            _mm_storeu_ps(d + (k + 3) * mr + i, x3);
+          }
+          for (; k < kc; k++) {
+            float* dk = d + k * mr + i;
+            dk[0] = r0[k], dk[1] = r1[k], dk[2] = r2[k], dk[3] = r3[k];
+          }
+        }
+      }
+#endif
+      if constexpr (!std::is_same_v<T, float>) {
+        float tmp[1024];  // kc <= GemmKernel::kc
+        for (; i < m; i++) {
+          cvt_row(G, a + i * rs, tmp, kc);
+          for (int64_t k = 0; k < kc; k++) d[k * mr + i] = tmp[k];
+        }
+      }
+      for (; i < m; i++) {
         const T* row = a + i * rs;
         for (int64_t k = 0; k < kc; k++) d[k * mr + i] = ld(row[k]);
       }
@@ -80,8 +124,9 @@ void pack_a(const T* A, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int mr, 
 }
 
 // B block (kc x nc) -> panels of nr columns: dst[q*nr*kc + k*nr + j], zero padded.
-template <typename T>
-void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr, float* dst) {
+template <typename T, int NR>
+void pack_b_fixed(const GemmKernel& G, const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr_rt, float* dst) {
+  constexpr int nr = NR;
   for (int64_t j0 = 0; j0 < nc; j0 += nr) {
     int n = (int)std::min<int64_t>(nr, nc - j0);
     float* d = dst + j0 * kc;
@@ -91,9 +136,11 @@ void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr, 
         const T* row = b + k * rs;
         float* dk = d + k * nr;
         if constexpr (std::is_same_v<T, float>) {
-          if (n == nr) { std::memcpy(dk, row, sizeof(float) * nr); continue; }
+          if (n == nr) { std::memcpy(dk, row, sizeof(float) * nr); continue; }  // fixed size: inlined
+          for (int j = 0; j < n; j++) dk[j] = row[j];
+        } else {
+          cvt_row(G, row, dk, n);
         }
-        for (int j = 0; j < n; j++) dk[j] = ld(row[j]);
         for (int j = n; j < nr; j++) dk[j] = 0.0f;
       }
     } else {
@@ -108,11 +155,46 @@ void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr, 
   }
 }
 
+template <typename T>
+void pack_b(const GemmKernel& G, const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr, float* dst) {
+  switch (nr) {
+    case 32: return pack_b_fixed<T, 32>(G, B, rs, cs, kc, nc, nr, dst);
+    case 16: return pack_b_fixed<T, 16>(G, B, rs, cs, kc, nc, nr, dst);
+    case 8: return pack_b_fixed<T, 8>(G, B, rs, cs, kc, nc, nr, dst);
+    default: throw_error(ErrorCode::internal, "[gemm] Unsupported register tile width.");
+  }
+}
+
 // Splits `total` into `parts` nearly equal steps that are multiples of `unit` (except the last).
 inline int64_t balanced_block(int64_t total, int64_t max_block, int64_t unit) {
   int64_t parts = (total + max_block - 1) / max_block;
   int64_t b = (total + parts - 1) / parts;
   return std::min(max_block, (b + unit - 1) / unit * unit);
+}
+
+// Register-tile loops over one packed mc x kc block of A and kc x nc block of B (C += / = the product).
+void macro_kernel(const GemmKernel& G, int64_t mc, int64_t nc, int64_t kc, const float* pa, const float* pb,
+                  float* C, int64_t ldc, float alpha, float beta) {
+  const int mr = G.mr, nr = G.nr;
+  alignas(64) float tmp[32 * 32];
+  for (int64_t jr = 0; jr < nc; jr += nr) {
+    const int n = (int)std::min<int64_t>(nr, nc - jr);
+    const float* bp = pb + jr * kc;
+    for (int64_t ir = 0; ir < mc; ir += mr) {
+      const int m = (int)std::min<int64_t>(mr, mc - ir);
+      float* c = C + ir * ldc + jr;
+      if (m == mr && n == nr) {
+        G.tile(kc, pa + ir * kc, bp, c, ldc, alpha, beta);
+      } else {  // edge tile: full tile into scratch, then the valid part
+        G.tile(kc, pa + ir * kc, bp, tmp, nr, 1.0f, 0.0f);
+        for (int i = 0; i < m; i++)
+          for (int j = 0; j < n; j++) {
+            float v = alpha * tmp[i * nr + j];
+            c[i * ldc + j] = beta == 0.0f ? v : v + beta * c[i * ldc + j];
+          }
+      }
+    }
+  }
 }
 
 // Sequential BLIS loop nest over one M x N block of C (f32).
@@ -125,35 +207,57 @@ void gemm_serial(const GemmKernel& G, int64_t M, int64_t N, int64_t K, float alp
   const int64_t ncb = balanced_block(N, G.nc, nr);
   float* pa = tl_a.get((size_t)((mcb + mr - 1) / mr * mr * kcb));
   float* pb = tl_b.get((size_t)((ncb + nr - 1) / nr * nr * kcb));
-  alignas(64) float tmp[32 * 32];
+  for (int64_t jc = 0; jc < N; jc += ncb) {
+    const int64_t nc = std::min(ncb, N - jc);
+    for (int64_t pc = 0; pc < K; pc += kcb) {
+      const int64_t kc = std::min(kcb, K - pc);
+      pack_b(G, B + pc * b_rs + jc * b_cs, b_rs, b_cs, kc, nc, nr, pb);
+      for (int64_t ic = 0; ic < M; ic += mcb) {
+        const int64_t mc = std::min(mcb, M - ic);
+        pack_a(G, A + ic * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, mr, pa);
+        macro_kernel(G, mc, nc, kc, pa, pb, C + ic * ldc + jc, ldc, alpha, pc == 0 ? beta : 1.0f);
+      }
+    }
+  }
+}
+
+// Parallel loop nest for tall C: B blocks are packed once and shared; threads take row chunks of A from an
+// atomic counter, so a thread that starts late (busy machine) just takes fewer chunks.
+template <typename T>
+void gemm_rows_dynamic(const GemmKernel& G, int nt, int64_t M, int64_t N, int64_t K, float alpha, const T* A,
+                       int64_t a_rs, int64_t a_cs, const T* B, int64_t b_rs, int64_t b_cs, float beta, float* C,
+                       int64_t ldc) {
+  const int mr = G.mr, nr = G.nr;
+  const int64_t kcb = balanced_block(K, G.kc, 8);
+  const int64_t ncb = balanced_block(N, G.nc, nr);
+  // About four chunks per thread, each at most one L2-sized A block.
+  const int64_t per = (M + 4 * nt - 1) / (4 * nt);
+  const int64_t chunk = std::min<int64_t>(G.mc, std::max<int64_t>(mr, (per + mr - 1) / mr * mr));
+  const int64_t nchunks = (M + chunk - 1) / chunk;
+  float* pb = tl_b.get((size_t)((ncb + nr - 1) / nr * nr * kcb));
   for (int64_t jc = 0; jc < N; jc += ncb) {
     const int64_t nc = std::min(ncb, N - jc);
     for (int64_t pc = 0; pc < K; pc += kcb) {
       const int64_t kc = std::min(kcb, K - pc);
       const float bk = pc == 0 ? beta : 1.0f;
-      pack_b(B + pc * b_rs + jc * b_cs, b_rs, b_cs, kc, nc, nr, pb);
-      for (int64_t ic = 0; ic < M; ic += mcb) {
-        const int64_t mc = std::min(mcb, M - ic);
-        pack_a(A + ic * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, mr, pa);
-        for (int64_t jr = 0; jr < nc; jr += nr) {
-          const int n = (int)std::min<int64_t>(nr, nc - jr);
-          const float* bp = pb + jr * kc;
-          for (int64_t ir = 0; ir < mc; ir += mr) {
-            const int m = (int)std::min<int64_t>(mr, mc - ir);
-            float* c = C + (ic + ir) * ldc + jc + jr;
-            if (m == mr && n == nr) {
-              G.tile(kc, pa + ir * kc, bp, c, ldc, alpha, bk);
-            } else {  // edge tile: full tile into scratch, then the valid part
-              G.tile(kc, pa + ir * kc, bp, tmp, nr, 1.0f, 0.0f);
-              for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++) {
-                  float v = alpha * tmp[i * nr + j];
-                  c[i * ldc + j] = bk == 0.0f ? v : v + bk * c[i * ldc + j];
-                }
-            }
-          }
+      // Phase 1: threads pack groups of B panels; a thread only waits for groups another running thread took.
+      const int64_t cols = 4 * nr, ngroups = (nc + cols - 1) / cols;
+      std::atomic<int64_t> next{0}, next_b{0}, done_b{0};
+      parallel_run(nt, [&](int, int) {
+        for (int64_t g; (g = next_b.fetch_add(1, std::memory_order_relaxed)) < ngroups;) {
+          const int64_t j0 = g * cols;
+          pack_b(G, B + pc * b_rs + (jc + j0) * b_cs, b_rs, b_cs, kc, std::min(cols, nc - j0), nr, pb + j0 * kc);
+          done_b.fetch_add(1, std::memory_order_release);
         }
-      }
+        while (done_b.load(std::memory_order_acquire) < ngroups) std::this_thread::yield();
+        // Phase 2: row chunks of A against the shared packed B.
+        float* pa = tl_a.get((size_t)(chunk * kc));
+        for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < nchunks;) {
+          const int64_t i0 = c * chunk, mc = std::min(chunk, M - i0);
+          pack_a(G, A + i0 * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, mr, pa);
+          macro_kernel(G, mc, nc, kc, pa, pb, C + i0 * ldc + jc, ldc, alpha, bk);
+        }
+      });
     }
   }
 }
@@ -177,6 +281,10 @@ void gemm_f32(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t 
   const int64_t mt = (M + G.mr - 1) / G.mr, ntl = (N + G.nr - 1) / G.nr;  // tiles per dim
   nt = (int)std::min<int64_t>(nt, mt * ntl);
   if (nt <= 1) { gemm_serial(G, M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, C, ldc); return; }
+  if (mt >= 4 * nt) {  // enough row tiles to balance dynamically
+    gemm_rows_dynamic(G, nt, M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, C, ldc);
+    return;
+  }
   // Grid with the least per-thread packing (perimeter) among those that give every thread work.
   int tm = 1, tn = nt;
   double best = 1e300;

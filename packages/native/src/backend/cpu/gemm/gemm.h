@@ -25,7 +25,7 @@ inline void gemm(Dtype dt, bool trans_a, bool trans_b, int64_t M, int64_t N, int
 }
 
 // Rough count of multiply-adds above which gemm() uses the thread pool.
-inline constexpr int64_t kGemmParallelWork = int64_t(1) << 19;
+inline constexpr int64_t kGemmParallelWork = int64_t(1) << 21;
 
 namespace gemm_detail {
 
@@ -39,6 +39,8 @@ struct GemmKernel {
   void (*tile)(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, float alpha, float beta);
   float (*dot)(const float* x, const float* y, int64_t n);          // sum x[i] * y[i]
   void (*axpy)(float a, const float* x, float* y, int64_t n);      // y += a * x
+  void (*f16_to_f32)(const uint16_t* x, float* y, int64_t n);      // widening used while packing
+  void (*bf16_to_f32)(const uint16_t* x, float* y, int64_t n);
 };
 
 const GemmKernel& kernel_generic();

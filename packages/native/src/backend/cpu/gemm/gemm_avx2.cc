@@ -78,8 +78,23 @@ void axpy(float a, const float* x, float* y, int64_t n) {
   for (; i < n; i++) y[i] += a * x[i];
 }
 
+void f16_to_f32(const uint16_t* x, float* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(x + i))));
+  for (; i < n; i++) y[i] = half_to_float(x[i]);
+}
+
+void bf16_to_f32(const uint16_t* x, float* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*)(x + i)));
+    _mm256_storeu_ps(y + i, _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)));
+  }
+  for (; i < n; i++) y[i] = bf16_to_float(x[i]);
+}
+
 // kc x nr B panel (16 KiB) in L1, mc x kc A block (192 KiB) in L2.
-const GemmKernel k2{"avx2", MR, NR, 192, 256, 4096, tile, dot, axpy};
+const GemmKernel k2{"avx2", MR, NR, 192, 256, 4096, tile, dot, axpy, f16_to_f32, bf16_to_f32};
 
 }  // namespace
 

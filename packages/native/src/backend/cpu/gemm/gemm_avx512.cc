@@ -86,8 +86,23 @@ void axpy(float a, const float* x, float* y, int64_t n) {
   }
 }
 
+void f16_to_f32(const uint16_t* x, float* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(x + i))));
+  for (; i < n; i++) y[i] = half_to_float(x[i]);
+}
+
+void bf16_to_f32(const uint16_t* x, float* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m512i v = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i*)(x + i)));
+    _mm512_storeu_ps(y + i, _mm512_castsi512_ps(_mm512_slli_epi32(v, 16)));
+  }
+  for (; i < n; i++) y[i] = bf16_to_float(x[i]);
+}
+
 // kc x nr B panel (32 KiB at kc=256) stays in L1; the mc x kc A block (480 KiB) in L2.
-const GemmKernel k512{"avx512", MR, NR, 480, 256, 4096, tile, dot, axpy};
+const GemmKernel k512{"avx512", MR, NR, 480, 256, 4096, tile, dot, axpy, f16_to_f32, bf16_to_f32};
 
 }  // namespace
 

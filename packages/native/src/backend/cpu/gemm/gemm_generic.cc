@@ -1,6 +1,7 @@
 // Portable microkernel (plain C++ the compiler vectorises at the baseline ISA) and the simple blocked
 // kernel for float64 / complex64.
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "gemm.h"
@@ -9,7 +10,7 @@ namespace mlx::cpu::gemm_detail {
 
 namespace {
 
-constexpr int MR = 4, NR = 16;
+constexpr int MR = 4, NR = 8;
 
 void tile(int64_t kc, const float* A, const float* B, float* C, int64_t ldc, float alpha, float beta) {
   float acc[MR][NR] = {};
@@ -44,7 +45,14 @@ void axpy(float a, const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
 }
 
-const GemmKernel kg{"generic", MR, NR, 128, 256, 4096, tile, dot, axpy};
+void f16_to_f32(const uint16_t* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; i++) y[i] = half_to_float(x[i]);
+}
+void bf16_to_f32(const uint16_t* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; i++) y[i] = bf16_to_float(x[i]);
+}
+
+const GemmKernel kg{"generic", MR, NR, 128, 256, 4096, tile, dot, axpy, f16_to_f32, bf16_to_f32};
 
 }  // namespace
 
@@ -56,6 +64,39 @@ inline complex64_t mul(complex64_t a, complex64_t b) {
   return {a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real()};
 }
 
+// float64: packed panels and a 4 x 4 register tile (plain C++ the compiler vectorises); C already scaled by beta.
+void gemm_f64_tiled(int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t a_rs, int64_t a_cs,
+                    const double* B, int64_t b_rs, int64_t b_cs, double* C, int64_t ldc) {
+  constexpr int64_t KB = 256, JB = 256;
+  const int64_t nbp_max = (std::min(N, JB) + 3) / 4 * 4, kb_max = std::min(K, KB);
+  std::vector<double> bp((size_t)(kb_max * nbp_max)), ap((size_t)(kb_max * 4));
+  for (int64_t j0 = 0; j0 < N; j0 += JB) {
+    const int64_t nb = std::min(JB, N - j0), nbp = (nb + 3) / 4 * 4;
+    for (int64_t k0 = 0; k0 < K; k0 += KB) {
+      const int64_t kb = std::min(KB, K - k0);
+      for (int64_t q = 0; q < nbp; q += 4)  // panels of 4 columns: bp[q*kb + k*4 + c]
+        for (int64_t k = 0; k < kb; k++)
+          for (int c = 0; c < 4; c++)
+            bp[q * kb + k * 4 + c] = q + c < nb ? B[(k0 + k) * b_rs + (j0 + q + c) * b_cs] : 0.0;
+      for (int64_t i0 = 0; i0 < M; i0 += 4) {
+        const int m = (int)std::min<int64_t>(4, M - i0);
+        for (int64_t k = 0; k < kb; k++)
+          for (int r = 0; r < 4; r++) ap[k * 4 + r] = r < m ? alpha * A[(i0 + r) * a_rs + (k0 + k) * a_cs] : 0.0;
+        for (int64_t q = 0; q < nbp; q += 4) {
+          double acc[4][4] = {};
+          const double* bq = bp.data() + q * kb;
+          for (int64_t k = 0; k < kb; k++)
+            for (int r = 0; r < 4; r++)
+              for (int c = 0; c < 4; c++) acc[r][c] += ap[k * 4 + r] * bq[k * 4 + c];
+          const int n = (int)std::min<int64_t>(4, nb - q);
+          for (int r = 0; r < m; r++)
+            for (int c = 0; c < n; c++) C[(i0 + r) * ldc + j0 + q + c] += acc[r][c];
+        }
+      }
+    }
+  }
+}
+
 template <typename T>
 void gemm_simple(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t a_rs, int64_t a_cs, const T* B,
                  int64_t b_rs, int64_t b_cs, T beta, T* C, int64_t ldc) {
@@ -65,6 +106,10 @@ void gemm_simple(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t a
     else if (beta != T(1)) for (int64_t j = 0; j < N; j++) c[j] = mul(c[j], beta);
   }
   if (K == 0) return;
+  if constexpr (std::is_same_v<T, double>) {
+    gemm_f64_tiled(M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, C, ldc);
+    return;
+  }
   // Pack a KB x JB block of B row-major so the inner loop is a contiguous axpy over C's row.
   constexpr int64_t KB = 128, JB = 512;
   std::vector<T> bp((size_t)(std::min(K, KB) * std::min(N, JB)));
