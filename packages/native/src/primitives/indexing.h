@@ -15,6 +15,9 @@ class Gather : public Primitive {
   Gather(Stream s, std::vector<int> axes, Shape slice_sizes)
       : Primitive(s), axes_(std::move(axes)), slice_sizes_(std::move(slice_sizes)) {}
   const char* name() const override { return "Gather"; }
+  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
+                                                       const std::vector<int>& axes) override;
+  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
   std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
                          const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
   std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
@@ -32,6 +35,9 @@ class Scatter : public Primitive {
  public:
   Scatter(Stream s, ScatterReduce r, std::vector<int> axes) : Primitive(s), reduce_(r), axes_(std::move(axes)) {}
   const char* name() const override;
+  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
+                                                       const std::vector<int>& axes) override;
+  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
   std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
                          const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
   std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
@@ -49,6 +55,9 @@ class GatherAxis : public Primitive {
  public:
   GatherAxis(Stream s, int axis) : Primitive(s), axis_(axis) {}
   const char* name() const override { return "GatherAxis"; }
+  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
+                                                       const std::vector<int>& axes) override;
+  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
   std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
                          const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
   std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
@@ -64,6 +73,9 @@ class ScatterAxis : public Primitive {
  public:
   ScatterAxis(Stream s, ScatterReduce r, int axis) : Primitive(s), reduce_(r), axis_(axis) {}
   const char* name() const override { return reduce_ == ScatterReduce::sum ? "ScatterAxis Sum" : "ScatterAxis"; }
+  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
+                                                       const std::vector<int>& axes) override;
+  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
   std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
                          const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
   std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
@@ -82,6 +94,13 @@ class MaskedScatter : public Primitive {
  public:
   explicit MaskedScatter(Stream s) : Primitive(s) {}
   const char* name() const override { return "MaskedScatter"; }
+  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
+                                                       const std::vector<int>& axes) override;
+  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
+  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
+                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
+  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
+                         const std::vector<int>& argnums) override;
   bool is_equivalent(const Primitive& o) const override;
 };
 

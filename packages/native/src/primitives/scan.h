@@ -17,6 +17,7 @@ class Scan : public Primitive {
                          const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
   std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
                          const std::vector<int>& argnums) override;
+  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
   bool is_equivalent(const Primitive& o) const override;
   Op op() const { return op_; }
   int axis() const { return axis_; }
@@ -24,6 +25,10 @@ class Scan : public Primitive {
   bool inclusive() const { return inclusive_; }
 
  private:
+  // Rules of the inclusive scan (exclusive scans shift them by one).
+  Array inclusive_vjp(const Array& x, const Array& y, const Array& c);
+  Array inclusive_jvp(const Array& x, const Array& t);
+  Array scan_again(const Array& x, Op op, bool reverse, bool inclusive);
   Op op_;
   int axis_;
   bool reverse_, inclusive_;

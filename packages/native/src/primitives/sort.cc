@@ -43,3 +43,37 @@ std::vector<Array> ArgPartition::jvp(const std::vector<Array>& p, const std::vec
 }
 
 }  // namespace mlx
+
+// ---- gradients of the value sorts: the output is a permutation of the input ----
+#include "../ops/creation.h"
+#include "../ops/indexing.h"
+#include "../ops/sort.h"
+
+namespace mlx {
+
+std::vector<Shape> SortBase::output_shapes(const std::vector<Array>& in) { return {in[0].shape()}; }
+
+namespace {
+using V = std::vector<Array>;
+// Scatters the cotangent back through the permutation that produced the output.
+Array unpermute(const Array& x, const Array& perm, const Array& c, int axis, Stream s) {
+  return put_along_axis(zeros(x.shape(), c.dtype(), s), perm, c, axis, s);
+}
+}  // namespace
+
+V Sort::vjp(const V& p, const V& cot, const std::vector<int>&, const V&) {
+  return {unpermute(p[0], argsort(p[0], axis_, stream()), cot[0], axis_, stream())};
+}
+V Sort::jvp(const V& p, const V& tan, const std::vector<int>&) {
+  return {take_along_axis(tan[0], argsort(p[0], axis_, stream()), axis_, stream())};
+}
+V Partition::vjp(const V& p, const V& cot, const std::vector<int>&, const V&) {
+  return {unpermute(p[0], argpartition(p[0], kth_, axis_, stream()), cot[0], axis_, stream())};
+}
+V Partition::jvp(const V& p, const V& tan, const std::vector<int>&) {
+  return {take_along_axis(tan[0], argpartition(p[0], kth_, axis_, stream()), axis_, stream())};
+}
+V ArgSort::vjp(const V& p, const V&, const std::vector<int>&, const V&) { return {zeros_like(p[0], stream())}; }
+V ArgPartition::vjp(const V& p, const V&, const std::vector<int>&, const V&) { return {zeros_like(p[0], stream())}; }
+
+}  // namespace mlx

@@ -10,6 +10,7 @@ class SortBase : public Primitive {
   SortBase(Stream s, int axis, int kth = -1) : Primitive(s), axis_(axis), kth_(kth) {}
   std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
                                                        const std::vector<int>& axes) override;
+  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
   bool is_equivalent(const Primitive& o) const override;
   int axis() const { return axis_; }
   int kth() const { return kth_; }
@@ -23,6 +24,10 @@ class Sort : public SortBase {
  public:
   Sort(Stream s, int axis) : SortBase(s, axis) {}
   const char* name() const override { return "Sort"; }
+  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
+                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
+  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
+                         const std::vector<int>& argnums) override;
  protected:
   Array remake(const Array& x, int axis) const override;
 };
@@ -31,6 +36,8 @@ class ArgSort : public SortBase {
  public:
   ArgSort(Stream s, int axis) : SortBase(s, axis) {}
   const char* name() const override { return "ArgSort"; }
+  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
+                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
   std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
                          const std::vector<int>& argnums) override;
  protected:
@@ -41,6 +48,10 @@ class Partition : public SortBase {
  public:
   Partition(Stream s, int kth, int axis) : SortBase(s, axis, kth) {}
   const char* name() const override { return "Partition"; }
+  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
+                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
+  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
+                         const std::vector<int>& argnums) override;
  protected:
   Array remake(const Array& x, int axis) const override;
 };
@@ -49,6 +60,8 @@ class ArgPartition : public SortBase {
  public:
   ArgPartition(Stream s, int kth, int axis) : SortBase(s, axis, kth) {}
   const char* name() const override { return "ArgPartition"; }
+  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
+                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
   std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
                          const std::vector<int>& argnums) override;
  protected:
