@@ -23,6 +23,7 @@ function padPairs(w: PadWidth): number[][] {
   };
   if (typeof w === 'number') return [[w, w]];
   if (!Array.isArray(w)) throw new InvalidArgumentError('[pad] pad_width must be an int, a pair or a list of pairs.');
+  if (w.length === 0) return [];
   if (w.every((v) => typeof v === 'number')) return [pair(w)];
   return (w as unknown[]).map(pair);
 }

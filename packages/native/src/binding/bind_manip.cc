@@ -51,7 +51,19 @@ Napi::Value repeat_js(const Napi::CallbackInfo& i) {
   return wrap(i.Env(), repeat(to_array(i, 0), to_int64(i[1], "repeats"), axis, to_stream(i, 3)));
 }
 Napi::Value roll_js(const Napi::CallbackInfo& i) {
-  return wrap(i.Env(), roll(to_array(i, 0), to_i64_vec(i[1], "shift"), opt_axes(i, 2, "axis"), to_stream(i, 3)));
+  auto shifts = to_i64_vec(i[1], "shift");
+  if (!is_nullish(i, 2) && i[2].IsNumber() && shifts.size() > 1) {  // one axis: the shifts add up, as in MLX
+    int64_t t = 0;
+    for (auto v : shifts) t += v;
+    shifts = {t};
+  } else if (!is_nullish(i, 2) && i[1].IsArray()) {  // a shift list needs one value per axis; extras are unused
+    auto axes = to_int_vec(i[2], "axis");
+    check(shifts.size() >= axes.size(), ErrorCode::invalid_argument,
+          "[roll] At least one shift value per axis is required, " + std::to_string(shifts.size()) +
+              " provided for " + std::to_string(axes.size()) + " axes.");
+    shifts.resize(axes.size());
+  }
+  return wrap(i.Env(), roll(to_array(i, 0), shifts, opt_axes(i, 2, "axis"), to_stream(i, 3)));
 }
 Napi::Value flip_js(const Napi::CallbackInfo& i) {
   return wrap(i.Env(), flip(to_array(i, 0), opt_axes(i, 1, "axis"), to_stream(i, 2)));

@@ -122,7 +122,7 @@ Array roll(const Array& a, const std::vector<int64_t>& shifts, const std::option
     Array f = flatten(a, 0, -1, s);
     return reshape(roll(f, {total}, std::vector<int>{0}, s), a.shape(), s);
   }
-  if (shifts.size() != 1 && shifts.size() != axes->size())
+  if (shifts.size() != 1 && shifts.size() < axes->size())
     fail(ErrorCode::invalid_argument, "[roll] Shift and axes must have the same size (got " +
                                           std::to_string(shifts.size()) + " and " + std::to_string(axes->size()) + ").");
   Array x = a;
@@ -298,6 +298,8 @@ Array view(const Array& a, Dtype dt, StreamOrDevice s) {
       shape.back() = shape.back() * (ib / ob);
     }
   }
+  // Bytes viewed as bool must read as 0/1 everywhere: normalise them (a copy, not a view).
+  if (dt == Dtype::bool_) return not_equal(view(a, Dtype::uint8, s), Array::scalar_int(0, Dtype::uint8), s);
   return Array(std::move(shape), dt, std::make_shared<View>(to_stream(s), dt), {a});
 }
 
@@ -375,10 +377,9 @@ Array hadamard_transform(const Array& a, std::optional<float> scale, StreamOrDev
   if (n % m != 0)
     fail(ErrorCode::invalid_argument, "[hadamard] Only supports n = m*2^k where m in (1, 12, 20, 28).");
   float sc = scale ? *scale : 1.0f / std::sqrt((float)n);
-  Dtype dt = is_floating(a.dtype()) || a.dtype() == Dtype::bool_ ? a.dtype() : Dtype::float32;
-  Array x = a.dtype() == Dtype::bool_ || dt != a.dtype() ? astype(a, dt == Dtype::bool_ ? Dtype::float32 : dt, s) : a;
-  Array y(x.shape(), x.dtype(), std::make_shared<Hadamard>(to_stream(s), sc), {x});
-  return dt == Dtype::bool_ ? astype(y, Dtype::bool_, s) : y;
+  Dtype dt = is_floating(a.dtype()) ? a.dtype() : Dtype::float32;
+  Array x = dt != a.dtype() ? astype(a, dt, s) : a;
+  return Array(x.shape(), dt, std::make_shared<Hadamard>(to_stream(s), sc), {x});
 }
 
 // ---- median ----
