@@ -173,6 +173,8 @@ describe('transforms through the new primitives', () => {
     expect(vv.tolist()[0]).toEqual([1, 0, 0, 0, 1, 0, 0, 0]);
     const p = mx.vmap((v: mx.array) => mx.pad(v, 1, 'constant', 9))(mx.reshape(mx.arange(6, mx.float32), [2, 3]));
     expect(p.tolist()).toEqual([[9, 0, 1, 2, 9], [9, 3, 4, 5, 9]]);
+    const pe = mx.vmap((v: mx.array) => mx.pad(v, [1, 2], 'reflect'))(mx.reshape(mx.arange(6, mx.float32), [2, 3]));
+    expect(pe.tolist()).toEqual([[1, 0, 1, 2, 1, 0], [4, 3, 4, 5, 4, 3]]);
     // Elementwise/matmul vmap rules come from other branches; a permuting einsum needs none.
     const e = mx.vmap((p: mx.array) => mx.einsum('ij->ji', p))(x);
     expectArrayClose(e, mx.transpose(x, [0, 2, 1]), 0, 0);

@@ -62,12 +62,39 @@ Array pad(const Array& a, const std::vector<std::pair<int64_t, int64_t>>& widths
     for (int i = 0; i < nd; i++) start[i] = w[i].first, stop[i] = w[i].first + a.shape(i);
     return slice_update(base, a, start, stop, step, s);
   }
-  // edge / reflect / symmetric: one take per padded axis with host-computed source indices.
+  // edge / reflect / symmetric: per padded axis, concatenate slices of the edges (one copy, and
+  // slices/concatenate have every transform rule); widths past one reflection fall back to take.
   Array x = a;
   for (int ax = 0; ax < nd; ax++) {
     auto [lo, hi] = w[ax];
     if (!lo && !hi) continue;
     int64_t n = a.shape(ax);
+    auto part = [&](int64_t b, int64_t e, int64_t st) {  // x[b:e:st] along ax; e < 0 means "past index 0"
+      Shape start(nd, 0), stop = x.shape(), step(nd, 1);
+      start[ax] = b, stop[ax] = e < 0 ? -n - 1 : e, step[ax] = st;
+      return slice(x, start, stop, step, s);
+    };
+    bool fits = mode == "edge" || (mode == "reflect" ? n > 1 && lo < n && hi < n : lo <= n && hi <= n);
+    if (fits) {
+      std::vector<Array> parts;
+      if (mode == "edge") {
+        Shape bl = x.shape(), bh = x.shape();
+        bl[ax] = lo, bh[ax] = hi;
+        if (lo) parts.push_back(broadcast_to(part(0, 1, 1), bl, s));
+        parts.push_back(x);
+        if (hi) parts.push_back(broadcast_to(part(n - 1, n, 1), bh, s));
+      } else if (mode == "reflect") {
+        if (lo) parts.push_back(part(lo, 0, -1));
+        parts.push_back(x);
+        if (hi) parts.push_back(part(n - 2, n - 2 - hi, -1));
+      } else {
+        if (lo) parts.push_back(part(lo - 1, -1, -1));
+        parts.push_back(x);
+        if (hi) parts.push_back(part(n - 1, n - 1 - hi, -1));
+      }
+      x = concatenate(parts, ax, s);
+      continue;
+    }
     Array idx = host_indices(n + lo + hi, [&](int64_t i) -> int64_t {
       int64_t j = i - lo;
       if (mode == "edge") return std::clamp<int64_t>(j, 0, n - 1);
