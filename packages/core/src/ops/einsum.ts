@@ -211,7 +211,11 @@ class Ctx {
   transpose(x: any, perm: number[]) {
     return perm.every((p, i) => p === i) ? x : this.t(N.transpose(x, perm, this.s));
   }
-  reshape(x: any, shape: number[]) { return this.t(N.reshape(x, shape, this.s)); }
+  reshape(x: any, shape: number[]) {
+    const cur: number[] = x.shape;
+    if (cur.length === shape.length && cur.every((d, i) => d === shape[i])) return x;  // each wrapper costs a GC finaliser
+    return this.t(N.reshape(x, shape, this.s));
+  }
 }
 
 /** Collapses repeated letters (diagonals), updating the term in place. */
