@@ -188,6 +188,22 @@ function pathHelper(subscripts: string, shapes: number[][], fn: string): [PathNo
   return [path, { naiveCost, naiveScaling, optCost, optScaling }];
 }
 
+// Recent paths by subscripts and shapes: planning costs more than running a small einsum.
+const pathCache = new Map<string, [PathNode[], PathInfo]>();
+function cachedPath(subscripts: string, shapes: number[][], fn: string): [PathNode[], PathInfo] {
+  const key = `${subscripts}|${shapes.map((s) => s.join(',')).join(';')}`;
+  let hit = pathCache.get(key);
+  if (!hit) {
+    hit = pathHelper(subscripts, shapes, fn);
+    if (pathCache.size >= 64) pathCache.delete(pathCache.keys().next().value as string);
+    pathCache.set(key, hit);
+  }
+  // Execution rewrites terms in place: hand out copies, keeping shared intermediate terms shared.
+  const copies = new Map<Term, Term>();
+  const cp = (t: Term) => { let c = copies.get(t); if (!c) { c = term(t.str); copies.set(t, c); } return c; };
+  return [hit[0].map((n) => ({ inputs: n.inputs.map(cp), output: cp(n.output), positions: n.positions })), hit[1]];
+}
+
 /**
  * The contraction order einsum uses, as `[path, description]`: `path` lists the operand
  * positions contracted at each step (the result is appended to the operand list).
@@ -211,8 +227,8 @@ class Ctx {
   transpose(x: any, perm: number[]) {
     return perm.every((p, i) => p === i) ? x : this.t(N.transpose(x, perm, this.s));
   }
-  reshape(x: any, shape: number[]) {
-    const cur: number[] = x.shape;
+  reshape(x: any, shape: number[], known?: number[]) {
+    const cur: number[] = known ?? x.shape;
     if (cur.length === shape.length && cur.every((d, i) => d === shape[i])) return x;  // each wrapper costs a GC finaliser
     return this.t(N.reshape(x, shape, this.s));
   }
@@ -275,21 +291,28 @@ function batchDot(ctx: Ctx, node: PathNode, a: any, b: any): any {
   const bConcat: number[] = [];
   for (let i = 0; i < tb.str.length; i++) if (out.set.has(tb.str[i]) && !ta.set.has(tb.str[i])) bConcat.push(i);
   // Broadcast size-1 contracted and batch dims against each other.
-  const as = [...a.shape], bs = [...b.shape];
+  const a0: number[] = a.shape, b0: number[] = b.shape;  // each .shape read is a native call
+  const as = [...a0], bs = [...b0];
   const bcast = (xa: number[], xb: number[]) => xa.forEach((ia, k) => {
     const d = Math.max(as[ia], bs[xb[k]]);
     as[ia] = d; bs[xb[k]] = d;
   });
   bcast(aContract, bContract);
   bcast(aBatch, bBatch);
-  if (as.some((d, i) => d !== a.shape[i])) a = ctx.t(N.broadcastTo(a, as, ctx.s));
-  if (bs.some((d, i) => d !== b.shape[i])) b = ctx.t(N.broadcastTo(b, bs, ctx.s));
-  const prod = (x: any, ax: number[]) => ax.reduce((p, i) => p * x.shape[i], 1);
-  const group = (x: any, i: number[], j: number[], k: number[]) => ctx.reshape(ctx.transpose(x, [...i, ...j, ...k]),
-    [...i.map((d) => x.shape[d]), prod(x, j), prod(x, k)]);
-  const outShape = [...aBatch.map((i) => a.shape[i]), ...aConcat.map((i) => a.shape[i]), ...bConcat.map((i) => b.shape[i])];
-  const mm = ctx.t(N.matmul(group(a, aBatch, aConcat, aContract), group(b, bBatch, bContract, bConcat), ctx.s));
-  const res = ctx.reshape(mm, outShape);
+  if (as.some((d, i) => d !== a0[i])) a = ctx.t(N.broadcastTo(a, as, ctx.s));
+  if (bs.some((d, i) => d !== b0[i])) b = ctx.t(N.broadcastTo(b, bs, ctx.s));
+  const prod = (sh: number[], ax: number[]) => ax.reduce((p, i) => p * sh[i], 1);
+  const group = (x: any, sh: number[], i: number[], j: number[], k: number[]) => {
+    const perm = [...i, ...j, ...k];
+    const target = [...i.map((d) => sh[d]), prod(sh, j), prod(sh, k)];
+    const permuted = perm.map((d) => sh[d]);
+    return ctx.reshape(ctx.transpose(x, perm), target, permuted);
+  };
+  const outShape = [...aBatch.map((i) => as[i]), ...aConcat.map((i) => as[i]), ...bConcat.map((i) => bs[i])];
+  const ga = group(a, as, aBatch, aConcat, aContract), gb = group(b, bs, bBatch, bContract, bConcat);
+  const mm = ctx.t(N.matmul(ga, gb, ctx.s));
+  const mmShape = [...aBatch.map((i) => as[i]), prod(as, aConcat), prod(bs, bConcat)];
+  const res = ctx.reshape(mm, outShape, mmShape);
   const order = [...aBatch.map((i) => ta.str[i]), ...aConcat.map((i) => ta.str[i]), ...bConcat.map((i) => tb.str[i])];
   return ctx.transpose(res, [...out.str].map((c) => order.indexOf(c)));
 }
@@ -320,7 +343,7 @@ export function einsum(subscripts: string, ...operands: Array<ArrayLike | Stream
   const last = operands[operands.length - 1];
   if (last instanceof Stream || last instanceof Device) { s = last; operands = operands.slice(0, -1); }
   const ops: any[] = (operands as ArrayLike[]).map(toArr);
-  const [path] = pathHelper(subscripts, ops.map((a) => a.shape), 'einsum');
+  const [path] = cachedPath(subscripts, ops.map((a) => a.shape), 'einsum');
   const ctx = new Ctx(streamArg(s));
   const given = new Set(ops);
   let result: any;
