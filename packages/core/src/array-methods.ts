@@ -14,6 +14,7 @@ const forwarded = [
   'power',
   'sum', 'mean', 'max', 'min', 'prod', 'all', 'any', 'argmax', 'argmin', 'std', 'variance', 'logsumexp',
   'cumsum', 'cumprod', 'cummax', 'cummin', 'logcumsumexp',
+  'diag', 'diagonal', 'view',
 ] as const;
 
 declare module './array.js' {
@@ -58,6 +59,9 @@ declare module './array.js' {
     cummax: Rest<typeof mx.cummax>;
     cummin: Rest<typeof mx.cummin>;
     logcumsumexp: Rest<typeof mx.logcumsumexp>;
+    diag: Rest<typeof mx.diag>;
+    diagonal: Rest<typeof mx.diagonal>;
+    view: Rest<typeof mx.view>;
     readonly T: array;
     index(...indices: Index[]): array;
     /** `a[indices] = value`, in place (the handle is rebound). Returns `this`. */
