@@ -27,5 +27,6 @@ export {
 } from './ops/indexing.js';
 export * from './constants.js';
 export { load, save, savez, saveSafetensors } from './io.js';
+export { loadGguf, saveGguf, readGgufHeader, GGML_TYPES, type GgufHeader, type GgufTensorInfo, type GgufValue } from './gguf.js';
 export * as random from './random.js';
 import './array-methods.js';

@@ -9,6 +9,7 @@ import { InvalidArgumentError, MalformedFileError } from './errors.js';
 import { track } from './memory.js';
 import { N } from './native.js';
 import { evalArrays } from './transforms.js';
+import { loadGguf } from './gguf.js';
 
 const dtypeOf = (name: DtypeName): Dtype => dtypes.find((d) => d.name === name)!;
 const malformed = (file: string, offset: number, what: string) =>
@@ -303,6 +304,9 @@ export function load(path: string, format?: string, returnMetadata = false): any
     const { arrays, metadata } = loadSafetensors(path);
     return returnMetadata ? [arrays, metadata] : arrays;
   }
-  if (kind === 'gguf') throw new InvalidArgumentError('[load] GGUF files are read with loadGguf (issue: weights IO).');
+  if (kind === 'gguf') {
+    const [arrays, metadata] = loadGguf(path);
+    return returnMetadata ? [arrays, metadata] : arrays;
+  }
   throw new InvalidArgumentError(`[load] Unknown file format '${kind}' for ${path}.`);
 }

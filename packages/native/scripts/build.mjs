@@ -14,7 +14,9 @@ const buildDir = join(root, 'build');
 const type = process.env.MLX_BUILD_TYPE ?? 'Release';
 const cuda = process.env.MLX_CUDA ?? 'AUTO';
 
-const run = (args) => execFileSync('cmake', args, { stdio: 'inherit', cwd: root });
+// ccache (when present) shares objects across clones and worktrees when paths are relative to the repo.
+const env = { ...process.env, CCACHE_BASEDIR: join(root, '..', '..'), CCACHE_NOHASHDIR: '1' };
+const run = (args) => execFileSync('cmake', args, { stdio: 'inherit', cwd: root, env });
 run(['-S', root, '-B', buildDir, `-DCMAKE_BUILD_TYPE=${type}`, `-DNODE_API_HEADERS_DIR=${headers}`,
   `-DNODE_ADDON_API_DIR=${join(root, addonApi.startsWith('/') ? '' : '', addonApi)}`, `-DMLX_CUDA=${cuda}`]);
 run(['--build', buildDir, '--parallel', String(Math.max(1, cpus().length))]);
