@@ -158,13 +158,16 @@ export function vmap<F extends AnyFn>(fun: F, inAxes: Axis | Axis[] = 0, outAxes
 }
 
 /**
- * compile(fun, shapeless = false): traces fun once per input signature (shapes — or only ranks when
- * shapeless — dtypes, and the values of non-array arguments), simplifies the graph, fuses elementwise
- * chains into single kernels, and replays the program on later calls without running fun again.
+ * compile(fun, shapeless = false): traces fun once per input signature (shapes, dtypes and the values
+ * of non-array arguments), simplifies the graph, fuses elementwise chains into single kernels, and
+ * replays the program on later calls without running fun again. With shapeless, a program whose
+ * every node can infer shapes (and which froze no constant at the traced shape) is reused for new
+ * shapes of the same ranks; otherwise it is traced once per shape, so results are always right.
  * fun takes arrays (or trees of arrays and constants) and returns an array or a list/tree of arrays.
  */
 export function compile<F extends AnyFn>(fun: F, shapeless = false): F {
-  const cache = new Map<string, { program: unknown; outTree: unknown; nOut: number }>();
+  type Entry = { program: unknown; outTree: unknown; shapeless: boolean };
+  const cache = new Map<string, Entry>();
   const compiled = (...args: any[]) => {
     if (!N.compileEnabled()) return fun(...args);
     const leaves: array[] = [];
@@ -173,8 +176,15 @@ export function compile<F extends AnyFn>(fun: F, shapeless = false): F {
       if (isArray(leaf)) leaves.push(leaf);
       else consts.push([path, leaf]);
     }
-    const key = leaves.map((l) => `${l.dtype.id}:${shapeless ? l.ndim : l.shape.join('x')}`).join('|') + '#' + JSON.stringify(consts);
-    let entry = cache.get(key);
+    const sig = (byShape: boolean) =>
+      leaves.map((l) => `${l.dtype.id}:${byShape ? l.shape.join('x') : l.ndim}`).join('|') + '#' + JSON.stringify(consts);
+    const exactKey = sig(true);
+    let entry = cache.get(exactKey);
+    // A shapeless program is reused for any shapes of the same ranks, when the graph allows it.
+    if (!entry && shapeless) {
+      const e = cache.get(sig(false));
+      if (e?.shapeless) entry = e;
+    }
     if (!entry) {
       N.beginTrace();
       try {
@@ -187,13 +197,15 @@ export function compile<F extends AnyFn>(fun: F, shapeless = false): F {
           throw new InvalidArgumentError('[compile] The compiled function must return an array or a tree of arrays.');
         }
         const outs = flat.map(([, v]) => v as array);
-        entry = { program: N.compileBuild(ph, outs, shapeless), outTree: out, nOut: outs.length };
+        const program = N.compileBuild(ph, outs, shapeless);
+        entry = { program, outTree: out, shapeless: shapeless && N.compileIsShapeless(program) };
         for (const o of outs) o.dispose();
         for (const p of ph) p.dispose();
       } finally {
         N.endTrace();
       }
-      cache.set(key, entry);
+      cache.set(exactKey, entry);
+      if (entry.shapeless) cache.set(sig(false), entry);
     }
     const res: array[] = trackAll(N.compileReplay(entry.program, leaves));
     let k = 0;

@@ -52,6 +52,10 @@ Napi::Value compile_replay_js(const Napi::CallbackInfo& i) {
   check(i[0].IsExternal(), ErrorCode::invalid_argument, "[compile] Expected a compiled program.");
   return wrap_vec(i.Env(), compile_replay(**i[0].As<Napi::External<GraphRef>>().Data(), to_array_vec(i, 1)));
 }
+Napi::Value compile_is_shapeless_js(const Napi::CallbackInfo& i) {
+  check(i[0].IsExternal(), ErrorCode::invalid_argument, "[compile] Expected a compiled program.");
+  return Napi::Boolean::New(i.Env(), compile_shapeless(**i[0].As<Napi::External<GraphRef>>().Data()));
+}
 Napi::Value set_compile_enabled_js(const Napi::CallbackInfo& i) {
   set_compile_enabled(i[0].ToBoolean().Value());
   return i.Env().Undefined();
@@ -63,6 +67,7 @@ Napi::Value compile_enabled_js(const Napi::CallbackInfo& i) { return Napi::Boole
 MLX_BIND("compilePlaceholders", compile_placeholders_js);
 MLX_BIND("compileBuild", compile_build_js);
 MLX_BIND("compileReplay", compile_replay_js);
+MLX_BIND("compileIsShapeless", compile_is_shapeless_js);
 MLX_BIND("setCompileEnabled", set_compile_enabled_js);
 MLX_BIND("compileEnabled", compile_enabled_js);
 MLX_BIND("vmapPlaceholders", vmap_placeholders_js);

@@ -172,3 +172,14 @@ VM SliceUpdate::vmap(const std::vector<Array>& in, const std::vector<int>& ax) {
 }
 
 }  // namespace mlx
+
+namespace mlx {
+
+std::vector<Shape> AsType::output_shapes(const std::vector<Array>& in) { return {in[0].shape()}; }
+std::vector<Shape> Transpose::output_shapes(const std::vector<Array>& in) {
+  Shape s;
+  for (int p : perm_) s.push_back(in[0].shape(p));
+  return {s};
+}
+
+}  // namespace mlx

@@ -8,6 +8,7 @@ class AsType : public Primitive {  // copy with dtype conversion into a fresh ro
  public:
   AsType(Stream s, Dtype dt) : Primitive(s), dtype_(dt) {}
   const char* name() const override { return "AsType"; }
+  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
   std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
                                                        const std::vector<int>& axes) override;
   std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
@@ -56,6 +57,7 @@ class Transpose : public Primitive {
  public:
   Transpose(Stream s, std::vector<int> perm) : Primitive(s), perm_(std::move(perm)) {}
   const char* name() const override { return "Transpose"; }
+  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
   std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
                                                        const std::vector<int>& axes) override;
   std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,

@@ -64,7 +64,27 @@ void eliminate_common_subexpressions(std::vector<Array>& tape, std::vector<Array
   tape = std::move(kept);
 }
 
+// A program can be replayed on new shapes only if every node infers its output shapes and no
+// constant was materialised at the traced shape (e.g. a scalar broadcast to the input's shape).
+bool shape_polymorphic(const CompiledGraph& g, const std::unordered_set<const ArrayDesc*>& sources) {
+  std::unordered_set<const ArrayDesc*> in_tape;
+  for (auto& n : g.tape) for (auto& o : n.outputs()) in_tape.insert(o.id());
+  for (auto& n : g.tape) {
+    for (auto& in : n.inputs())
+      if (!sources.count(in.id()) && !in_tape.count(in.id()) && in.evaluated() && in.data_size() < in.size())
+        return false;  // a broadcast constant: its shape came from the trace
+    try {
+      n.primitive().output_shapes(n.inputs());
+    } catch (const Error&) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
+
+bool compile_shapeless(const CompiledGraph& g) { return g.shapeless; }
 
 bool compile_enabled() { return g_enabled; }
 void set_compile_enabled(bool on) { g_enabled = on; }
@@ -103,8 +123,7 @@ std::shared_ptr<CompiledGraph> compile_build(const std::vector<Array>& placehold
   merge_constants(g->tape);
   eliminate_common_subexpressions(g->tape, g->outputs);
   fuse_elementwise(g->tape, g->outputs, sources);
-  if (shapeless)
-    for (auto& n : g->tape) n.primitive().output_shapes(n.inputs());  // throws for unsupported primitives
+  if (shapeless) g->shapeless = shape_polymorphic(*g, sources);
   return g;
 }
 

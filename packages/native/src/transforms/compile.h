@@ -26,6 +26,10 @@ std::shared_ptr<CompiledGraph> compile_build(const std::vector<Array>& placehold
 // New lazy outputs for `inputs` (same dtypes; same shapes unless shapeless).
 std::vector<Array> compile_replay(const CompiledGraph& g, const std::vector<Array>& inputs);
 
+// Whether the program built with shapeless=true can really be replayed on other shapes (otherwise
+// the caller traces once per shape).
+bool compile_shapeless(const CompiledGraph& g);
+
 // Global switch (MLX's disable_compile / enable_compile; also env MLX_DISABLE_COMPILE).
 bool compile_enabled();
 void set_compile_enabled(bool on);
