@@ -177,7 +177,9 @@ Shape normalize_slice(const Shape& in, Shape& start, Shape& stop, const Shape& s
     int64_t b = clamp(start[i]), e = clamp(stop[i]);
     int64_t len = st > 0 ? (e > b ? (e - b + st - 1) / st : 0) : (b > e ? (b - e - st - 1) / (-st) : 0);
     start[i] = len > 0 ? b : 0;
-    stop[i] = e;
+    // "Before index 0" of a reversed slice is kept as -n-1, so normalizing again (the transform rules
+    // rebuild slices from stored bounds) gives the same slice instead of reading -1 as n-1.
+    stop[i] = st < 0 && e < 0 ? -n - 1 : e;
     shape[i] = len;
   }
   return shape;
