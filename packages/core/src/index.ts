@@ -9,6 +9,7 @@ export {
 } from './memory.js';
 export {
   evalArrays as eval, evalArrays, asyncEval, vjp, jvp, grad, valueAndGrad, vmap, compile, disableCompile, enableCompile,
+  customFunction, checkpoint, type CustomFunction, type CustomVjp, type CustomJvp, type CustomVmap,
 } from './transforms.js';
 export * as utils from './utils/tree.js';
 export * as fft from './fft.js';
