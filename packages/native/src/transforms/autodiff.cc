@@ -4,14 +4,13 @@
 #include <unordered_set>
 
 #include "../engine/primitive.h"
+#include "../ops/binary.h"
 #include "../ops/shape.h"
 #include "../primitives/shape.h"
 #include "../primitives/unary.h"
 #include "graph.h"
 
 namespace mlx {
-
-Array add(const Array& a, const Array& b, StreamOrDevice s);  // ops/binary
 
 namespace {
 
