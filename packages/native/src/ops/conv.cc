@@ -9,7 +9,10 @@ namespace {
 
 std::string vec_str(const std::vector<int>& v) {
   std::string r = "(";
-  for (size_t i = 0; i < v.size(); i++) r += (i ? "," : "") + std::to_string(v[i]);
+  for (size_t i = 0; i < v.size(); i++) {
+    if (i) r.push_back(',');
+    r.append(std::to_string(v[i]));
+  }
   return r + ")";
 }
 
