@@ -23,6 +23,7 @@ export * from './ops/sort.js';
 export * from './ops/scan.js';
 export * from './ops/manip.js';
 export * from './ops/einsum.js';
+export * from './ops/conv.js';
 export {
   Slice, index, type Index, take, takeAlongAxis, putAlongAxis, slice, sliceUpdate, indexPut_, at, AtIndexer,
 } from './ops/indexing.js';
