@@ -40,7 +40,8 @@ describe('fast.rope (MLX fixtures)', () => {
       const x = view(decode(c.inputs[0]), c.args.view);
       const offset = c.inputs[1] ? decode(c.inputs[1]) : c.args.offset;
       const out = mx.fast.rope(x, c.args.dims, c.args.traditional, c.args.base, c.args.scale, offset, opt(c.inputs[2]));
-      const [r, a] = tol(c.expected.dtype, [1e-5, 2e-5]);
+      // At large positions one float32 ulp of the angle (MLX's exp/cos vs libm) moves cos by ~1e-4.
+      const [r, a] = tol(c.expected.dtype, c.name === 'rope_long_pos' ? [1e-3, 1e-3] : [1e-5, 2e-5]);
       expectArrayClose(out, c.expected, r, a);
     });
   }

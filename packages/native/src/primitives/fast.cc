@@ -50,12 +50,12 @@ bool ScaledDotProductAttention::is_equivalent(const Primitive& o) const {
 V RMSNorm::vjp(const V& primals, const V& cot, const std::vector<int>& argnums, const V&) {
   Stream s = stream();
   Array x = f32(primals[0], s), g = f32(cot[0], s);
-  Array n = rsqrt(add(mean(square(x, s), {-1}, true, s), scalar(eps_), s), s);
+  Array n = rsqrt(add(mean(square(x, s), std::vector<int>{-1}, true, s), scalar(eps_), s), s);
   V out;
   for (int a : argnums) {
     if (a == 0) {
       Array gw = has_w_ ? multiply(g, f32(primals[1], s), s) : g;
-      Array t = mean(multiply(gw, x, s), {-1}, true, s);
+      Array t = mean(multiply(gw, x, s), std::vector<int>{-1}, true, s);
       Array n3 = multiply(n, square(n, s), s);
       Array dx = subtract(multiply(gw, n, s), multiply(multiply(x, t, s), n3, s), s);
       out.push_back(astype(dx, primals[0].dtype(), s));
@@ -72,15 +72,15 @@ V RMSNorm::vjp(const V& primals, const V& cot, const std::vector<int>& argnums, 
 V LayerNorm::vjp(const V& primals, const V& cot, const std::vector<int>& argnums, const V&) {
   Stream s = stream();
   Array x = f32(primals[0], s), g = f32(cot[0], s);
-  Array xc = subtract(x, mean(x, {-1}, true, s), s);
-  Array n = rsqrt(add(mean(square(xc, s), {-1}, true, s), scalar(eps_), s), s);
+  Array xc = subtract(x, mean(x, std::vector<int>{-1}, true, s), s);
+  Array n = rsqrt(add(mean(square(xc, s), std::vector<int>{-1}, true, s), scalar(eps_), s), s);
   V out;
   for (int a : argnums) {
     if (a == 0) {
       Array gw = has_w_ ? multiply(g, f32(primals[1], s), s) : g;
-      Array t1 = multiply(subtract(gw, mean(gw, {-1}, true, s), s), n, s);
+      Array t1 = multiply(subtract(gw, mean(gw, std::vector<int>{-1}, true, s), s), n, s);
       Array n3 = multiply(n, square(n, s), s);
-      Array t2 = multiply(multiply(xc, mean(multiply(gw, xc, s), {-1}, true, s), s), n3, s);
+      Array t2 = multiply(multiply(xc, mean(multiply(gw, xc, s), std::vector<int>{-1}, true, s), s), n3, s);
       out.push_back(astype(subtract(t1, t2, s), primals[0].dtype(), s));
     } else if (a == 1 && has_w_) {
       Array dw = sum(multiply(g, multiply(xc, n, s), s), lead_axes(g.ndim()), false, s);
@@ -170,9 +170,9 @@ V ScaledDotProductAttention::vjp(const V& primals, const V& cot, const std::vect
   }
   if (keep) sc = where(*keep, sc, scalar(-FLT_MAX), s);
   Array p = [&] {
-    if (!has_sinks_) return softmax(sc, {-1}, true, s);
+    if (!has_sinks_) return softmax(sc, std::vector<int>{-1}, true, s);
     Array sk = reshape(f32(primals[extra], s), {1, hkv, rep, 1, 1}, s);
-    Array lse = logaddexp(logsumexp(sc, {-1}, true, s), sk, s);
+    Array lse = logaddexp(logsumexp(sc, std::vector<int>{-1}, true, s), sk, s);
     return exp(subtract(sc, lse, s), s);
   }();
   V out;
@@ -181,7 +181,7 @@ V ScaledDotProductAttention::vjp(const V& primals, const V& cot, const std::vect
   for (int a : argnums) need_ds |= a < 2;
   if (need_ds) {
     Array dp = matmul(dout, swapaxes(v, -1, -2, s), s);
-    ds = multiply(p, subtract(dp, sum(multiply(p, dp, s), {-1}, true, s), s), s);
+    ds = multiply(p, subtract(dp, sum(multiply(p, dp, s), std::vector<int>{-1}, true, s), s), s);
     if (keep) ds = where(*keep, ds, scalar(0.0), s);
     ds = multiply(ds, scalar(scale_), s);
   }
@@ -189,10 +189,10 @@ V ScaledDotProductAttention::vjp(const V& primals, const V& cot, const std::vect
     if (a == 0) {
       out.push_back(astype(reshape(matmul(ds, k, s), q0.shape(), s), q0.dtype(), s));
     } else if (a == 1) {
-      Array dk = sum(matmul(swapaxes(ds, -1, -2, s), q, s), {2}, false, s);
+      Array dk = sum(matmul(swapaxes(ds, -1, -2, s), q, s), std::vector<int>{2}, false, s);
       out.push_back(astype(dk, k0.dtype(), s));
     } else {
-      Array dv = sum(matmul(swapaxes(p, -1, -2, s), dout, s), {2}, false, s);
+      Array dv = sum(matmul(swapaxes(p, -1, -2, s), dout, s), std::vector<int>{2}, false, s);
       out.push_back(astype(dv, v0.dtype(), s));
     }
   }
