@@ -20,6 +20,7 @@ export * from './ops/reduce.js';
 export * from './ops/creation.js';
 export * from './ops/sort.js';
 export * from './ops/scan.js';
+export * from './ops/quantized.js';
 export {
   Slice, index, type Index, take, takeAlongAxis, putAlongAxis, slice, sliceUpdate, indexPut_, at, AtIndexer,
 } from './ops/indexing.js';
