@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "../../engine/backend.h"
 #include "../../engine/half.h"
@@ -99,15 +100,21 @@ void quantize_groups(const T* w, uint8_t* out, T* scales, T* biases, int bits, i
       w_max = std::max(w_max, v);
       w_min = std::min(w_min, v);
     }
-    bool mask = std::abs(w_min) > std::abs(w_max);
-    float scale = std::max((w_max - w_min) / n_bins, eps);
-    scale = mask ? scale : -scale;
-    float edge = mask ? w_min : w_max;
-    float q0 = std::rint(edge / scale);
-    float bias = 0;
-    if (q0 != 0) {
-      scale = edge / q0;
-      bias = edge;
+    float scale, bias = 0;
+    if (bits == 1) {
+      // MLX's 1-bit rule: plain range and minimum.
+      scale = std::max(w_max - w_min, eps);
+      bias = w_min;
+    } else {
+      bool mask = std::abs(w_min) > std::abs(w_max);
+      scale = std::max((w_max - w_min) / n_bins, eps);
+      scale = mask ? scale : -scale;
+      float edge = mask ? w_min : w_max;
+      float q0 = std::rint(edge / scale);
+      if (q0 != 0) {
+        scale = edge / q0;
+        bias = edge;
+      }
     }
     uint8_t* o = out + i * gbytes;
     for (int j = 0; j < gs; j += 8, o += bits) {
@@ -143,22 +150,31 @@ void quantize_kernel(const Primitive& p, const std::vector<Array>& in, std::vect
   }
 }
 
+template <typename C> constexpr Dtype dtype_of() {
+  if constexpr (std::is_same_v<C, float16_t>) return Dtype::float16;
+  else if constexpr (std::is_same_v<C, bfloat16_t>) return Dtype::bfloat16;
+  else return Dtype::float32;
+}
+
 // ---- Dequantize -----------------------------------------------------------------------------------------
 
-// out = scale * q + bias, as MLX: scale and bias in the output dtype, product rounded, then the sum.
-template <typename T>
-void dequantize_rows(const uint8_t* w, const void* sc, const void* bi, Dtype sdt, Dtype bdt, int gs, int bits,
-                     int64_t K, int64_t r0, int64_t r1, T* out) {
+// out = scale * q + bias, as MLX: the product rounded to the scales' dtype C, the sum to the promoted type of
+// scales and biases (C when they match, else float32), then converted to the output dtype T.
+template <typename C, typename T>
+void dequantize_rows(const uint8_t* w, const C* sc, const void* bi, Dtype bdt, int gs, int bits, int64_t K,
+                     int64_t r0, int64_t r1, T* out) {
   const int64_t G = K / gs, rb = K * bits / 8;
+  const bool same = bdt == dtype_of<C>();
   uint8_t q[128];
   for (int64_t r = r0; r < r1; r++) {
     for (int64_t g = 0; g < G; g++) {
       unpack_row(w + r * rb + g * gs * bits / 8, bits, gs, q);
-      const T s = T(load_f(sc, sdt, r * G + g)), b = T(load_f(bi, bdt, r * G + g));
+      const float s = float(sc[r * G + g]), b = load_f(bi, bdt, r * G + g);
       T* o = out + r * K + g * gs;
       for (int j = 0; j < gs; j++) {
-        T prod = T(s * T(float(q[j])));
-        o[j] = T(prod + b);
+        float prod = float(C(s * float(C(float(q[j])))));
+        float sum = prod + b;
+        o[j] = T(same ? float(C(sum)) : sum);
       }
     }
   }
@@ -170,17 +186,25 @@ void dequantize_kernel(const Primitive& p, const std::vector<Array>& in, std::ve
   Array& o = out[0];
   o.allocate();
   const int64_t K = o.shape(-1), rows = K ? o.size() / K : 0;
-  auto run = [&](auto tag) {
-    using T = decltype(tag);
+  auto run = [&](auto ctag, auto ttag) {
+    using C = decltype(ctag);
+    using T = decltype(ttag);
     parallel_for(rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(K, 1)), [&](int64_t r0, int64_t r1) {
-      dequantize_rows<T>(w.data<uint8_t>(), sc.raw_data(), bi.raw_data(), sc.dtype(), bi.dtype(), prim.group_size(),
-                         prim.bits(), K, r0, r1, o.data<T>());
+      dequantize_rows<C, T>(w.data<uint8_t>(), sc.data<C>(), bi.raw_data(), bi.dtype(), prim.group_size(),
+                            prim.bits(), K, r0, r1, o.data<T>());
     });
   };
-  switch (o.dtype()) {
-    case Dtype::float16: run(float16_t{}); break;
-    case Dtype::bfloat16: run(bfloat16_t{}); break;
-    default: run(float{}); break;
+  auto by_out = [&](auto ctag) {
+    switch (o.dtype()) {
+      case Dtype::float16: run(ctag, float16_t{}); break;
+      case Dtype::bfloat16: run(ctag, bfloat16_t{}); break;
+      default: run(ctag, float{}); break;
+    }
+  };
+  switch (sc.dtype()) {
+    case Dtype::float16: by_out(float16_t{}); break;
+    case Dtype::bfloat16: by_out(bfloat16_t{}); break;
+    default: by_out(float{}); break;
   }
 }
 
