@@ -224,8 +224,10 @@ void rows_generic(const qmv::Args& a, int64_t n0, int64_t n1, int64_t m0, int mb
       const float s = load_f(a.scales, a.sdt, n * a.lds + g), b = load_f(a.biases, a.sdt, n * a.lds + g);
       for (int r = 0; r < mb; r++) {
         const float* x = a.x + (m0 + r) * a.ldx + g * a.gs;
-        float d = 0;
-        for (int j = 0; j < a.gs; j++) d += qf[j] * x[j];
+        float p[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // 8 partial sums so the compiler can vectorize
+        for (int j = 0; j < a.gs; j += 8)
+          for (int l = 0; l < 8; l++) p[l] += qf[j + l] * x[j + l];
+        float d = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
         tot[r] += s * d + b * a.xsum[(m0 + r) * a.ldxs + g];
       }
     }
