@@ -1,0 +1,38 @@
+// Quantized matrix-vector kernels (affine mode, transposed weights: w is [N, K*bits/32] uint32, one scale and
+// bias per group of `gs` elements along K). For a block of up to 4 rows of x they compute
+//   y[m, n] = sum_g scale[n, g] * (sum_{k in g} q[n, k] * x[m, k]) + bias[n, g] * xsum[m, g]
+// reading the packed weights directly (the "group sums" form: the bias term needs only the group sums of x).
+// Packed weights are a little-endian bit stream: element k of a row sits at bits [k*bits, (k+1)*bits).
+#pragma once
+#include <cstdint>
+
+#include "../../../engine/dtype.h"
+
+namespace mlx::cpu::qmv {
+
+struct Args {
+  const float* x;     // M rows of K values, row stride ldx
+  int64_t ldx;
+  const float* xsum;  // M rows of K/gs group sums of x, row stride ldxs
+  int64_t ldxs;
+  int64_t K;
+  int gs, bits;
+  const uint8_t* w;   // N rows of K*bits/8 bytes, row stride ldw (bytes)
+  int64_t ldw;
+  const void* scales;  // N rows of K/gs values (dtype sdt), row stride lds; biases alike
+  const void* biases;
+  int64_t lds;
+  Dtype sdt;           // float32, float16 or bfloat16
+  float* y;            // y[m * ldy + n]
+  int64_t ldy;
+};
+
+// Computes rows n in [n0, n1) for x rows m0 .. m0 + mb - 1 (1 <= mb <= 4).
+using RowsFn = void (*)(const Args&, int64_t n0, int64_t n1, int64_t m0, int mb);
+
+#if defined(MLX_X86)
+RowsFn rows_avx2(int bits);    // nullptr when the ISA file has no kernel for these bits
+RowsFn rows_avx512(int bits);
+#endif
+
+}  // namespace mlx::cpu::qmv
