@@ -12,6 +12,7 @@ export {
 } from './transforms.js';
 export * as utils from './utils/tree.js';
 export * as fft from './fft.js';
+export * as linalg from './linalg.js';
 export * from './ops/shape.js';
 export * from './ops/matmul.js';
 export * from './ops/unary.js';
