@@ -56,19 +56,19 @@ Array matrix_norm(const Array& a, const NormOrd& ord, int r, int c, bool keepdim
       return perm;
     }());
     Array sv = svd(m, false, s)[0];
-    Array out = nuc ? sum(sv, {-1}, false, s) : p > 0 ? max(sv, {-1}, false, s) : min(sv, {-1}, false, s);
+    Array out = nuc ? sum(sv, std::vector<int>{-1}, false, s) : p > 0 ? max(sv, std::vector<int>{-1}, false, s) : min(sv, std::vector<int>{-1}, false, s);
     if (keepdims) out = expand_dims(out, {std::min(r, c), std::max(r, c)}, s);
     return out;
   }
   Array x = float_abs(a, s);
   if (p == 1 || p == -1) {
-    Array cs = sum(x, {r}, true, s);
-    Array out = p > 0 ? max(cs, {c}, true, s) : min(cs, {c}, true, s);
+    Array cs = sum(x, std::vector<int>{r}, true, s);
+    Array out = p > 0 ? max(cs, std::vector<int>{c}, true, s) : min(cs, std::vector<int>{c}, true, s);
     return keepdims ? out : squeeze(out, {r, c}, s);
   }
   if (std::isinf(p)) {
-    Array rs = sum(x, {c}, true, s);
-    Array out = p > 0 ? max(rs, {r}, true, s) : min(rs, {r}, true, s);
+    Array rs = sum(x, std::vector<int>{c}, true, s);
+    Array out = p > 0 ? max(rs, std::vector<int>{r}, true, s) : min(rs, std::vector<int>{r}, true, s);
     return keepdims ? out : squeeze(out, {r, c}, s);
   }
   char buf[64];
@@ -171,7 +171,7 @@ Array pinv(const Array& a, StreamOrDevice sd) {
   Array v = swapaxes(slice(usv[2], st, e, one, s), -1, -2, s);  // N x K
   Array sv = expand_dims(usv[1], {-2}, s);
   const double eps = a.dtype() == Dtype::float64 ? 2.220446049250313e-16 : 1.1920929e-07;
-  Array cutoff = multiply(Array::scalar(10.0 * std::max(M, N) * eps, a.dtype()), max(sv, {-1}, true, s), s);
+  Array cutoff = multiply(Array::scalar(10.0 * std::max(M, N) * eps, a.dtype()), max(sv, std::vector<int>{-1}, true, s), s);
   Array rs = where(greater(sv, cutoff, s), reciprocal(sv, s), Array::scalar(0.0, a.dtype()), s);
   if (K == 0) {
     Shape o = a.shape();
