@@ -16,9 +16,10 @@ namespace mlx::cpu::linalg {
 
 namespace {
 
-// V (n x n, row-major) holds A on entry and the orthogonal Q on exit; d / e the tridiagonal.
+// V holds the symmetric A on entry and Q^T (rows = Q's columns) on exit; d / e the tridiagonal.
+// EISPACK's loops run down columns, so V is addressed column-major: those become contiguous.
 void tred2(int64_t n, double* V, double* d, double* e) {
-  auto at = [&](int64_t i, int64_t j) -> double& { return V[i * n + j]; };
+  auto at = [&](int64_t i, int64_t j) -> double& { return V[j * n + i]; };
   for (int64_t j = 0; j < n; j++) d[j] = at(n - 1, j);
   for (int64_t i = n - 1; i > 0; i--) {
     double scale = 0, h = 0;
@@ -134,13 +135,8 @@ void tql2(int64_t n, double* d, double* e, double* Zt) {
 
 void eigh_tridiag(const double* a, int64_t n, double* w, double* v) {
   if (n == 0) return;
-  std::vector<double> V(a, a + n * n), d(n), e(n), zt;
-  tred2(n, V.data(), d.data(), e.data());
-  if (v) {
-    zt.resize(n * n);
-    for (int64_t i = 0; i < n; i++)
-      for (int64_t j = 0; j < n; j++) zt[j * n + i] = V[i * n + j];
-  }
+  std::vector<double> zt(a, a + n * n), d(n), e(n);
+  tred2(n, zt.data(), d.data(), e.data());
   tql2(n, d.data(), e.data(), v ? zt.data() : nullptr);
   std::vector<int64_t> order(n);
   std::iota(order.begin(), order.end(), 0);
