@@ -14,6 +14,7 @@ export {
 export * as utils from './utils/tree.js';
 export * as fft from './fft.js';
 export * as fast from './fast.js';
+export * as linalg from './linalg.js';
 export * from './ops/shape.js';
 export * from './ops/matmul.js';
 export * from './ops/unary.js';
