@@ -12,7 +12,7 @@ namespace mlx::cpu {
 
 namespace {
 
-constexpr int64_t kBlock = 512;
+constexpr int64_t kBlock = 1024;
 
 struct Operand {
   const float* ptr;
@@ -44,6 +44,13 @@ void compiled_kernel(const Primitive& p, const std::vector<Array>& in, std::vect
   const int64_t work = rows * blocks_per_row;
   const int64_t grain = std::max<int64_t>(1, (1 << 14) / kBlock / std::max<size_t>(1, c.program().size() / 4 + 1));
 
+  // Instructions whose result is an output write straight into the output buffer.
+  std::vector<int> writes_output(c.program().size(), -1);
+  for (size_t k = 0; k < c.outputs().size(); k++) {
+    int t = c.outputs()[k] - n_in;
+    if (t >= 0 && writes_output[t] < 0) writes_output[t] = (int)k;
+  }
+
   parallel_for(work, grain, [&](int64_t w0, int64_t w1) {
     std::vector<float> scratch((size_t)n_regs * kBlock);
     std::vector<const float*> reg(n_regs);
@@ -74,7 +81,8 @@ void compiled_kernel(const Primitive& p, const std::vector<Array>& in, std::vect
       for (size_t t = 0; t < c.program().size(); t++) {
         const FusedInstr& ins = c.program()[t];
         int dst_reg = n_in + (int)t;
-        float* dst = scratch.data() + (size_t)dst_reg * kBlock;
+        float* dst = writes_output[t] >= 0 ? out[writes_output[t]].data<float>() + row * n + j0
+                                           : scratch.data() + (size_t)dst_reg * kBlock;
         if (ins.is_unary) {
           const float* x = reg[ins.a];
           if (reg_stride[ins.a] == 0) {  // unary kernels want a full block
@@ -96,7 +104,7 @@ void compiled_kernel(const Primitive& p, const std::vector<Array>& in, std::vect
         int src_reg = c.outputs()[k];
         float* o = out[k].data<float>() + row * n + j0;
         if (reg_stride[src_reg] == 0) std::fill(o, o + len, *reg[src_reg]);
-        else std::memcpy(o, reg[src_reg], len * sizeof(float));
+        else if (reg[src_reg] != o) std::memcpy(o, reg[src_reg], len * sizeof(float));
       }
     }
   });
