@@ -9,9 +9,11 @@ export {
 } from './memory.js';
 export {
   evalArrays as eval, evalArrays, asyncEval, vjp, jvp, grad, valueAndGrad, vmap, compile, disableCompile, enableCompile,
+  customFunction, checkpoint, type CustomFunction, type CustomVjp, type CustomJvp, type CustomVmap,
 } from './transforms.js';
 export * as utils from './utils/tree.js';
 export * as fft from './fft.js';
+export * as fast from './fast.js';
 export * from './ops/shape.js';
 export * from './ops/matmul.js';
 export * from './ops/unary.js';
@@ -22,6 +24,7 @@ export * from './ops/sort.js';
 export * from './ops/scan.js';
 export * from './ops/manip.js';
 export * from './ops/einsum.js';
+export * from './ops/conv.js';
 export {
   Slice, index, type Index, take, takeAlongAxis, putAlongAxis, slice, sliceUpdate, indexPut_, at, AtIndexer,
 } from './ops/indexing.js';

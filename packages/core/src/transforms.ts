@@ -137,7 +137,15 @@ export function vmap<F extends AnyFn>(fun: F, inAxes: Axis | Axis[] = 0, outAxes
     if (perArg.length !== args.length) throw new InvalidArgumentError(`[vmap] in_axes has ${perArg.length} entries for ${args.length} arguments.`);
     const leaves: array[] = [], axes: number[] = [];
     args.forEach((a, i) => {
-      for (const [, leaf] of treeFlatten(a)) if (isArray(leaf)) { leaves.push(leaf); axes.push(perArg[i] ?? -1); }
+      for (const [, leaf] of treeFlatten(a)) {
+        if (!isArray(leaf)) continue;
+        const ax = perArg[i];
+        if (typeof ax === 'number' && (ax < -leaf.ndim || ax >= leaf.ndim)) {
+          throw new InvalidArgumentError(`[vmap] in_axes ${ax} is out of bounds for an input with ${leaf.ndim} dimensions.`);
+        }
+        leaves.push(leaf);
+        axes.push(ax === null || ax === undefined ? -1 : ax < 0 ? ax + leaf.ndim : ax);  // negative: from the end
+      }
     });
     if (!axes.some((a) => a >= 0)) throw new InvalidArgumentError('[vmap] At least one input must be mapped.');
     N.beginTrace();
@@ -147,7 +155,8 @@ export function vmap<F extends AnyFn>(fun: F, inAxes: Axis | Axis[] = 0, outAxes
       const newArgs = args.map((a) => treeMap((leaf: unknown) => (isArray(leaf) ? ph[k++] : leaf), a));
       const out = fun(...newArgs);
       const outs = asList(out, 'vmap');
-      const oax = (Array.isArray(outAxes) ? outAxes : outs.map(() => outAxes)).map((a) => a ?? -1);
+      const oax = (Array.isArray(outAxes) ? outAxes : outs.map(() => outAxes))
+        .map((a, i) => (a === null || a === undefined ? -1 : a < 0 ? a + (outs[i]?.ndim ?? 0) + 1 : a));
       if (oax.length !== outs.length) throw new InvalidArgumentError(`[vmap] out_axes has ${oax.length} entries for ${outs.length} outputs.`);
       const res: array[] = trackAll(N.vmapReplace(leaves, ph, axes, outs, oax));
       return Array.isArray(out) ? res : res[0];
@@ -216,3 +225,127 @@ export function compile<F extends AnyFn>(fun: F, shapeless = false): F {
 
 export const disableCompile = (): void => N.setCompileEnabled(false);
 export const enableCompile = (): void => N.setCompileEnabled(true);
+
+// ---- customFunction / checkpoint ----
+// The function runs normally; its outputs then pass through a native CustomTransforms node whose
+// vjp/jvp/vmap rules call back here (only while a transform runs, on this thread). Each call
+// gets an id; the native side reports ids whose nodes are gone so their entries can be dropped.
+
+/** vjp rule: (primals, cotangents, outputs) => cotangents for the primals (one per argument). */
+export type CustomVjp = (primals: any[], cotangents: any, outputs: any) => any;
+/** jvp rule: (primals, tangents) => tangents of the outputs (tangents are given for every argument). */
+export type CustomJvp = (primals: any[], tangents: any[]) => any;
+/** vmap rule: (inputs, axes) => [outputs, outAxes]; an axis is null for an unmapped input. */
+export type CustomVmap = (inputs: any[], axes: (number | null)[]) => [any, number | number[]];
+
+export interface CustomFunction<F extends AnyFn> {
+  (...args: Parameters<F>): ReturnType<F>;
+  /** Sets the vjp rule; returns the same function (chainable). */
+  vjp(rule: CustomVjp): CustomFunction<F>;
+  jvp(rule: CustomJvp): CustomFunction<F>;
+  vmap(rule: CustomVmap): CustomFunction<F>;
+}
+
+interface CustomDef { fn: AnyFn; vjp?: CustomVjp; jvp?: CustomJvp; vmap?: CustomVmap }
+interface CustomCall { def: CustomDef; args: unknown[]; single: boolean }
+
+const customCalls = new Map<number, CustomCall>();
+let nextCustomId = 1;
+
+function releaseCustomIds(): void {
+  for (const id of N.customReleased() as number[]) customCalls.delete(id);
+}
+
+// Rebuilds the argument trees of a call with new array leaves (in flatten order).
+function withLeaves(args: unknown[], leaves: unknown[]): any[] {
+  let k = 0;
+  return args.map((a) => treeMap((leaf: unknown) => (isArray(leaf) ? leaves[k++] : leaf), a));
+}
+
+// Array leaves of a rule's per-argument result, in the order of the call's primals; a missing
+// (null/undefined) leaf becomes zeros.
+function flattenPerArg(call: CustomCall, result: unknown, primals: array[], what: string): array[] {
+  const perArg = call.args.length === 1 && !Array.isArray(result) ? [result] : result;
+  if (!Array.isArray(perArg) || perArg.length !== call.args.length) {
+    throw new InvalidArgumentError(`[customFunction] The ${what} rule must return one value per argument (${call.args.length}).`);
+  }
+  const out: array[] = [];
+  call.args.forEach((arg, i) => {
+    const want = treeFlatten(arg).filter(([, l]) => isArray(l)).length;
+    const got = want === 1 && (perArg[i] === null || perArg[i] === undefined || isArray(perArg[i]))
+      ? [perArg[i]]
+      : treeFlatten(perArg[i]).map(([, l]) => l).filter((l) => l === null || l === undefined || isArray(l));
+    if (got.length !== want) throw new InvalidArgumentError(`[customFunction] The ${what} rule returned ${got.length} arrays for argument ${i}, expected ${want}.`);
+    for (const g of got) {
+      const p = primals[out.length];
+      out.push(g === null || g === undefined ? N.full(p.shape, 0, p.dtype.id) : g as array);
+    }
+  });
+  return out;
+}
+
+function customDispatch(id: number, kind: string, a: array[], b: array[], c: array[], axes: number[]): unknown {
+  const call = customCalls.get(id);
+  if (!call) throw new InvalidArgumentError('[customFunction] The rules of this node are no longer available.');
+  const { def, single } = call;
+  const flatFn = (...leaves: array[]) => def.fn(...withLeaves(call.args, leaves));
+  const pack = (xs: array[]) => (single ? xs[0] : xs);
+  if (kind === 'vjp') {
+    if (!def.vjp) return vjp(flatFn, a, b)[1];
+    return flattenPerArg(call, def.vjp(withLeaves(call.args, a), pack(b), pack(c)), a, 'vjp');
+  }
+  if (kind === 'jvp') {
+    if (!def.jvp) return jvp(flatFn, a, b)[1];
+    return asList(def.jvp(withLeaves(call.args, a), withLeaves(call.args, b)), 'customFunction jvp');
+  }
+  // vmap
+  const inAxes = axes.map((x) => (x < 0 ? null : x));
+  if (!def.vmap) {
+    const outs = asList(vmap(flatFn, inAxes, 0)(...a), 'customFunction vmap');
+    return [outs, outs.map(() => 0)];
+  }
+  let k = 0;
+  const axTree = call.args.map((arg) => treeMap((leaf: unknown) => (isArray(leaf) ? inAxes[k++] : null), arg));
+  const res = def.vmap(withLeaves(call.args, a), axTree);
+  if (!Array.isArray(res) || res.length !== 2) throw new InvalidArgumentError('[customFunction] The vmap rule must return [outputs, outAxes].');
+  const outs = asList(res[0], 'customFunction vmap');
+  const oax = Array.isArray(res[1]) ? res[1] : outs.map(() => res[1] as number);
+  return [outs, oax.map((x) => x ?? -1)];
+}
+N.setCustomDispatcher(customDispatch);
+
+function applyCustom(def: CustomDef, args: unknown[]): any {
+  releaseCustomIds();
+  const out = def.fn(...args);
+  const outs = asList(out, 'customFunction');
+  const primals: array[] = [];
+  for (const a of args) for (const [, leaf] of treeFlatten(a)) if (isArray(leaf)) primals.push(leaf);
+  const id = nextCustomId++;
+  customCalls.set(id, { def, args, single: !Array.isArray(out) });
+  const res: array[] = trackAll(N.customApply(id, primals, outs));
+  return Array.isArray(out) ? res : res[0];
+}
+
+/**
+ * customFunction(fn): fn with user-defined transform rules (MLX's mx.custom_function).
+ * `mx.customFunction(fn).vjp(rule).jvp(rule).vmap(rule)` returns a callable. Rules not given
+ * default to transforming fn itself. Arguments may be trees of arrays; fn returns an array or a
+ * list of arrays. Without any rule the call is just fn.
+ */
+export function customFunction<F extends AnyFn>(fn: F): CustomFunction<F> {
+  const def: CustomDef = { fn };
+  const f = ((...args: any[]) => (def.vjp || def.jvp || def.vmap ? applyCustom(def, args) : fn(...args))) as CustomFunction<F>;
+  f.vjp = (rule) => { def.vjp = rule; return f; };
+  f.jvp = (rule) => { def.jvp = rule; return f; };
+  f.vmap = (rule) => { def.vmap = rule; return f; };
+  return f;
+}
+
+/**
+ * checkpoint(fn): the same function, but its intermediates are not kept for the backward pass;
+ * the vjp runs fn again (gradient checkpointing, MLX's mx.checkpoint).
+ */
+export function checkpoint<F extends AnyFn>(fn: F): F {
+  const def: CustomDef = { fn };
+  return ((...args: any[]) => applyCustom(def, args)) as F;
+}

@@ -112,11 +112,6 @@ Array arg_reduce(const Array& a, ArgReduce::Op op, std::optional<int> axis, bool
 Array sum(const Array& a, const Axes& axes, bool keepdims, StreamOrDevice s) {
   return reduce(a, Reduce::sum, sum_dtype(a.dtype()), axes, keepdims, "sum", s);
 }
-// The overload primitives/shape.cc declares for Broadcast's vjp (sums the broadcast axes back);
-// without this definition a gradient through any broadcast (e.g. a scatter update) fails to link.
-Array sum(const Array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
-  return sum(a, Axes(axes), keepdims, s);
-}
 Array prod(const Array& a, const Axes& axes, bool keepdims, StreamOrDevice s) {
   return reduce(a, Reduce::prod, sum_dtype(a.dtype()), axes, keepdims, "prod", s);
 }

@@ -2,6 +2,7 @@
 // output shape and cast them to one compute dtype, so kernels see same-shape, same-dtype inputs.
 #pragma once
 #include "../engine/primitive.h"
+#include "ew_rules.h"
 
 namespace mlx {
 
@@ -24,6 +25,7 @@ class Binary : public Primitive {
   BinaryOp op() const { return op_; }
   bool equal_nan() const { return equal_nan_; }
   bool is_equivalent(const Primitive& o) const override;
+  MLX_EW_RULES
 
  private:
   BinaryOp op_;
@@ -71,6 +73,7 @@ class DivMod : public Primitive {
   explicit DivMod(Stream s) : Primitive(s) {}
   const char* name() const override { return "DivMod"; }
   bool is_equivalent(const Primitive& o) const override;
+  MLX_EW_RULES
 };
 
 // isclose: |a - b| <= atol + rtol * |b|, with infinities equal only to themselves and NaN equal to NaN
@@ -84,6 +87,7 @@ class IsClose : public Primitive {
   double atol() const { return atol_; }
   bool equal_nan() const { return equal_nan_; }
   bool is_equivalent(const Primitive& o) const override;
+  MLX_EW_RULES
 
  private:
   double rtol_, atol_;
@@ -96,6 +100,7 @@ class AllTrue : public Primitive {
   explicit AllTrue(Stream s) : Primitive(s) {}
   const char* name() const override { return "AllTrue"; }
   bool is_equivalent(const Primitive& o) const override;
+  MLX_EW_RULES
 };
 
 }  // namespace mlx

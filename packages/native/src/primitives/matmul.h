@@ -1,6 +1,7 @@
 // Matrix multiplication primitives. Inputs arrive with equal batch shapes (broadcast views) and one dtype.
 #pragma once
 #include "../engine/primitive.h"
+#include "ew_rules.h"
 
 namespace mlx {
 
@@ -10,6 +11,7 @@ class Matmul : public Primitive {
   explicit Matmul(Stream s) : Primitive(s) {}
   const char* name() const override { return "Matmul"; }
   bool is_equivalent(const Primitive& o) const override;
+  MLX_EW_RULES
 };
 
 // out = alpha * (a @ b) + beta * c; inputs {a, b, c}, c already broadcast to the output shape.
@@ -20,6 +22,7 @@ class AddMM : public Primitive {
   float alpha() const { return alpha_; }
   float beta() const { return beta_; }
   bool is_equivalent(const Primitive& o) const override;
+  MLX_EW_RULES
  private:
   float alpha_, beta_;
 };

@@ -19,11 +19,10 @@ bool Concatenate::is_equivalent(const Primitive& o) const { auto p = same<Concat
 // ---- transform rules ----
 #include <numeric>
 
+#include "../ops/reduce.h"
 #include "../ops/shape.h"
 
 namespace mlx {
-
-Array sum(const Array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s);  // ops/reduce
 
 namespace {
 using V = std::vector<Array>;
@@ -49,7 +48,7 @@ V Broadcast::vjp(const V& primals, const V& cot, const std::vector<int>&, const 
   std::vector<int> axes;
   for (int i = 0; i < (int)shape_.size(); i++)
     if (i < diff || (in.shape(i - diff) == 1 && shape_[i] != 1)) axes.push_back(i);
-  Array g = axes.empty() ? cot[0] : sum(cot[0], axes, true, stream());
+  Array g = axes.empty() ? cot[0] : sum(cot[0], Axes(axes), true, stream());
   return {reshape(g, in.shape(), stream())};
 }
 V Broadcast::jvp(const V& primals, const V& tan, const std::vector<int>&) { return {broadcast_to(tan[0], shape_, stream())}; }

@@ -1,6 +1,7 @@
 // Elementwise ternary primitives.
 #pragma once
 #include "../engine/primitive.h"
+#include "ew_rules.h"
 
 namespace mlx {
 
@@ -10,6 +11,7 @@ class Select : public Primitive {
   explicit Select(Stream s) : Primitive(s) {}
   const char* name() const override { return "Select"; }
   bool is_equivalent(const Primitive& o) const override;
+  MLX_EW_RULES
 };
 
 }  // namespace mlx

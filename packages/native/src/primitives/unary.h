@@ -2,6 +2,7 @@
 // one CPU kernel entry (registered by C++ type), which dispatches on op() and dtype.
 #pragma once
 #include "../engine/primitive.h"
+#include "ew_rules.h"
 
 namespace mlx {
 
@@ -36,6 +37,7 @@ class Unary : public Primitive {
   UnaryOp op() const { return op_; }
   const UnaryParams& params() const { return params_; }
   bool is_equivalent(const Primitive& o) const override;
+  MLX_EW_RULES
 
  private:
   UnaryOp op_;

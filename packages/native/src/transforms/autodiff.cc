@@ -4,13 +4,13 @@
 #include <unordered_set>
 
 #include "../engine/primitive.h"
+#include "../ops/binary.h"
 #include "../ops/shape.h"
 #include "../primitives/shape.h"
+#include "../primitives/unary.h"
 #include "graph.h"
 
 namespace mlx {
-
-Array add(const Array& a, const Array& b, StreamOrDevice s);  // ops/binary
 
 namespace {
 
@@ -18,10 +18,26 @@ Array zeros_for(const Array& like) { return full(like.shape(), Array::scalar(0.0
 
 Array accumulate(const Array& acc, const Array& v) { return acc.valid() ? add(acc, v, {}) : v; }
 
+bool is_stop_gradient(const Array& a) {
+  auto u = dynamic_cast<const Unary*>(&a.primitive());
+  return u && u->op() == UnaryOp::StopGradient;
+}
+
+// The nodes gradients flow through: those depending on the primals other than through a
+// stop_gradient (MLX leaves StopGradient nodes, and what only they connect, off the tape).
 std::vector<Array> dependent_tape(const std::vector<Array>& primals, const std::vector<Array>& outputs) {
   std::unordered_set<const ArrayDesc*> ids;
   for (auto& p : primals) ids.insert(p.id());
-  return tape_between(ids, outputs);
+  std::vector<Array> tape = tape_between(ids, outputs), kept;
+  for (auto& n : tape) {
+    if (is_stop_gradient(n)) continue;
+    bool dep = false;
+    for (auto& in : n.inputs()) dep = dep || ids.count(in.id());
+    if (!dep) continue;
+    for (auto& o : n.outputs()) ids.insert(o.id());
+    kept.push_back(n);
+  }
+  return kept;
 }
 
 }  // namespace

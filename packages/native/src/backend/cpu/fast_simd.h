@@ -1,0 +1,158 @@
+// mx.fast row/tile kernels written with GCC vector extensions, compiled once per ISA: included
+// inside a namespace by fast_norm.cc (portable baseline), fast_avx2.cc and fast_avx512.cc after
+// defining FAST_VBYTES (vector bytes) and FAST_NV (vectors per register-tile row).
+#pragma once
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "fast_isa.h"
+#include "simd/reduce_simd.h"  // rsimd::exp_v (16-wide)
+
+namespace fsimd {
+
+typedef float vf __attribute__((vector_size(FAST_VBYTES)));
+constexpr int W = FAST_VBYTES / 4;
+constexpr int NV = FAST_NV;
+constexpr int BK = mlx::cpu::kFastBK;
+
+inline vf ld(const float* p) { vf v; std::memcpy(&v, p, sizeof(vf)); return v; }
+inline void st(float* p, vf v) { std::memcpy(p, &v, sizeof(vf)); }
+inline vf bc(float x) { return vf{} + x; }
+inline float hsum(vf v) { float s = 0; for (int i = 0; i < W; i++) s += v[i]; return s; }
+
+inline float sum(const float* x, int64_t n) {
+  vf a0{}, a1{}, a2{}, a3{};
+  int64_t i = 0;
+  for (; i + 4 * W <= n; i += 4 * W) {
+    a0 += ld(x + i); a1 += ld(x + i + W); a2 += ld(x + i + 2 * W); a3 += ld(x + i + 3 * W);
+  }
+  float s = hsum((a0 + a1) + (a2 + a3));
+  for (; i < n; i++) s += x[i];
+  return s;
+}
+
+inline float sumsq(const float* x, float mu, int64_t n) {
+  vf a0{}, a1{}, a2{}, a3{}, m = bc(mu);
+  int64_t i = 0;
+  for (; i + 4 * W <= n; i += 4 * W) {
+    vf d0 = ld(x + i) - m, d1 = ld(x + i + W) - m, d2 = ld(x + i + 2 * W) - m, d3 = ld(x + i + 3 * W) - m;
+    a0 += d0 * d0; a1 += d1 * d1; a2 += d2 * d2; a3 += d3 * d3;
+  }
+  float s = hsum((a0 + a1) + (a2 + a3));
+  for (; i < n; i++) s += (x[i] - mu) * (x[i] - mu);
+  return s;
+}
+
+inline void norm_apply(const float* x, float mu, float r, const float* w, const float* b, float* y, int64_t n) {
+  vf m = bc(mu), rv = bc(r);
+  int64_t i = 0;
+  for (; i + W <= n; i += W) {
+    vf t = (ld(x + i) - m) * rv;
+    if (w) t = t * ld(w + i);
+    if (b) t = t + ld(b + i);
+    st(y + i, t);
+  }
+  for (; i < n; i++) {
+    float t = (x[i] - mu) * r;
+    if (w) t = t * w[i];
+    if (b) t = t + b[i];
+    y[i] = t;
+  }
+}
+
+// R rows x (NV vectors of keys) register tile, looping over d.
+template <int R> inline void qk_rows(const float* Q, int64_t ldq, const float* Kt, int D, float* S) {
+  for (int c = 0; c < BK; c += NV * W) {
+    vf acc[R][NV];
+    for (int r = 0; r < R; r++)
+      for (int v = 0; v < NV; v++) acc[r][v] = vf{};
+    for (int d = 0; d < D; d++) {
+      const float* kr = Kt + (int64_t)d * BK + c;
+      vf kv[NV];
+      for (int v = 0; v < NV; v++) kv[v] = ld(kr + v * W);
+      for (int r = 0; r < R; r++) {
+        vf a = bc(Q[r * ldq + d]);
+        for (int v = 0; v < NV; v++) acc[r][v] += a * kv[v];
+      }
+    }
+    for (int r = 0; r < R; r++)
+      for (int v = 0; v < NV; v++) st(S + r * BK + c + v * W, acc[r][v]);
+  }
+}
+
+inline void qk(const float* Q, int64_t ldq, int rows, const float* Kt, int D, float* S) {
+  int r = 0;
+  for (; r + 4 <= rows; r += 4) qk_rows<4>(Q + r * ldq, ldq, Kt, D, S + r * BK);
+  for (; r < rows; r++) qk_rows<1>(Q + r * ldq, ldq, Kt, D, S + r * BK);
+}
+
+inline void softmax_step(float* S, int rows, float* m, float* l, float* alpha) {
+  using rsimd::exp_v;
+  typedef rsimd::vf v16;
+  for (int r = 0; r < rows; r++) {
+    float* s = S + r * BK;
+    v16 mx = rsimd::load(s);
+    for (int j = 16; j < BK; j += 16) {
+      v16 x = rsimd::load(s + j);
+      mx = x > mx ? x : mx;
+    }
+    float tm = rsimd::hmax(mx);
+    float mn = tm > m[r] ? tm : m[r];
+    // Equal maxima (including -inf == -inf) keep the running sums as they are.
+    float a = mn == m[r] ? 1.0f : std::exp(m[r] - mn);
+    v16 mv = rsimd::splat(mn), acc{};
+    for (int j = 0; j < BK; j += 16) {
+      v16 e = exp_v(rsimd::load(s + j) - mv);
+      rsimd::store(s + j, e);
+      acc += e;
+    }
+    l[r] = l[r] * a + rsimd::hsum(acc);
+    m[r] = mn;
+    alpha[r] = a;
+  }
+}
+
+template <int R, int NC>
+inline void pv_rows(const float* P, int n, const float* V, int64_t ldv, float* O, int64_t ldo, const float* alpha) {
+  vf acc[R][NC];
+  for (int r = 0; r < R; r++) {
+    vf a = bc(alpha[r]);
+    for (int v = 0; v < NC; v++) acc[r][v] = ld(O + r * ldo + v * W) * a;
+  }
+  for (int j = 0; j < n; j++) {
+    const float* vr = V + (int64_t)j * ldv;
+    vf vv[NC];
+    for (int v = 0; v < NC; v++) vv[v] = ld(vr + v * W);
+    for (int r = 0; r < R; r++) {
+      vf p = bc(P[r * BK + j]);
+      for (int v = 0; v < NC; v++) acc[r][v] += p * vv[v];
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < NC; v++) st(O + r * ldo + v * W, acc[r][v]);
+}
+
+template <int R>
+inline void pv_cols(const float* P, int n, const float* V, int64_t ldv, int dvp, float* O, int64_t ldo,
+                    const float* alpha) {
+  int c = 0;
+  for (; c + NV * W <= dvp; c += NV * W) pv_rows<R, NV>(P, n, V + c, ldv, O + c, ldo, alpha);
+  for (; c < dvp; c += W) pv_rows<R, 1>(P, n, V + c, ldv, O + c, ldo, alpha);
+}
+
+inline void pv(const float* P, int rows, int n, const float* V, int64_t ldv, int dvp, float* O, int64_t ldo,
+               const float* alpha) {
+  int r = 0;
+  for (; r + 4 <= rows; r += 4) pv_cols<4>(P + r * BK, n, V, ldv, dvp, O + r * ldo, ldo, alpha + r);
+  for (; r < rows; r++) pv_cols<1>(P + r * BK, n, V, ldv, dvp, O + r * ldo, ldo, alpha + r);
+}
+
+inline const mlx::cpu::FastKernels& table() {
+  static const mlx::cpu::FastKernels k{W, sum, sumsq, norm_apply, qk, softmax_step, pv};
+  return k;
+}
+
+}  // namespace fsimd
