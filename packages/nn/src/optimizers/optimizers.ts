@@ -15,14 +15,25 @@ const isArr = (v: unknown): v is A => v instanceof mx.array;
 const isPlain = (v: unknown): v is Record<string, any> =>
   v !== null && typeof v === 'object' && !isArr(v) && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
+const leaves = (t: Tree): A[] => utils.treeFlatten(t, '', isArr).map(([, v]) => v).filter(isArr);
+
 export abstract class Optimizer {
   protected _initialized = false;
   protected _state: State = { step: mx.array(0, mx.uint64) };
   protected _schedulers: Record<string, Schedule> = {};
+  /**
+   * update() disposes the parameter and state arrays it replaced (JS's GC frees native memory too
+   * late for training loops). Set false to keep old arrays alive (e.g. when holding references).
+   */
+  disposeReplaced = true;
 
   /** Applies the gradients to the model's parameters (model.update). */
   update(model: Module, gradients: Tree): void {
+    const before = this.disposeReplaced ? new Set([...leaves(model.parameters()), ...leaves(this.state)]) : null;
     model.update(this.applyGradients(gradients, model.parameters()));
+    if (!before) return;
+    for (const a of [...leaves(model.parameters()), ...leaves(this.state)]) before.delete(a);
+    for (const a of before) a.dispose();
   }
 
   /** Creates per-parameter state (missing entries only); called lazily by the first update. */
