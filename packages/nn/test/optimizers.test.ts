@@ -53,7 +53,7 @@ describe('optimizers match MLX after 100 steps', () => {
       const [rt, at] = tolFor(c.optimizer);
       expectTreeClose(m.parameters(), c.params, rt, at);
       const sampled = [...losses.filter((_, k) => k % 10 === 0), losses[losses.length - 1]];
-      sampled.forEach((l, k) => expect(Math.abs(l - c.losses[k])).toBeLessThanOrEqual(rt * 10 * Math.abs(c.losses[k]) + 1e-6));
+      sampled.forEach((l, k) => expect(Math.abs(l - c.losses[k])).toBeLessThanOrEqual(2e-3 * Math.abs(c.losses[k]) + 1e-6));
       if (c.state) {
         const st = (opt as optim.MultiOptimizer).state;
         expect(st.states.length).toBe(2);
@@ -89,8 +89,10 @@ describe('optimizer API', () => {
       const vg = nn.valueAndGrad(model, (x: A, y: A) => nn.losses.mseLoss(model.forward(x), y));
       for (let i = 0; i < 5; i++) { const [, g] = vg(X, Y); o.update(model, g); mx.eval(model.parameters(), o.state); }
     }
-    expectTreeClose(m2.parameters(), Object.fromEntries([...mx.utils.treeFlatten(m.parameters(), '', (x) => x instanceof mx.array)]
-      .filter(([, v]) => v instanceof mx.array).map(([k, v]) => [k, { shape: v.shape, dtype: 'float32', data: Buffer.from((v as A).toTypedArray() as Float32Array).toString('base64') }])) as any, 0, 0);
+    const p1 = new Map(mx.utils.treeFlatten(m.parameters(), '', (x) => x instanceof mx.array));
+    for (const [k, v] of mx.utils.treeFlatten(m2.parameters(), '', (x) => x instanceof mx.array)) {
+      if (v instanceof mx.array) expectArrayClose(v, p1.get(k) as A, 0, 0);
+    }
     expect(restored.step.item()).toBe(105);
   });
 

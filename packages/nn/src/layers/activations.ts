@@ -32,7 +32,9 @@ export function glu(x: A, axis = -1): A {
   const [a, b] = mx.split(x, 2, axis);
   return mx.multiply(a, mx.sigmoid(b));
 }
-export const step = (x: A, threshold = 0.0): A => mx.where(mx.greaterEqual(x, threshold), 1, 0);
+/** int32 result, as MLX's where(x >= t, 1, 0) with Python ints. */
+export const step = (x: A, threshold = 0.0): A =>
+  mx.where(mx.greaterEqual(x, threshold), mx.array(1, mx.int32), mx.array(0, mx.int32));
 export const selu = (x: A): A => mx.multiply(elu(x, 1.67326), 1.0507);
 export const prelu = (x: A, alpha: A): A => mx.add(mx.maximum(0, x), mx.multiply(alpha, mx.minimum(0, x)));
 export const mish = (x: A): A => mx.multiply(x, mx.tanh(softplus(x)));

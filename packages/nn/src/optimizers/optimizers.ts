@@ -45,8 +45,9 @@ export abstract class Optimizer {
         return st;
       }
       if (Array.isArray(p)) {
-        const out = Array.isArray(s) ? s : [];
-        p.forEach((v, i) => { out[i] = walk(v, out[i]); });
+        // a restored state (treeUnflatten of sparse indices) may hold a list as {0: .., 2: ..}
+        const out: any[] = Array.isArray(s) ? s : [];
+        p.forEach((v, i) => { out[i] = walk(v, Array.isArray(s) ? s[i] : isPlain(s) ? s[i] : undefined); });
         return out;
       }
       if (isPlain(p)) {
