@@ -147,7 +147,8 @@ describe('optimizer API', () => {
       return [m, opt.state];
     });
     for (let i = 0; i < 200; i++) step();
-    const base = mx.getActiveMemory();
+    const base = mx.getActiveMemory(), baseWrappers = mx.getWrappersCount();
+    expect(base).toBeGreaterThan(0);
     let peak = base, low = base;
     for (let i = 0; i < 10000; i++) {
       step();
@@ -156,5 +157,22 @@ describe('optimizer API', () => {
     const end = mx.getActiveMemory();
     expect(Math.abs(end - base)).toBeLessThanOrEqual(0.05 * base);
     expect(peak - low).toBeLessThanOrEqual(0.05 * base);
+    // nothing per step is left to the GC: the live wrapper count does not grow either
+    expect(mx.getWrappersCount() - baseWrappers).toBeLessThanOrEqual(2);
   }, 300_000);
+
+  it('disposeReplaced = false keeps replaced parameters usable', () => {
+    const m = mlp();
+    const before = m.parameters();
+    const opt = new optim.SGD(0.1);
+    opt.disposeReplaced = false;
+    const vg = nn.valueAndGrad(m, (x: A, y: A) => nn.losses.mseLoss(m.forward(x), y));
+    opt.update(m, vg(X, Y)[1]);
+    expect(before.layers[0].weight.disposed).toBe(false);
+    const opt2 = new optim.SGD(0.1);
+    const before2 = m.parameters();
+    opt2.update(m, vg(X, Y)[1]);
+    expect(before2.layers[0].weight.disposed).toBe(true);
+    expect(m.parameters().layers[0].weight.disposed).toBe(false);
+  });
 });
