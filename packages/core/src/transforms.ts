@@ -2,7 +2,7 @@
 // this file maps JS functions and trees of arrays onto it.
 import type { array } from './array.js';
 import { InvalidArgumentError } from './errors.js';
-import { trackAll } from './memory.js';
+import { track, trackAll } from './memory.js';
 import { N } from './native.js';
 import { treeFlatten, treeMap } from './utils/tree.js';
 
@@ -36,7 +36,7 @@ export async function asyncEval(...values: unknown[]): Promise<void> {
 }
 
 const isArray = (x: unknown): x is array => x instanceof N.NativeArray;
-const onesLike = (a: array): array => N.full(a.shape, 1, a.dtype.id);
+const onesLike = (a: array): array => track(N.full(a.shape, 1, a.dtype.id));  // tracked: tidy must free the seed cotangent
 
 function asList(out: unknown, what: string): array[] {
   const list = Array.isArray(out) ? out : [out];

@@ -14,7 +14,7 @@ const isPlain = (v: unknown): v is Record<string, unknown> =>
 /** snake_case → camelCase for one path component (digits and camelCase pass through). */
 export const camelCase = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 /** camelCase → snake_case for one path component. */
-export const snakeCase = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+export const snakeCase = (s: string) => s.replace(/(?<=[a-z0-9])[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 // Walks a field value keeping only arrays (filter decides) and recursing into modules/containers.
 function collect(v: unknown, filter: (m: Module, key: string, value: mx.array) => boolean, owner: Module, key: string): Tree {
@@ -95,6 +95,20 @@ export abstract class Module {
   /** Modules without child modules. */
   leafModules(): [string, Module][] {
     return this.namedModules().filter(([, m]) => utils.treeFlatten(m.children(), '', isModule).length === 0);
+  }
+
+  /** Replaces the child module at a dotted path (`layers.0.attention`) by another module. */
+  setModule(path: string, module: Module): this {
+    const keys = path.split('.');
+    let node: any = this;
+    for (const k of keys.slice(0, -1)) {
+      node = node?.[k];
+      if (node === undefined || node === null) throw new mx.InvalidArgumentError(`[setModule] No module at '${path}'.`);
+    }
+    const last = keys[keys.length - 1];
+    if (!(last in node)) throw new mx.InvalidArgumentError(`[setModule] No module at '${path}'.`);
+    node[last] = module;
+    return this;
   }
 
   /** Replaces parameters from a (partial) nested record shaped like parameters(). */

@@ -1,0 +1,3 @@
+// @mlx/nn/optimizers
+export * from './optimizers.js';
+export * from './schedulers.js';
