@@ -232,7 +232,8 @@ describe('layer behaviour', () => {
     nn.quantize(m, 64, 4);
     expect(m.layers[0]).toBeInstanceOf(nn.QuantizedLinear);
     expect(m.layers[1]).toBeInstanceOf(nn.QuantizedEmbedding);
-    expect(mx.utils.treeFlatten(m.trainableParameters()).length).toBe(0);
+    // As in MLX: the quantized weights are frozen; the carried-over Linear bias stays trainable.
+    expect(mx.utils.treeFlatten(m.trainableParameters()).map(([k]) => k)).toEqual(['layers.0.bias']);
   });
 
   it('MultiHeadAttention causal mask helper matches finfo.min above the diagonal', () => {
