@@ -17,7 +17,7 @@ section('Function transforms: grad, vmap');
 const f = (x) => mx.sum(mx.multiply(mx.sin(x), mx.exp(x)));
 const x = mx.array([0.1, 0.5, 1.0]);
 const g = mx.grad(f)(x);
-console.log(`d/dx Σ sin(x)·eˣ at ${x.tolist()} = ${g.tolist().map((v) => v.toFixed(4))}`);
+console.log(`d/dx Σ sin(x)·eˣ at ${x.tolist().map((v) => v.toFixed(1))} = ${g.tolist().map((v) => v.toFixed(4))}`);
 console.log(`analytic (cos x + sin x)·eˣ        = ${x.tolist().map((v) => ((Math.cos(v) + Math.sin(v)) * Math.exp(v)).toFixed(4))}`);
 const rowNorms = mx.vmap((row) => mx.sqrt(mx.sum(mx.square(row))))(mx.reshape(mx.arange(6, mx.float32), [3, 2]));
 console.log(`vmap(row norm) of [[0,1],[2,3],[4,5]] = ${rowNorms.tolist().map((v) => v.toFixed(3))}`);
