@@ -9,6 +9,18 @@
 
 namespace mlx {
 
+// One-line declarations of the rule overrides a primitive provides (definitions in its .cc file).
+#define MLX_DECLARE_VJP                                                                                \
+  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,      \
+                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
+#define MLX_DECLARE_JVP                                                                                \
+  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,        \
+                         const std::vector<int>& argnums) override;
+#define MLX_DECLARE_VMAP                                                                               \
+  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,               \
+                                                       const std::vector<int>& axes) override;
+#define MLX_DECLARE_OUTPUT_SHAPES std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
+
 class Primitive {
  public:
   explicit Primitive(Stream s) : stream_(s) {}

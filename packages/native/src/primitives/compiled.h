@@ -26,7 +26,7 @@ class Compiled : public Primitive {
   const std::vector<FusedInstr>& program() const { return program_; }
   const std::vector<int>& outputs() const { return outputs_; }  // registers written to the outputs
   // Inputs broadcast together; every output has the broadcast shape.
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
+  MLX_DECLARE_OUTPUT_SHAPES
   bool is_equivalent(const Primitive& o) const override { return false; }
 
  private:

@@ -19,13 +19,10 @@ class Convolution : public Primitive {
  public:
   Convolution(Stream s, ConvParams p) : Primitive(s), p_(std::move(p)) {}
   const char* name() const override { return "Convolution"; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_OUTPUT_SHAPES
   bool is_equivalent(const Primitive& o) const override;
   const ConvParams& params() const { return p_; }
 

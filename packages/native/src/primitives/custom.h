@@ -38,13 +38,10 @@ class CustomTransforms : public Primitive {
       : Primitive(s), num_outputs_(num_outputs), rules_(std::move(rules)) {}
   const char* name() const override { return "CustomTransforms"; }
   int num_outputs() const { return num_outputs_; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_OUTPUT_SHAPES
 
  private:
   int num_outputs_;

@@ -11,10 +11,8 @@ class RMSNorm : public Primitive {
  public:
   RMSNorm(Stream s, float eps, bool has_weight) : Primitive(s), eps_(eps), has_w_(has_weight) {}
   const char* name() const override { return "RMSNorm"; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
+  MLX_DECLARE_VJP
+  MLX_DECLARE_VMAP
   std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override { return {inputs[0].shape()}; }
   bool is_equivalent(const Primitive& o) const override;
   float eps() const { return eps_; }
@@ -31,10 +29,8 @@ class LayerNorm : public Primitive {
   LayerNorm(Stream s, float eps, bool has_weight, bool has_bias)
       : Primitive(s), eps_(eps), has_w_(has_weight), has_b_(has_bias) {}
   const char* name() const override { return "LayerNorm"; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
+  MLX_DECLARE_VJP
+  MLX_DECLARE_VMAP
   std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override { return {inputs[0].shape()}; }
   bool is_equivalent(const Primitive& o) const override;
   float eps() const { return eps_; }
@@ -53,12 +49,9 @@ class RoPE : public Primitive {
   RoPE(Stream s, int dims, bool traditional, float base, float scale, bool forward)
       : Primitive(s), dims_(dims), traditional_(traditional), base_(base), scale_(scale), forward_(forward) {}
   const char* name() const override { return "RoPE"; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
+  MLX_DECLARE_VMAP
   std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override { return {inputs[0].shape()}; }
   bool is_equivalent(const Primitive& o) const override;
   int dims() const { return dims_; }
@@ -82,8 +75,7 @@ class ScaledDotProductAttention : public Primitive {
   ScaledDotProductAttention(Stream s, float scale, Mask mask, bool has_sinks)
       : Primitive(s), scale_(scale), mask_(mask), has_sinks_(has_sinks) {}
   const char* name() const override { return "ScaledDotProductAttention"; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
+  MLX_DECLARE_VJP
   bool is_equivalent(const Primitive& o) const override;
   float scale() const { return scale_; }
   Mask mask() const { return mask_; }

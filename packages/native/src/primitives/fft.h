@@ -12,12 +12,9 @@ class FFT : public Primitive {
   FFT(Stream s, std::vector<int> axes, bool inverse, bool real, double scale, int64_t real_n = 0)
       : Primitive(s), axes_(std::move(axes)), inverse_(inverse), real_(real), scale_(scale), real_n_(real_n) {}
   const char* name() const override { return "FFT"; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
+  MLX_DECLARE_VMAP
   bool is_equivalent(const Primitive& o) const override;
   const std::vector<int>& axes() const { return axes_; }
   bool inverse() const { return inverse_; }

@@ -15,13 +15,10 @@ class Gather : public Primitive {
   Gather(Stream s, std::vector<int> axes, Shape slice_sizes)
       : Primitive(s), axes_(std::move(axes)), slice_sizes_(std::move(slice_sizes)) {}
   const char* name() const override { return "Gather"; }
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_OUTPUT_SHAPES
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   bool is_equivalent(const Primitive& o) const override;
   const std::vector<int>& axes() const { return axes_; }
   const Shape& slice_sizes() const { return slice_sizes_; }
@@ -35,13 +32,10 @@ class Scatter : public Primitive {
  public:
   Scatter(Stream s, ScatterReduce r, std::vector<int> axes) : Primitive(s), reduce_(r), axes_(std::move(axes)) {}
   const char* name() const override;
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_OUTPUT_SHAPES
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   bool is_equivalent(const Primitive& o) const override;
   ScatterReduce reduce() const { return reduce_; }
   const std::vector<int>& axes() const { return axes_; }
@@ -55,13 +49,10 @@ class GatherAxis : public Primitive {
  public:
   GatherAxis(Stream s, int axis) : Primitive(s), axis_(axis) {}
   const char* name() const override { return "GatherAxis"; }
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_OUTPUT_SHAPES
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   bool is_equivalent(const Primitive& o) const override;
   int axis() const { return axis_; }
  private:
@@ -73,13 +64,10 @@ class ScatterAxis : public Primitive {
  public:
   ScatterAxis(Stream s, ScatterReduce r, int axis) : Primitive(s), reduce_(r), axis_(axis) {}
   const char* name() const override { return reduce_ == ScatterReduce::sum ? "ScatterAxis Sum" : "ScatterAxis"; }
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_OUTPUT_SHAPES
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   bool is_equivalent(const Primitive& o) const override;
   ScatterReduce reduce() const { return reduce_; }
   int axis() const { return axis_; }
@@ -94,13 +82,10 @@ class MaskedScatter : public Primitive {
  public:
   explicit MaskedScatter(Stream s) : Primitive(s) {}
   const char* name() const override { return "MaskedScatter"; }
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_OUTPUT_SHAPES
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   bool is_equivalent(const Primitive& o) const override;
 };
 
@@ -110,8 +95,7 @@ class IndexUpdateUnary : public Primitive {
   enum Op { negative, reciprocal };
   IndexUpdateUnary(Stream s, Op op) : Primitive(s), op_(op) {}
   const char* name() const override { return op_ == negative ? "Negative" : "Reciprocal"; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
+  MLX_DECLARE_VJP
   bool is_equivalent(const Primitive& o) const override;
   Op op() const { return op_; }
  private:

@@ -9,8 +9,7 @@ namespace mlx {
 class LinalgPrimitive : public Primitive {
  public:
   using Primitive::Primitive;
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
+  MLX_DECLARE_VMAP
   // The same primitive over inputs with one more leading axis.
   virtual std::vector<Array> rebuild(const std::vector<Array>& inputs) const = 0;
 };
@@ -38,10 +37,8 @@ class Inverse : public LinalgPrimitive {
   const char* name() const override { return "Inverse"; }
   bool tri() const { return tri_; }
   bool upper() const { return upper_; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   std::vector<Array> rebuild(const std::vector<Array>& in) const override;
   bool is_equivalent(const Primitive& o) const override;
 

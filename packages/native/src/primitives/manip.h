@@ -11,12 +11,9 @@ class AsStrided : public Primitive {
   AsStrided(Stream s, Shape shape, Strides strides, int64_t offset)
       : Primitive(s), shape_(std::move(shape)), strides_(std::move(strides)), offset_(offset) {}
   const char* name() const override { return "AsStrided"; }
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   bool is_equivalent(const Primitive& o) const override;
   const Shape& shape() const { return shape_; }
   const Strides& strides() const { return strides_; }
@@ -32,8 +29,7 @@ class View : public Primitive {
  public:
   View(Stream s, Dtype dt) : Primitive(s), dtype_(dt) {}
   const char* name() const override { return "View"; }
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
+  MLX_DECLARE_VMAP
   bool is_equivalent(const Primitive& o) const override;
   Dtype dtype() const { return dtype_; }
  private:
@@ -46,12 +42,9 @@ class Hadamard : public Primitive {
  public:
   Hadamard(Stream s, float scale, bool transposed = false) : Primitive(s), scale_(scale), transposed_(transposed) {}
   const char* name() const override { return "Hadamard"; }
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   bool is_equivalent(const Primitive& o) const override;
   float scale() const { return scale_; }
   bool transposed() const { return transposed_; }

@@ -28,8 +28,7 @@ class RandomBits : public Primitive {
  public:
   RandomBits(Stream s, Shape shape, int width) : Primitive(s), shape_(std::move(shape)), width_(width) {}
   const char* name() const override { return "RandomBits"; }
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
+  MLX_DECLARE_VMAP
   const Shape& shape() const { return shape_; }
   int width() const { return width_; }
   bool is_equivalent(const Primitive& o) const override;
@@ -48,8 +47,7 @@ class RandomTransform : public Primitive {
                   float loc = 0)
       : Primitive(s), kind_(kind), dtype_(dtype), has_scale_(has_scale), has_loc_(has_loc), scale_(scale), loc_(loc) {}
   const char* name() const override { return "RandomTransform"; }
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
+  MLX_DECLARE_VMAP
   Kind kind() const { return kind_; }
   Dtype dtype() const { return dtype_; }
   bool has_scale() const { return has_scale_; }

@@ -12,13 +12,10 @@ class Reduce : public Primitive {
   enum Op { sum, prod, max, min, all, any, mean };
   Reduce(Stream s, Op op, std::vector<int> axes) : Primitive(s), op_(op), axes_(std::move(axes)) {}
   const char* name() const override { return "Reduce"; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_OUTPUT_SHAPES
   Op op() const { return op_; }
   const std::vector<int>& axes() const { return axes_; }  // sorted, unique, in input dims
   bool is_equivalent(const Primitive& o) const override;
@@ -34,13 +31,10 @@ class Variance : public Primitive {
   Variance(Stream s, std::vector<int> axes, int ddof, bool take_sqrt)
       : Primitive(s), axes_(std::move(axes)), ddof_(ddof), sqrt_(take_sqrt) {}
   const char* name() const override { return "Variance"; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_OUTPUT_SHAPES
   const std::vector<int>& axes() const { return axes_; }
   int ddof() const { return ddof_; }
   bool take_sqrt() const { return sqrt_; }
@@ -56,13 +50,10 @@ class ArgReduce : public Primitive {
   enum Op { argmax, argmin };
   ArgReduce(Stream s, Op op, int axis) : Primitive(s), op_(op), axis_(axis) {}
   const char* name() const override { return "ArgReduce"; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_OUTPUT_SHAPES
   Op op() const { return op_; }
   int axis() const { return axis_; }  // output keeps this axis with size 1
   bool is_equivalent(const Primitive& o) const override;
@@ -77,13 +68,10 @@ class Softmax : public Primitive {
  public:
   Softmax(Stream s, bool precise) : Primitive(s), precise_(precise) {}
   const char* name() const override { return "Softmax"; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_OUTPUT_SHAPES
   bool precise() const { return precise_; }
   bool is_equivalent(const Primitive& o) const override;
  private:
@@ -95,13 +83,10 @@ class LogSumExp : public Primitive {
  public:
   explicit LogSumExp(Stream s) : Primitive(s) {}
   const char* name() const override { return "LogSumExp"; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_OUTPUT_SHAPES
   bool is_equivalent(const Primitive& o) const override;
 };
 

@@ -11,13 +11,10 @@ class Scan : public Primitive {
   Scan(Stream s, Op op, int axis, bool reverse, bool inclusive)
       : Primitive(s), op_(op), axis_(axis), reverse_(reverse), inclusive_(inclusive) {}
   const char* name() const override;
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
+  MLX_DECLARE_OUTPUT_SHAPES
   bool is_equivalent(const Primitive& o) const override;
   Op op() const { return op_; }
   int axis() const { return axis_; }

@@ -8,13 +8,10 @@ class AsType : public Primitive {  // copy with dtype conversion into a fresh ro
  public:
   AsType(Stream s, Dtype dt) : Primitive(s), dtype_(dt) {}
   const char* name() const override { return "AsType"; }
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_OUTPUT_SHAPES
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   Dtype dtype() const { return dtype_; }
   bool is_equivalent(const Primitive& o) const override;
  private:
@@ -25,12 +22,9 @@ class Broadcast : public Primitive {
  public:
   Broadcast(Stream s, Shape shape) : Primitive(s), shape_(std::move(shape)) {}
   const char* name() const override { return "Broadcast"; }
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   const Shape& shape() const { return shape_; }
   bool is_equivalent(const Primitive& o) const override;
  private:
@@ -41,12 +35,9 @@ class Reshape : public Primitive {
  public:
   Reshape(Stream s, Shape shape) : Primitive(s), shape_(std::move(shape)) {}
   const char* name() const override { return "Reshape"; }
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   const Shape& shape() const { return shape_; }
   bool is_equivalent(const Primitive& o) const override;
  private:
@@ -57,13 +48,10 @@ class Transpose : public Primitive {
  public:
   Transpose(Stream s, std::vector<int> perm) : Primitive(s), perm_(std::move(perm)) {}
   const char* name() const override { return "Transpose"; }
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_OUTPUT_SHAPES
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   const std::vector<int>& perm() const { return perm_; }
   bool is_equivalent(const Primitive& o) const override;
  private:
@@ -75,12 +63,9 @@ class Slice : public Primitive {
   Slice(Stream s, Shape start, Shape stop, Shape step)
       : Primitive(s), start_(std::move(start)), stop_(std::move(stop)), step_(std::move(step)) {}
   const char* name() const override { return "Slice"; }
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   const Shape& start() const { return start_; }
   const Shape& step() const { return step_; }
   bool is_equivalent(const Primitive& o) const override;
@@ -92,12 +77,9 @@ class Concatenate : public Primitive {
  public:
   Concatenate(Stream s, int axis) : Primitive(s), axis_(axis) {}
   const char* name() const override { return "Concatenate"; }
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   int axis() const { return axis_; }
   bool is_equivalent(const Primitive& o) const override;
  private:
@@ -110,12 +92,9 @@ class SliceUpdate : public Primitive {
   SliceUpdate(Stream s, Shape start, Shape stop, Shape step)
       : Primitive(s), start_(std::move(start)), stop_(std::move(stop)), step_(std::move(step)) {}
   const char* name() const override { return "SliceUpdate"; }
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   const Shape& start() const { return start_; }
   const Shape& stop() const { return stop_; }
   const Shape& step() const { return step_; }

@@ -8,9 +8,8 @@ namespace mlx {
 class SortBase : public Primitive {
  public:
   SortBase(Stream s, int axis, int kth = -1) : Primitive(s), axis_(axis), kth_(kth) {}
-  std::pair<std::vector<Array>, std::vector<int>> vmap(const std::vector<Array>& inputs,
-                                                       const std::vector<int>& axes) override;
-  std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override;
+  MLX_DECLARE_VMAP
+  MLX_DECLARE_OUTPUT_SHAPES
   bool is_equivalent(const Primitive& o) const override;
   int axis() const { return axis_; }
   int kth() const { return kth_; }
@@ -24,10 +23,8 @@ class Sort : public SortBase {
  public:
   Sort(Stream s, int axis) : SortBase(s, axis) {}
   const char* name() const override { return "Sort"; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
  protected:
   Array remake(const Array& x, int axis) const override;
 };
@@ -36,10 +33,8 @@ class ArgSort : public SortBase {
  public:
   ArgSort(Stream s, int axis) : SortBase(s, axis) {}
   const char* name() const override { return "ArgSort"; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
  protected:
   Array remake(const Array& x, int axis) const override;
 };
@@ -48,10 +43,8 @@ class Partition : public SortBase {
  public:
   Partition(Stream s, int kth, int axis) : SortBase(s, axis, kth) {}
   const char* name() const override { return "Partition"; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
  protected:
   Array remake(const Array& x, int axis) const override;
 };
@@ -60,10 +53,8 @@ class ArgPartition : public SortBase {
  public:
   ArgPartition(Stream s, int kth, int axis) : SortBase(s, axis, kth) {}
   const char* name() const override { return "ArgPartition"; }
-  std::vector<Array> vjp(const std::vector<Array>& primals, const std::vector<Array>& cotangents,
-                         const std::vector<int>& argnums, const std::vector<Array>& outputs) override;
-  std::vector<Array> jvp(const std::vector<Array>& primals, const std::vector<Array>& tangents,
-                         const std::vector<int>& argnums) override;
+  MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
  protected:
   Array remake(const Array& x, int axis) const override;
 };
