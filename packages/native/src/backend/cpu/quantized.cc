@@ -235,11 +235,12 @@ void rows_generic(const qmv::Args& a, int64_t n0, int64_t n1, int64_t m0, int mb
   }
 }
 
-qmv::RowsFn pick_rows(int bits) {
+qmv::RowsFn pick_rows(int bits, int gs, qmv::PrepFn* prep) {
+  *prep = nullptr;
 #if defined(MLX_X86)
   Isa isa = best_isa();
   qmv::RowsFn f = nullptr;
-  if (isa == Isa::avx512) f = qmv::rows_avx512(bits);
+  if (isa == Isa::avx512) f = qmv::rows_avx512(bits, gs, prep);
   else if (isa == Isa::avx2) f = qmv::rows_avx2(bits);
   if (f) return f;
 #endif
@@ -276,7 +277,15 @@ void qmm_one(const QParams& qp, const float* x, int64_t M, int64_t K, int64_t N,
         xsum[m * G + g] = s;
       }
     qmv::Args a{x, K, xsum.data(), G, K, gs, bits, w, K * bits / 8, sc, bi, G, qp.sdt, y, N};
-    qmv::RowsFn fn = pick_rows(bits);
+    qmv::PrepFn prep;
+    qmv::RowsFn fn = pick_rows(bits, gs, &prep);
+    std::vector<float> xp;
+    if (prep) {
+      a.ldxp = qmv::xp_len(K);
+      xp.resize(M * a.ldxp);
+      for (int64_t m = 0; m < M; m++) prep(x + m * K, K, xp.data() + m * a.ldxp);
+      a.xp = xp.data();
+    }
     auto range = [&](int64_t n0, int64_t n1) {
       // Tiles of weight rows stay in cache while every block of x rows passes over them.
       for (int64_t t = n0; t < n1; t += 32) {

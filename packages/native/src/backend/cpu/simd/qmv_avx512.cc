@@ -1,9 +1,18 @@
-// AVX-512 quantized matrix-vector kernels for 4- and 8-bit weights. A 32-element chunk of a row is
-// unpacked to two 16-lane float vectors (4-bit: split nibbles, interleave them back into element order with
+// AVX-512 quantized matrix-vector kernels for 4- and 8-bit weights.
+// 4-bit (group size 32/64/128): a 64-byte block of a row (128 elements) is read as 16 dwords; nibble j of
+// every dword (elements 8d + j) becomes a float vector with one shift and one vpermps against the table
+// 0..15 (vpermps reads only the low 4 index bits, so no mask and no int->float conversion). x is re-laid
+// out once per call to that order (xp[j*16 + d] = x[8d + j]), and lane d always belongs to group
+// (128b + 8d) / gs, so group scales are applied per lane once per block and no reduction is needed until
+// the end of the row. This halves the instruction count of the nibble-unpack path.
+// Otherwise a 32-element chunk of a row is unpacked to two 16-lane float vectors (4-bit: split nibbles, interleave them back into element order with
 // byte unpacks, widen; 8-bit: widen bytes) and multiplied into per-row accumulators; each group's sum is then
 // scaled once (see qmv.h).
 #if defined(MLX_X86)
 #include <immintrin.h>
+
+#include <algorithm>
+#include <type_traits>
 
 #include "../../../engine/half.h"
 #include "qmv.h"
@@ -64,6 +73,110 @@ void rows_mb(const Args& a, int64_t n0, int64_t n1, int64_t m0) {
   }
 }
 
+// x row -> the 4-bit kernel's order: per 128-element block, xp[j*16 + d] = x[8d + j]; zeros past K.
+void prep4(const float* x, int64_t K, float* xp) {
+  const int64_t L = xp_len(K);
+  for (int64_t b = 0; b < L; b += 128)
+    for (int d = 0; d < 16; d++)
+      for (int j = 0; j < 8; j++) {
+        const int64_t k = b + 8 * d + j;
+        xp[b + j * 16 + d] = k < K ? x[k] : 0.0f;
+      }
+}
+
+// Up to 16 scale/bias values as floats (masked lanes 0).
+template <typename S>
+inline __m512 load_s(const S* p, __mmask16 m) {
+  if constexpr (std::is_same_v<S, float>) {
+    return _mm512_maskz_loadu_ps(m, p);
+  } else if constexpr (std::is_same_v<S, float16_t>) {
+    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
+  } else {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
+  }
+}
+
+inline __mmask16 first_n(int64_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
+
+// NR weight rows at once (they share every x load), MB rows of x, CH independent FMA chains per pair.
+template <int NR, int MB, typename S>
+inline void rows4_nr(const Args& a, int64_t n, const float* const* xr, const float* const* xs, const __m512 lut,
+                     const __m512i sidx, int64_t nb, __mmask16 tail) {
+  constexpr int CH = NR * MB >= 8 ? 1 : NR * MB >= 4 ? 2 : 4;
+  const int64_t G = a.K / a.gs;
+  const int gpb = 128 / a.gs;  // groups per block
+  const uint8_t* wr[NR];
+  const S* sr[NR];
+  __m512 tot[NR][MB];
+  for (int i = 0; i < NR; i++) {
+    wr[i] = a.w + (n + i) * a.ldw;
+    sr[i] = static_cast<const S*>(a.scales) + (n + i) * a.lds;
+    for (int r = 0; r < MB; r++) tot[i][r] = _mm512_setzero_ps();
+  }
+  for (int64_t b = 0; b < nb; b++) {
+    __m512i v[NR];
+    for (int i = 0; i < NR; i++)
+      v[i] = b + 1 < nb ? _mm512_loadu_si512(wr[i] + b * 64) : _mm512_maskz_loadu_epi32(tail, wr[i] + b * 64);
+    __m512 acc[NR][MB][CH];
+    for (int i = 0; i < NR; i++)
+      for (int r = 0; r < MB; r++)
+        for (int c = 0; c < CH; c++) acc[i][r][c] = _mm512_setzero_ps();
+#define QMV4_STEP(J)                                                                         \
+  {                                                                                          \
+    __m512 xv[MB];                                                                           \
+    for (int r = 0; r < MB; r++) xv[r] = _mm512_loadu_ps(xr[r] + b * 128 + J * 16);         \
+    for (int i = 0; i < NR; i++) {                                                           \
+      const __m512 q = _mm512_permutexvar_ps(J ? _mm512_srli_epi32(v[i], 4 * J) : v[i], lut); \
+      for (int r = 0; r < MB; r++)                                                           \
+        acc[i][r][J % CH] = _mm512_fmadd_ps(q, xv[r], acc[i][r][J % CH]);                    \
+    }                                                                                        \
+  }
+    QMV4_STEP(0) QMV4_STEP(1) QMV4_STEP(2) QMV4_STEP(3) QMV4_STEP(4) QMV4_STEP(5) QMV4_STEP(6) QMV4_STEP(7)
+#undef QMV4_STEP
+    const int64_t g0 = b * gpb;
+    const __mmask16 gm = first_n(std::min<int64_t>(gpb, G - g0));
+    for (int i = 0; i < NR; i++) {
+      const __m512 sv = _mm512_permutexvar_ps(sidx, load_s(sr[i] + g0, gm));
+      for (int r = 0; r < MB; r++) {
+        __m512 s = acc[i][r][0];
+        for (int c = 1; c < CH; c++) s = _mm512_add_ps(s, acc[i][r][c]);
+        tot[i][r] = _mm512_fmadd_ps(s, sv, tot[i][r]);
+      }
+    }
+  }
+  // Bias term: sum_g bias[g] * xsum[g].
+  for (int i = 0; i < NR; i++) {
+    const S* br = static_cast<const S*>(a.biases) + (n + i) * a.lds;
+    for (int64_t g = 0; g < G; g += 16) {
+      const __mmask16 m = first_n(G - g);
+      const __m512 bv = load_s(br + g, m);
+      for (int r = 0; r < MB; r++) tot[i][r] = _mm512_fmadd_ps(bv, _mm512_maskz_loadu_ps(m, xs[r] + g), tot[i][r]);
+    }
+  }
+  for (int r = 0; r < MB; r++)
+    for (int i = 0; i < NR; i++) a.y[r * a.ldy + n + i] = _mm512_reduce_add_ps(tot[i][r]);
+}
+
+template <int MB, typename S>
+void rows4_mb(const Args& a, int64_t n0, int64_t n1, int64_t m0) {
+  constexpr int NR = MB == 1 ? 4 : MB == 2 ? 2 : 1;
+  const int64_t K = a.K;
+  const int64_t nb = (K + 127) / 128;
+  const __mmask16 tail = first_n((K - (nb - 1) * 128) / 8);  // dwords of the last block
+  const __m512 lut = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  // Lane d of a block holds elements 8d .. 8d+7, so its group is 8d / gs.
+  const __m512i sidx = _mm512_srli_epi32(_mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120),
+                                         a.gs == 32 ? 5 : a.gs == 64 ? 6 : 7);
+  const float* xr[MB];
+  const float* xs[MB];
+  for (int r = 0; r < MB; r++) xr[r] = a.xp + (m0 + r) * a.ldxp, xs[r] = a.xsum + (m0 + r) * a.ldxs;
+  Args ao = a;
+  ao.y = a.y + m0 * a.ldy;
+  int64_t n = n0;
+  for (; n + NR <= n1; n += NR) rows4_nr<NR, MB, S>(ao, n, xr, xs, lut, sidx, nb, tail);
+  for (; n < n1; n++) rows4_nr<1, MB, S>(ao, n, xr, xs, lut, sidx, nb, tail);
+}
+
 template <int BITS, typename S>
 void rows_t(const Args& a, int64_t n0, int64_t n1, int64_t m0, int mb) {
   switch (mb) {
@@ -83,9 +196,32 @@ void rows(const Args& a, int64_t n0, int64_t n1, int64_t m0, int mb) {
   }
 }
 
+template <typename S>
+void rows4_t(const Args& a, int64_t n0, int64_t n1, int64_t m0, int mb) {
+  switch (mb) {
+    case 1: rows4_mb<1, S>(a, n0, n1, m0); break;
+    case 2: rows4_mb<2, S>(a, n0, n1, m0); break;
+    case 3: rows4_mb<3, S>(a, n0, n1, m0); break;
+    default: rows4_mb<4, S>(a, n0, n1, m0); break;
+  }
+}
+
+void rows4(const Args& a, int64_t n0, int64_t n1, int64_t m0, int mb) {
+  switch (a.sdt) {
+    case Dtype::float16: rows4_t<float16_t>(a, n0, n1, m0, mb); break;
+    case Dtype::bfloat16: rows4_t<bfloat16_t>(a, n0, n1, m0, mb); break;
+    default: rows4_t<float>(a, n0, n1, m0, mb); break;
+  }
+}
+
 }  // namespace
 
-RowsFn rows_avx512(int bits) {
+RowsFn rows_avx512(int bits, int gs, PrepFn* prep) {
+  *prep = nullptr;
+  if (bits == 4 && (gs == 32 || gs == 64 || gs == 128)) {
+    *prep = prep4;
+    return rows4;
+  }
   if (bits == 4) return rows<4>;
   if (bits == 8) return rows<8>;
   return nullptr;
