@@ -3,6 +3,7 @@
 // MLX's layout for every bit width: 8 elements always occupy `bits` whole bytes.
 // Matmul paths: few rows of x with transposed weights -> qmv kernels on the packed weights (SIMD for 4/8 bits,
 // portable otherwise); everything else -> dequantize a tile of W to f32 and run the packed GEMM on it.
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -293,9 +294,19 @@ void qmm_one(const QParams& qp, const float* x, int64_t M, int64_t K, int64_t N,
         for (int64_t m = 0; m < M; m += 4) fn(a, t, t1, m, (int)std::min<int64_t>(4, M - m));
       }
     };
+    // Below ~128K weights (tens of microseconds) a second thread costs more than it saves.
     const int64_t grain = std::max<int64_t>(4, (int64_t(1) << 16) / K);
-    if (threads) parallel_for(N, grain, range);
-    else range(0, N);
+    const int nt = threads && N >= 2 * grain ? (int)std::min<int64_t>(num_threads(), N / grain) : 1;
+    if (nt <= 1) {
+      range(0, N);
+      return;
+    }
+    // Threads take 32-row tiles from a shared counter rather than fixed halves, so a thread that starts
+    // late (the cores are shared) takes fewer tiles instead of delaying the result.
+    std::atomic<int64_t> next{0};
+    parallel_run(nt, [&](int, int) {
+      for (int64_t t; (t = next.fetch_add(32, std::memory_order_relaxed)) < N;) range(t, std::min(N, t + 32));
+    });
     return;
   }
   // Tiled dequantization + GEMM. Tiles are rows of the stored matrix (length L = its last dim).
