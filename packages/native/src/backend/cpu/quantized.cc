@@ -294,8 +294,10 @@ void qmm_one(const QParams& qp, const float* x, int64_t M, int64_t K, int64_t N,
         for (int64_t m = 0; m < M; m += 4) fn(a, t, t1, m, (int)std::min<int64_t>(4, M - m));
       }
     };
-    // Below ~128K weights (tens of microseconds) a second thread costs more than it saves.
-    const int64_t grain = std::max<int64_t>(4, (int64_t(1) << 16) / K);
+    // Below ~2M weights (~50 us on one core for 4 bits) a second thread does not pay: waking it costs
+    // microseconds, and on shared cores the result waits until it is scheduled, which made the median
+    // time of the small LLM shapes (576x1536) worse than one thread.
+    const int64_t grain = std::max<int64_t>(4, (int64_t(1) << 20) / K);
     const int nt = threads && N >= 2 * grain ? (int)std::min<int64_t>(num_threads(), N / grain) : 1;
     if (nt <= 1) {
       range(0, N);
