@@ -72,6 +72,11 @@ qmm_case("qmm batched w broadcast", (3, 1, 2, 64), (2, 16, 64), 64, 4, True)
 qmm_case("qmm batched w notrans", (2, 4, 64), (2, 64, 32), 32, 8, False)
 qmm_case("qmm larger M=1", (1, 512), (72, 512), 64, 4, True)
 qmm_case("qmm larger M=1 8bit", (1, 512), (40, 512), 128, 8, True)
+# Row counts not a multiple of the kernels' row blocks, K with a partial 128-element block.
+qmm_case("qmm M=1 odd N K tail g32", (1, 192), (23, 192), 32, 4, True)
+qmm_case("qmm M=2 odd N K tail bf16 scales", (2, 320), (13, 320), 64, 4, True, "float32", "bfloat16")
+qmm_case("qmm M=1 K=576 f16 scales", (1, 576), (7, 576), 64, 4, True, "float32", "float16")
+qmm_case("qmm M=4 K tail g128", (4, 384), (9, 384), 128, 4, True)
 
 # vjp w.r.t. x
 w = mx.array(rng.standard_normal((24, 128)).astype(np.float32))

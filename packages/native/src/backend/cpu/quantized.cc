@@ -3,6 +3,7 @@
 // MLX's layout for every bit width: 8 elements always occupy `bits` whole bytes.
 // Matmul paths: few rows of x with transposed weights -> qmv kernels on the packed weights (SIMD for 4/8 bits,
 // portable otherwise); everything else -> dequantize a tile of W to f32 and run the packed GEMM on it.
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -235,11 +236,12 @@ void rows_generic(const qmv::Args& a, int64_t n0, int64_t n1, int64_t m0, int mb
   }
 }
 
-qmv::RowsFn pick_rows(int bits) {
+qmv::RowsFn pick_rows(int bits, int gs, qmv::PrepFn* prep) {
+  *prep = nullptr;
 #if defined(MLX_X86)
   Isa isa = best_isa();
   qmv::RowsFn f = nullptr;
-  if (isa == Isa::avx512) f = qmv::rows_avx512(bits);
+  if (isa == Isa::avx512) f = qmv::rows_avx512(bits, gs, prep);
   else if (isa == Isa::avx2) f = qmv::rows_avx2(bits);
   if (f) return f;
 #endif
@@ -276,7 +278,15 @@ void qmm_one(const QParams& qp, const float* x, int64_t M, int64_t K, int64_t N,
         xsum[m * G + g] = s;
       }
     qmv::Args a{x, K, xsum.data(), G, K, gs, bits, w, K * bits / 8, sc, bi, G, qp.sdt, y, N};
-    qmv::RowsFn fn = pick_rows(bits);
+    qmv::PrepFn prep;
+    qmv::RowsFn fn = pick_rows(bits, gs, &prep);
+    std::vector<float> xp;
+    if (prep) {
+      a.ldxp = qmv::xp_len(K);
+      xp.resize(M * a.ldxp);
+      for (int64_t m = 0; m < M; m++) prep(x + m * K, K, xp.data() + m * a.ldxp);
+      a.xp = xp.data();
+    }
     auto range = [&](int64_t n0, int64_t n1) {
       // Tiles of weight rows stay in cache while every block of x rows passes over them.
       for (int64_t t = n0; t < n1; t += 32) {
@@ -284,9 +294,21 @@ void qmm_one(const QParams& qp, const float* x, int64_t M, int64_t K, int64_t N,
         for (int64_t m = 0; m < M; m += 4) fn(a, t, t1, m, (int)std::min<int64_t>(4, M - m));
       }
     };
-    const int64_t grain = std::max<int64_t>(4, (int64_t(1) << 16) / K);
-    if (threads) parallel_for(N, grain, range);
-    else range(0, N);
+    // Below ~2M weights (~50 us on one core for 4 bits) a second thread does not pay: waking it costs
+    // microseconds, and on shared cores the result waits until it is scheduled, which made the median
+    // time of the small LLM shapes (576x1536) worse than one thread.
+    const int64_t grain = std::max<int64_t>(4, (int64_t(1) << 20) / K);
+    const int nt = threads && N >= 2 * grain ? (int)std::min<int64_t>(num_threads(), N / grain) : 1;
+    if (nt <= 1) {
+      range(0, N);
+      return;
+    }
+    // Threads take 32-row tiles from a shared counter rather than fixed halves, so a thread that starts
+    // late (the cores are shared) takes fewer tiles instead of delaying the result.
+    std::atomic<int64_t> next{0};
+    parallel_run(nt, [&](int, int) {
+      for (int64_t t; (t = next.fetch_add(32, std::memory_order_relaxed)) < N;) range(t, std::min(N, t + 32));
+    });
     return;
   }
   // Tiled dequantization + GEMM. Tiles are rows of the stored matrix (length L = its last dim).

@@ -25,14 +25,22 @@ struct Args {
   Dtype sdt;           // float32, float16 or bfloat16
   float* y;            // y[m * ldy + n]
   int64_t ldy;
+  // x re-laid out by the kernel's PrepFn (nullptr when it has none): M rows of xp_len(K) floats.
+  const float* xp = nullptr;
+  int64_t ldxp = 0;
 };
 
 // Computes rows n in [n0, n1) for x rows m0 .. m0 + mb - 1 (1 <= mb <= 4).
 using RowsFn = void (*)(const Args&, int64_t n0, int64_t n1, int64_t m0, int mb);
 
+// Re-lays out one row of x (K values) into xp_len(K) floats, once per call, for kernels that read x in
+// the order their weight unpacking produces (see qmv_avx512.cc).
+using PrepFn = void (*)(const float* x, int64_t K, float* xp);
+inline int64_t xp_len(int64_t K) { return (K + 127) / 128 * 128; }
+
 #if defined(MLX_X86)
 RowsFn rows_avx2(int bits);    // nullptr when the ISA file has no kernel for these bits
-RowsFn rows_avx512(int bits);
+RowsFn rows_avx512(int bits, int gs, PrepFn* prep);  // *prep set to the kernel's x re-layout, or nullptr
 #endif
 
 }  // namespace mlx::cpu::qmv
