@@ -220,3 +220,40 @@ describe('errors', () => {
   });
 });
 
+
+describe('fast ops: forward mode and batching through the reference composition', () => {
+  const fd = (f: (x: mx.array) => mx.array, x: mx.array, t: mx.array, eps = 1e-3) =>
+    mx.divide(mx.subtract(f(mx.add(x, mx.multiply(t, eps))), f(mx.subtract(x, mx.multiply(t, eps)))), 2 * eps);
+  it('jvp of rmsNorm, layerNorm and attention match finite differences', () => {
+    const x = mx.random.normal([3, 8], mx.random.key(1));
+    const t = mx.random.normal([3, 8], mx.random.key(2));
+    const w = mx.random.normal([8], mx.random.key(3));
+    for (const f of [
+      (a: mx.array) => mx.fast.rmsNorm(a, w, 1e-5),
+      (a: mx.array) => mx.fast.layerNorm(a, w, null, 1e-5),
+    ]) {
+      const [, [jv]] = mx.jvp(f, [x], [t]);
+      expect(mx.allclose(jv, fd(f, x, t), 2e-2, 2e-3).item()).toBe(true);
+    }
+    const q = mx.random.normal([1, 2, 5, 4], mx.random.key(4));
+    const k = mx.random.normal([1, 1, 6, 4], mx.random.key(5));
+    const tq = mx.random.normal([1, 2, 5, 4], mx.random.key(6));
+    const att = (a: mx.array) => mx.fast.scaledDotProductAttention(a, k, k, 0.5, 'causal');
+    const [, [ja]] = mx.jvp(att, [q], [tq]);
+    expect(mx.allclose(ja, fd(att, q, tq), 2e-2, 2e-3).item()).toBe(true);
+  });
+  it('vmap of attention and of norms with mapped weights match a loop', () => {
+    const q = mx.random.normal([3, 1, 2, 5, 4], mx.random.key(7));
+    const k = mx.random.normal([1, 2, 6, 4], mx.random.key(8));
+    const f = (a: mx.array) => mx.fast.scaledDotProductAttention(a, k, k, 0.5);
+    const batched = mx.vmap(f)(q);
+    const looped = mx.stack([0, 1, 2].map((i) => f(q.index(i))));
+    expect(mx.allclose(batched, looped, 1e-5, 1e-5).item()).toBe(true);
+    const x = mx.random.normal([4, 6], mx.random.key(9));
+    const ws = mx.random.normal([4, 6], mx.random.key(10));
+    const g = (a: mx.array, w: mx.array) => mx.fast.rmsNorm(a, w, 1e-5);
+    const vb = mx.vmap(g)(x, ws);
+    const vl = mx.stack([0, 1, 2, 3].map((i) => g(x.index(i), ws.index(i))));
+    expect(mx.allclose(vb, vl, 1e-5, 1e-5).item()).toBe(true);
+  });
+});

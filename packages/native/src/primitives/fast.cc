@@ -11,6 +11,7 @@
 #include "../ops/matmul.h"
 #include "../ops/reduce.h"
 #include "../ops/unary.h"
+#include "fast_fallback.h"
 #include "vmap_util.h"
 
 namespace mlx {
@@ -94,8 +95,7 @@ V LayerNorm::vjp(const V& primals, const V& cot, const std::vector<int>& argnums
 
 // Norms map over any axis but the last: move the batch axis to the front.
 std::pair<V, std::vector<int>> RMSNorm::vmap(const V& in, const std::vector<int>& axes) {
-  if (axes.size() > 1 && axes[1] >= 0)
-    throw_error(ErrorCode::not_implemented, "[RMSNorm::vmap] Mapping over the weight is not supported.");
+  if (axes.size() > 1 && axes[1] >= 0) return fast::detail::vmap_through_reference(*this, in, axes);
   Array x = batch_to_front(in[0], axes[0]);
   std::optional<Array> w;
   if (has_w_) w = in[1];
@@ -103,8 +103,7 @@ std::pair<V, std::vector<int>> RMSNorm::vmap(const V& in, const std::vector<int>
 }
 std::pair<V, std::vector<int>> LayerNorm::vmap(const V& in, const std::vector<int>& axes) {
   for (size_t i = 1; i < axes.size(); i++)
-    if (axes[i] >= 0)
-      throw_error(ErrorCode::not_implemented, "[LayerNorm::vmap] Mapping over the weight or bias is not supported.");
+    if (axes[i] >= 0) return fast::detail::vmap_through_reference(*this, in, axes);
   Array x = batch_to_front(in[0], axes[0]);
   std::optional<Array> w, b;
   size_t k = 1;

@@ -12,6 +12,7 @@ class RMSNorm : public Primitive {
   RMSNorm(Stream s, float eps, bool has_weight) : Primitive(s), eps_(eps), has_w_(has_weight) {}
   const char* name() const override { return "RMSNorm"; }
   MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   MLX_DECLARE_VMAP
   std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override { return {inputs[0].shape()}; }
   bool is_equivalent(const Primitive& o) const override;
@@ -30,6 +31,7 @@ class LayerNorm : public Primitive {
       : Primitive(s), eps_(eps), has_w_(has_weight), has_b_(has_bias) {}
   const char* name() const override { return "LayerNorm"; }
   MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
   MLX_DECLARE_VMAP
   std::vector<Shape> output_shapes(const std::vector<Array>& inputs) override { return {inputs[0].shape()}; }
   bool is_equivalent(const Primitive& o) const override;
@@ -76,6 +78,8 @@ class ScaledDotProductAttention : public Primitive {
       : Primitive(s), scale_(scale), mask_(mask), has_sinks_(has_sinks) {}
   const char* name() const override { return "ScaledDotProductAttention"; }
   MLX_DECLARE_VJP
+  MLX_DECLARE_JVP
+  MLX_DECLARE_VMAP
   bool is_equivalent(const Primitive& o) const override;
   float scale() const { return scale_; }
   Mask mask() const { return mask_; }
