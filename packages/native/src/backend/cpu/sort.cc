@@ -20,6 +20,7 @@
 #include "../../engine/threadpool.h"
 #include "../../primitives/sort.h"
 #include "copy.h"
+#include "cpu_features.h"
 
 namespace mlx::cpu {
 
@@ -347,6 +348,82 @@ void parallel_lsd32(uint32_t* data, int64_t n) {
     parallel_for(n, 1 << 18, [&](int64_t b, int64_t e) { std::memcpy(data + b, src + b, (e - b) * 4); });
 }
 
+#if defined(MLX_X86)
+}  // namespace
+void sort_f32_keys_avx512(int32_t* cur, int32_t* oth, int32_t* out, int64_t n);  // sort_avx512.cc
+void split_count_avx512(const uint32_t* src, int64_t n, int32_t p, int64_t* below, int64_t* nans);
+void split_write_avx512(const uint32_t* src, int64_t n, int32_t p, int32_t* lo, int32_t* hi);
+namespace {
+
+// One long float32 row with AVX-512: the threads split it by sampled pivots into one bucket each
+// (turning values into signed keys on the way), then each quicksorts its bucket back into `data`.
+// Equal keys are bit-identical values, so the unstable sort is exact; -0 sorts before +0. NaNs are
+// moved last first (stably, payloads kept).
+void parallel_sort_f32_avx512(uint32_t* data, int64_t n) {
+  auto key = [](uint32_t b) { int32_t s = int32_t(b); return s ^ ((s >> 31) & 0x7FFFFFFF); };
+  auto is_nan = [](uint32_t b) { return (b & 0x7FFFFFFFu) > 0x7F800000u; };
+  int nt = std::max(1, num_threads());
+  std::vector<int32_t> split;  // nt - 1 splitters
+  if (nt > 1) {
+    std::vector<int32_t> smp;
+    int ns = 256 * nt;
+    for (int i = 0; i < ns; i++) {
+      uint32_t b = data[(n - 1) * (2 * int64_t(i) + 1) / (2 * ns)];
+      if (!is_nan(b)) smp.push_back(key(b));
+    }
+    std::sort(smp.begin(), smp.end());
+    for (int t = 1; t < nt && !smp.empty(); t++) split.push_back(smp[smp.size() * t / nt]);
+  }
+  int nb = int(split.size()) + 1;
+  auto bucket = [&](int32_t k) { int b = 0; for (int32_t s : split) b += k >= s; return b; };
+  std::vector<std::vector<int64_t>> cnt(nt, std::vector<int64_t>(nb + 1, 0));  // [nb]: NaNs
+  parallel_run(nt, [&](int t, int T) {
+    auto& c = cnt[t];
+    int64_t b = n * t / T, e = n * (t + 1) / T;
+    if (nb == 2) {  // one pivot (two threads): vectorised
+      split_count_avx512(data + b, e - b, split[0], &c[0], &c[2]);
+      c[1] = e - b - c[0] - c[2];
+      return;
+    }
+    for (int64_t i = b; i < e; i++) {
+      uint32_t x = data[i];
+      if (is_nan(x)) c[nb]++;
+      else c[bucket(key(x))]++;
+    }
+  });
+  int64_t nans = 0;
+  for (int t = 0; t < nt; t++) nans += cnt[t][nb];
+  if (nans > 0) {  // rare: move NaNs last and sort the rest
+    std::stable_partition(data, data + n, [&](uint32_t b) { return !is_nan(b); });
+    if (n - nans > 1) parallel_sort_f32_avx512(data, n - nans);
+    return;
+  }
+  std::vector<int64_t> start(nb + 1);
+  std::vector<std::vector<int64_t>> off(nt, std::vector<int64_t>(nb));
+  int64_t s = 0;
+  for (int b = 0; b < nb; b++) {
+    start[b] = s;
+    for (int t = 0; t < nt; t++) { off[t][b] = s; s += cnt[t][b]; }
+  }
+  start[nb] = n;
+  BufferPtr buf = Allocator::instance().allocate(size_t(n) * 4);
+  int32_t* tmp = static_cast<int32_t*>(buf->data());
+  parallel_run(nt, [&](int t, int T) {
+    auto o = off[t];
+    if (nb == 2) return split_write_avx512(data + n * t / T, n * (t + 1) / T - n * t / T, split[0], tmp + o[0], tmp + o[1]);
+    for (int64_t i = n * t / T; i < n * (t + 1) / T; i++) {
+      int32_t k = key(data[i]);
+      tmp[o[bucket(k)]++] = k;
+    }
+  });
+  int32_t* d = reinterpret_cast<int32_t*>(data);
+  parallel_run(nb, [&](int t, int T) {
+    for (int b = nb * t / T; b < nb * (t + 1) / T; b++)
+      sort_f32_keys_avx512(tmp + start[b], d + start[b], d + start[b], start[b + 1] - start[b]);
+  });
+}
+#endif
+
 constexpr int64_t kParallelRow = 1 << 16;  // rows at least this long are split over threads
 constexpr int64_t kParallelLsd = 1 << 20;  // 32-bit rows at least this long use parallel_lsd32
 
@@ -355,6 +432,14 @@ template <typename Tr, typename Item = typename Tr::Item>
 void sort_rows(Item* data, int64_t rows, int64_t n) {
   if (n <= 1) return;
   if (rows < num_threads() && n >= kParallelRow) {
+#if defined(MLX_X86)
+    if constexpr (std::is_same_v<Tr, RawItem<uint32_t, KeyKind::f32>>) {
+      if (best_isa() == Isa::avx512) {
+        for (int64_t r = 0; r < rows; r++) parallel_sort_f32_avx512(data + r * n, n);
+        return;
+      }
+    }
+#endif
     if constexpr (std::is_same_v<Item, uint32_t>) {
       if (n >= kParallelLsd) {
         for (int64_t r = 0; r < rows; r++) parallel_lsd32<Tr::kind>(data + r * n, n);
