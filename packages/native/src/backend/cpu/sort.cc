@@ -350,7 +350,7 @@ void parallel_lsd32(uint32_t* data, int64_t n) {
 
 #if defined(MLX_X86)
 }  // namespace
-void sort_f32_keys_avx512(int32_t* cur, int32_t* oth, int32_t* out, int64_t n);  // sort_avx512.cc
+void sort_f32_keys_avx512(int32_t* cur, int32_t* out, int64_t n);  // sort_avx512.cc
 void split_count_avx512(const uint32_t* src, int64_t n, int32_t p, int64_t* below, int64_t* nans);
 void split_write_avx512(const uint32_t* src, int64_t n, int32_t p, int32_t* lo, int32_t* hi);
 namespace {
@@ -419,7 +419,7 @@ void parallel_sort_f32_avx512(uint32_t* data, int64_t n) {
   int32_t* d = reinterpret_cast<int32_t*>(data);
   parallel_run(nb, [&](int t, int T) {
     for (int b = nb * t / T; b < nb * (t + 1) / T; b++)
-      sort_f32_keys_avx512(tmp + start[b], d + start[b], d + start[b], start[b + 1] - start[b]);
+      sort_f32_keys_avx512(tmp + start[b], d + start[b], start[b + 1] - start[b]);
   });
 }
 #endif

@@ -1,6 +1,6 @@
 // AVX-512 quicksort of int32 float keys (k = b ^ ((b >> 31) & 0x7FFFFFFF), a self-inverse map that
-// orders float bits totally, -0 before +0; the caller removes NaNs first). Partitions go out of place
-// with compress-stores, alternating two buffers; ranges of <= 32 finish with an in-register bitonic
+// orders float bits totally, -0 before +0; the caller removes NaNs first). Partitions run in place
+// (compress in registers, masked stores); ranges of <= 64 finish with an in-register bitonic
 // network and are written, turned back into float bits, to the output buffer.
 #if defined(MLX_X86)
 // GCC 12 flags the intrinsics' internal undefined pass-through vectors.
@@ -53,53 +53,87 @@ inline __m512i net_steps(const Net& nw, __m512i v, int from) {
   return v;
 }
 
-// Sorts n <= 32 keys from src into out as float bits.
-inline void leaf(const Net& nw, const int32_t* src, int32_t* out, int64_t n) {
-  const __m512i pad = _mm512_set1_epi32(INT_MAX);
-  if (n <= 16) {
-    __mmask16 m = __mmask16((1u << n) - 1);
-    __m512i v = net_steps(nw, _mm512_mask_loadu_epi32(pad, m, src), 0);
-    _mm512_mask_storeu_epi32(out, m, fkey(v));
-    return;
-  }
-  __mmask16 m = __mmask16((1u << (n - 16)) - 1);
-  __m512i a = net_steps(nw, _mm512_loadu_si512(src), 0);
-  __m512i b = net_steps(nw, _mm512_mask_loadu_epi32(pad, m, src + 16), 0);
-  b = _mm512_permutexvar_epi32(_mm512_set_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), b);
-  __m512i lo = net_steps(nw, _mm512_min_epi32(a, b), 6), hi = net_steps(nw, _mm512_max_epi32(a, b), 6);
-  _mm512_storeu_si512(out, fkey(lo));
-  _mm512_mask_storeu_epi32(out + 16, m, fkey(hi));
+inline __m512i rev(__m512i v) {
+  return _mm512_permutexvar_epi32(_mm512_set_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), v);
+}
+// Merges sorted a and b into sorted (a, b).
+inline void merge2(const Net& nw, __m512i& a, __m512i& b) {
+  __m512i r = rev(b);
+  __m512i lo = _mm512_min_epi32(a, r), hi = _mm512_max_epi32(a, r);
+  a = net_steps(nw, lo, 6);
+  b = net_steps(nw, hi, 6);
 }
 
-// Splits src[0, n) into dst: keys < p (or <= p when le) first; returns their count.
+// Sorts n <= 64 keys from src into out as float bits (lanes past n padded with INT_MAX).
+inline void leaf(const Net& nw, const int32_t* src, int32_t* out, int64_t n) {
+  const __m512i pad = _mm512_set1_epi32(INT_MAX);
+  auto mk = [n](int j) { int64_t r = n - 16 * j; return r >= 16 ? __mmask16(0xFFFF) : r <= 0 ? __mmask16(0) : __mmask16((1u << r) - 1); };
+  if (n <= 16) {
+    __m512i v = net_steps(nw, _mm512_mask_loadu_epi32(pad, mk(0), src), 0);
+    _mm512_mask_storeu_epi32(out, mk(0), fkey(v));
+    return;
+  }
+  __m512i a = net_steps(nw, _mm512_mask_loadu_epi32(pad, mk(0), src), 0);
+  __m512i b = net_steps(nw, _mm512_mask_loadu_epi32(pad, mk(1), src + 16), 0);
+  merge2(nw, a, b);
+  if (n <= 32) {
+    _mm512_storeu_si512(out, fkey(a));
+    _mm512_mask_storeu_epi32(out + 16, mk(1), fkey(b));
+    return;
+  }
+  __m512i c = net_steps(nw, _mm512_mask_loadu_epi32(pad, mk(2), src + 32), 0);
+  __m512i d = net_steps(nw, _mm512_mask_loadu_epi32(pad, mk(3), src + 48), 0);
+  merge2(nw, c, d);
+  // Merge (a, b) with (c, d): compare against the reversed second run, then half-clean each half.
+  __m512i rd = rev(d), rc = rev(c);
+  __m512i l0 = _mm512_min_epi32(a, rd), h0 = _mm512_max_epi32(a, rd);
+  __m512i l1 = _mm512_min_epi32(b, rc), h1 = _mm512_max_epi32(b, rc);
+  a = net_steps(nw, _mm512_min_epi32(l0, l1), 6);
+  b = net_steps(nw, _mm512_max_epi32(l0, l1), 6);
+  c = net_steps(nw, _mm512_min_epi32(h0, h1), 6);
+  d = net_steps(nw, _mm512_max_epi32(h0, h1), 6);
+  _mm512_storeu_si512(out, fkey(a));
+  _mm512_storeu_si512(out + 16, fkey(b));
+  _mm512_mask_storeu_epi32(out + 32, mk(2), fkey(c));
+  _mm512_mask_storeu_epi32(out + 48, mk(3), fkey(d));
+}
+
+// Partitions a[0, n) (n >= 32) in place: keys < p (or <= p when Le) first; returns their count.
+// The first and last vectors are held in registers, then each step reads from whichever side has
+// less room, so the compressed stores never overrun unread data.
 template <bool Le>
-int64_t partition(const int32_t* src, int32_t* dst, int64_t n, int32_t p) {
+int64_t partition(int32_t* a, int64_t n, int32_t p) {
   const __m512i pv = _mm512_set1_epi32(p);
-  int64_t l = 0, r = n, i = 0;
-  for (; i + 16 <= n; i += 16) {
-    __m512i v = _mm512_loadu_si512(src + i);
-    __mmask16 m = Le ? _mm512_cmple_epi32_mask(v, pv) : _mm512_cmplt_epi32_mask(v, pv);
-    int c = __builtin_popcount(m);
-    // Compress in registers + masked stores: much faster than compress-to-memory on Intel.
-    _mm512_mask_storeu_epi32(dst + l, __mmask16((1u << c) - 1), _mm512_maskz_compress_epi32(m, v));
-    l += c;
-    r -= 16 - c;
-    _mm512_mask_storeu_epi32(dst + r, __mmask16((1u << (16 - c)) - 1), _mm512_maskz_compress_epi32(__mmask16(~m), v));
+  int64_t l_read = 16, r_read = n - 16, l_store = 0, r_store = n;
+  auto emit = [&](__m512i v, __mmask16 valid) {
+    __mmask16 m = (Le ? _mm512_cmple_epi32_mask(v, pv) : _mm512_cmplt_epi32_mask(v, pv)) & valid;
+    int c = __builtin_popcount(m), r = __builtin_popcount(valid) - c;
+    _mm512_mask_storeu_epi32(a + l_store, __mmask16((1u << c) - 1), _mm512_maskz_compress_epi32(m, v));
+    l_store += c;
+    r_store -= r;
+    _mm512_mask_storeu_epi32(a + r_store, __mmask16((1u << r) - 1), _mm512_maskz_compress_epi32(__mmask16(valid & ~m), v));
+  };
+  __m512i vl = _mm512_loadu_si512(a), vr = _mm512_loadu_si512(a + n - 16);
+  while (r_read - l_read >= 16) {
+    __m512i v;
+    if (l_read - l_store <= r_store - r_read) { v = _mm512_loadu_si512(a + l_read); l_read += 16; }
+    else { r_read -= 16; v = _mm512_loadu_si512(a + r_read); }
+    emit(v, 0xFFFF);
   }
-  if (i < n) {
-    __mmask16 t = __mmask16((1u << (n - i)) - 1);
-    __m512i v = _mm512_maskz_loadu_epi32(t, src + i);
-    __mmask16 m = (Le ? _mm512_cmple_epi32_mask(v, pv) : _mm512_cmplt_epi32_mask(v, pv)) & t;
-    int c = __builtin_popcount(m);
-    _mm512_mask_compressstoreu_epi32(dst + l, m, v);
-    l += c;
-    r -= __builtin_popcount(t) - c;
-    _mm512_mask_compressstoreu_epi32(dst + r, __mmask16(t & ~m), v);
+  if (r_read > l_read) {
+    __mmask16 valid = __mmask16((1u << (r_read - l_read)) - 1);
+    emit(_mm512_maskz_loadu_epi32(valid, a + l_read), valid);
   }
-  return l;
+  emit(vl, 0xFFFF);
+  emit(vr, 0xFFFF);
+  return l_store;
 }
 
 int32_t pick_pivot(const Net& nw, const int32_t* a, int64_t n) {
+  if (n < 2048) {  // median of three
+    int32_t x = a[n / 4], y = a[n / 2], z = a[3 * n / 4];
+    return std::max(std::min(x, y), std::min(std::max(x, y), z));
+  }
   alignas(64) int32_t s[16];
   for (int i = 0; i < 16; i++) s[i] = a[(n - 1) * (2 * i + 1) / 32];
   _mm512_store_si512(s, net_steps(nw, _mm512_load_si512(s), 0));
@@ -111,28 +145,27 @@ void fill_equal(int32_t* out, int64_t n, int32_t k) {
   std::fill(out, out + n, b);
 }
 
-// Keys are in cur; oth is scratch of the same size; out (cur or oth) receives the float bits.
-void qsort_rec(const Net& nw, int32_t* cur, int32_t* oth, int32_t* out, int64_t n, int depth) {
-  if (n <= 32) {
+// Sorts the keys in cur (in place, as scratch); out receives them sorted, as float bits.
+void qsort_rec(const Net& nw, int32_t* cur, int32_t* out, int64_t n, int depth) {
+  if (n <= 64) {
     if (n > 0) leaf(nw, cur, out, n);
     return;
   }
   if (depth == 0) {  // pathological pivots: finish with a comparison sort
-    if (cur != out) std::memcpy(out, cur, n * 4);
-    std::sort(out, out + n);
-    for (int64_t i = 0; i < n; i++) out[i] = fkey1(out[i]);
+    std::sort(cur, cur + n);
+    for (int64_t i = 0; i < n; i++) out[i] = fkey1(cur[i]);
     return;
   }
   int32_t p = pick_pivot(nw, cur, n);
-  int64_t l = partition<false>(cur, oth, n, p);
+  int64_t l = partition<false>(cur, n, p);
   if (l == 0) {  // p is the minimum: split off the keys equal to it
-    l = partition<true>(cur, oth, n, p);
+    l = partition<true>(cur, n, p);
     fill_equal(out, l, p);
-    if (l < n) qsort_rec(nw, oth + l, cur + l, out + l, n - l, depth - 1);
+    if (l < n) qsort_rec(nw, cur + l, out + l, n - l, depth - 1);
     return;
   }
-  qsort_rec(nw, oth, cur, out, l, depth - 1);
-  qsort_rec(nw, oth + l, cur + l, out + l, n - l, depth - 1);
+  qsort_rec(nw, cur, out, l, depth - 1);
+  qsort_rec(nw, cur + l, out + l, n - l, depth - 1);
 }
 
 }  // namespace
@@ -174,10 +207,10 @@ void split_write_avx512(const uint32_t* src, int64_t n, int32_t p, int32_t* lo, 
   }
 }
 
-void sort_f32_keys_avx512(int32_t* cur, int32_t* oth, int32_t* out, int64_t n) {
+void sort_f32_keys_avx512(int32_t* cur, int32_t* out, int64_t n) {
   int depth = 16;
   for (int64_t m = n; m > 1; m >>= 1) depth += 2;
-  qsort_rec(net(), cur, oth, out, n, depth);
+  qsort_rec(net(), cur, out, n, depth);
 }
 
 }  // namespace mlx::cpu
