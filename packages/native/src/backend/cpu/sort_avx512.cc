@@ -113,7 +113,29 @@ int64_t partition(int32_t* a, int64_t n, int32_t p) {
     r_store -= r;
     _mm512_mask_storeu_epi32(a + r_store, __mmask16((1u << r) - 1), _mm512_maskz_compress_epi32(__mmask16(valid & ~m), v));
   };
-  __m512i vl = _mm512_loadu_si512(a), vr = _mm512_loadu_si512(a + n - 16);
+  // U vectors from each end wait in registers (U = 4 for long ranges), so reads may run ahead.
+  constexpr int U = 4;
+  __m512i hold[2 * U];
+  int nh = n >= 32 * U ? U : 1;
+  for (int j = 0; j < nh; j++) {
+    hold[2 * j] = _mm512_loadu_si512(a + 16 * j);
+    hold[2 * j + 1] = _mm512_loadu_si512(a + n - 16 * (j + 1));
+  }
+  l_read = 16 * nh;
+  r_read = n - 16 * nh;
+  if (nh == U) {
+    while (r_read - l_read >= 16 * U) {
+      __m512i v[U];
+      if (l_read - l_store <= r_store - r_read) {
+        for (int j = 0; j < U; j++) v[j] = _mm512_loadu_si512(a + l_read + 16 * j);
+        l_read += 16 * U;
+      } else {
+        r_read -= 16 * U;
+        for (int j = 0; j < U; j++) v[j] = _mm512_loadu_si512(a + r_read + 16 * j);
+      }
+      for (int j = 0; j < U; j++) emit(v[j], 0xFFFF);
+    }
+  }
   while (r_read - l_read >= 16) {
     __m512i v;
     if (l_read - l_store <= r_store - r_read) { v = _mm512_loadu_si512(a + l_read); l_read += 16; }
@@ -124,8 +146,7 @@ int64_t partition(int32_t* a, int64_t n, int32_t p) {
     __mmask16 valid = __mmask16((1u << (r_read - l_read)) - 1);
     emit(_mm512_maskz_loadu_epi32(valid, a + l_read), valid);
   }
-  emit(vl, 0xFFFF);
-  emit(vr, 0xFFFF);
+  for (int j = 0; j < 2 * nh; j++) emit(hold[j], 0xFFFF);
   return l_store;
 }
 
