@@ -1,6 +1,6 @@
 // AVX-512 quicksort of int32 float keys (k = b ^ ((b >> 31) & 0x7FFFFFFF), a self-inverse map that
 // orders float bits totally, -0 before +0; the caller removes NaNs first). Partitions run in place
-// (compress in registers, masked stores); ranges of <= 64 finish with an in-register bitonic
+// (compress in registers, masked stores); ranges of <= 256 finish with an in-register bitonic
 // network and are written, turned back into float bits, to the output buffer.
 #if defined(MLX_X86)
 // GCC 12 flags the intrinsics' internal undefined pass-through vectors.
@@ -56,46 +56,51 @@ inline __m512i net_steps(const Net& nw, __m512i v, int from) {
 inline __m512i rev(__m512i v) {
   return _mm512_permutexvar_epi32(_mm512_set_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), v);
 }
-// Merges sorted a and b into sorted (a, b).
-inline void merge2(const Net& nw, __m512i& a, __m512i& b) {
-  __m512i r = rev(b);
-  __m512i lo = _mm512_min_epi32(a, r), hi = _mm512_max_epi32(a, r);
-  a = net_steps(nw, lo, 6);
-  b = net_steps(nw, hi, 6);
+// Bitonic sort of V vectors (16 V keys): sort each, then merge runs of w vectors pairwise: compare
+// run A with run B reversed, which leaves two bitonic runs, then half-clean each down to single
+// vectors and finish inside them.
+template <int V>
+inline void sort_vecs(const Net& nw, __m512i* v) {
+  for (int j = 0; j < V; j++) v[j] = net_steps(nw, v[j], 0);
+  for (int w = 1; w < V; w *= 2)
+    for (int b = 0; b < V; b += 2 * w) {
+      for (int i = 0; i < w; i++) {
+        __m512i x = v[b + i], y = rev(v[b + 2 * w - 1 - i]);
+        v[b + i] = _mm512_min_epi32(x, y);
+        v[b + 2 * w - 1 - i] = _mm512_max_epi32(x, y);
+      }
+      // The hi run came out in reverse vector order; put it back (max vectors stay bitonic).
+      for (int i = 0; i < w / 2; i++) std::swap(v[b + w + i], v[b + 2 * w - 1 - i]);
+      for (int d = w / 2; d >= 1; d /= 2)
+        for (int k = b; k < b + 2 * w; k += 2 * d)
+          for (int i = k; i < k + d; i++) {
+            __m512i x = v[i], y = v[i + d];
+            v[i] = _mm512_min_epi32(x, y);
+            v[i + d] = _mm512_max_epi32(x, y);
+          }
+      for (int i = b; i < b + 2 * w; i++) v[i] = net_steps(nw, v[i], 6);
+    }
 }
 
-// Sorts n <= 64 keys from src into out as float bits (lanes past n padded with INT_MAX).
-inline void leaf(const Net& nw, const int32_t* src, int32_t* out, int64_t n) {
+template <int V>
+inline void leaf_v(const Net& nw, const int32_t* src, int32_t* out, int64_t n) {
   const __m512i pad = _mm512_set1_epi32(INT_MAX);
+  __m512i v[V];
   auto mk = [n](int j) { int64_t r = n - 16 * j; return r >= 16 ? __mmask16(0xFFFF) : r <= 0 ? __mmask16(0) : __mmask16((1u << r) - 1); };
-  if (n <= 16) {
-    __m512i v = net_steps(nw, _mm512_mask_loadu_epi32(pad, mk(0), src), 0);
-    _mm512_mask_storeu_epi32(out, mk(0), fkey(v));
-    return;
-  }
-  __m512i a = net_steps(nw, _mm512_mask_loadu_epi32(pad, mk(0), src), 0);
-  __m512i b = net_steps(nw, _mm512_mask_loadu_epi32(pad, mk(1), src + 16), 0);
-  merge2(nw, a, b);
-  if (n <= 32) {
-    _mm512_storeu_si512(out, fkey(a));
-    _mm512_mask_storeu_epi32(out + 16, mk(1), fkey(b));
-    return;
-  }
-  __m512i c = net_steps(nw, _mm512_mask_loadu_epi32(pad, mk(2), src + 32), 0);
-  __m512i d = net_steps(nw, _mm512_mask_loadu_epi32(pad, mk(3), src + 48), 0);
-  merge2(nw, c, d);
-  // Merge (a, b) with (c, d): compare against the reversed second run, then half-clean each half.
-  __m512i rd = rev(d), rc = rev(c);
-  __m512i l0 = _mm512_min_epi32(a, rd), h0 = _mm512_max_epi32(a, rd);
-  __m512i l1 = _mm512_min_epi32(b, rc), h1 = _mm512_max_epi32(b, rc);
-  a = net_steps(nw, _mm512_min_epi32(l0, l1), 6);
-  b = net_steps(nw, _mm512_max_epi32(l0, l1), 6);
-  c = net_steps(nw, _mm512_min_epi32(h0, h1), 6);
-  d = net_steps(nw, _mm512_max_epi32(h0, h1), 6);
-  _mm512_storeu_si512(out, fkey(a));
-  _mm512_storeu_si512(out + 16, fkey(b));
-  _mm512_mask_storeu_epi32(out + 32, mk(2), fkey(c));
-  _mm512_mask_storeu_epi32(out + 48, mk(3), fkey(d));
+  for (int j = 0; j < V; j++) v[j] = _mm512_mask_loadu_epi32(pad, mk(j), src + 16 * j);
+  sort_vecs<V>(nw, v);
+  for (int j = 0; j < V; j++) _mm512_mask_storeu_epi32(out + 16 * j, mk(j), fkey(v[j]));
+}
+
+constexpr int64_t kLeaf = 256;
+
+// Sorts n <= kLeaf keys from src into out as float bits (lanes past n padded with INT_MAX).
+inline void leaf(const Net& nw, const int32_t* src, int32_t* out, int64_t n) {
+  if (n <= 16) leaf_v<1>(nw, src, out, n);
+  else if (n <= 32) leaf_v<2>(nw, src, out, n);
+  else if (n <= 64) leaf_v<4>(nw, src, out, n);
+  else if (n <= 128) leaf_v<8>(nw, src, out, n);
+  else leaf_v<16>(nw, src, out, n);
 }
 
 // Partitions a[0, n) (n >= 32) in place: keys < p (or <= p when Le) first; returns their count.
@@ -168,7 +173,7 @@ void fill_equal(int32_t* out, int64_t n, int32_t k) {
 
 // Sorts the keys in cur (in place, as scratch); out receives them sorted, as float bits.
 void qsort_rec(const Net& nw, int32_t* cur, int32_t* out, int64_t n, int depth) {
-  if (n <= 64) {
+  if (n <= kLeaf) {
     if (n > 0) leaf(nw, cur, out, n);
     return;
   }
