@@ -359,7 +359,7 @@ namespace {
 // (turning values into signed keys on the way), then each quicksorts its bucket back into `data`.
 // Equal keys are bit-identical values, so the unstable sort is exact; -0 sorts before +0. NaNs are
 // moved last first (stably, payloads kept).
-void parallel_sort_f32_avx512(uint32_t* data, int64_t n) {
+void parallel_sort_f32_avx512(const uint32_t* src, uint32_t* data, int64_t n) {
   auto key = [](uint32_t b) { int32_t s = int32_t(b); return s ^ ((s >> 31) & 0x7FFFFFFF); };
   auto is_nan = [](uint32_t b) { return (b & 0x7FFFFFFFu) > 0x7F800000u; };
   int nt = std::max(1, num_threads());
@@ -368,7 +368,7 @@ void parallel_sort_f32_avx512(uint32_t* data, int64_t n) {
     std::vector<int32_t> smp;
     int ns = 256 * nt;
     for (int i = 0; i < ns; i++) {
-      uint32_t b = data[(n - 1) * (2 * int64_t(i) + 1) / (2 * ns)];
+      uint32_t b = src[(n - 1) * (2 * int64_t(i) + 1) / (2 * ns)];
       if (!is_nan(b)) smp.push_back(key(b));
     }
     std::sort(smp.begin(), smp.end());
@@ -381,12 +381,12 @@ void parallel_sort_f32_avx512(uint32_t* data, int64_t n) {
     auto& c = cnt[t];
     int64_t b = n * t / T, e = n * (t + 1) / T;
     if (nb == 2) {  // one pivot (two threads): vectorised
-      split_count_avx512(data + b, e - b, split[0], &c[0], &c[2]);
+      split_count_avx512(src + b, e - b, split[0], &c[0], &c[2]);
       c[1] = e - b - c[0] - c[2];
       return;
     }
     for (int64_t i = b; i < e; i++) {
-      uint32_t x = data[i];
+      uint32_t x = src[i];
       if (is_nan(x)) c[nb]++;
       else c[bucket(key(x))]++;
     }
@@ -394,8 +394,9 @@ void parallel_sort_f32_avx512(uint32_t* data, int64_t n) {
   int64_t nans = 0;
   for (int t = 0; t < nt; t++) nans += cnt[t][nb];
   if (nans > 0) {  // rare: move NaNs last and sort the rest
+    if (src != data) std::memcpy(data, src, n * 4);
     std::stable_partition(data, data + n, [&](uint32_t b) { return !is_nan(b); });
-    if (n - nans > 1) parallel_sort_f32_avx512(data, n - nans);
+    if (n - nans > 1) parallel_sort_f32_avx512(data, data, n - nans);
     return;
   }
   std::vector<int64_t> start(nb + 1);
@@ -410,9 +411,9 @@ void parallel_sort_f32_avx512(uint32_t* data, int64_t n) {
   int32_t* tmp = static_cast<int32_t*>(buf->data());
   parallel_run(nt, [&](int t, int T) {
     auto o = off[t];
-    if (nb == 2) return split_write_avx512(data + n * t / T, n * (t + 1) / T - n * t / T, split[0], tmp + o[0], tmp + o[1]);
+    if (nb == 2) return split_write_avx512(src + n * t / T, n * (t + 1) / T - n * t / T, split[0], tmp + o[0], tmp + o[1]);
     for (int64_t i = n * t / T; i < n * (t + 1) / T; i++) {
-      int32_t k = key(data[i]);
+      int32_t k = key(src[i]);
       tmp[o[bucket(k)]++] = k;
     }
   });
@@ -435,7 +436,7 @@ void sort_rows(Item* data, int64_t rows, int64_t n) {
 #if defined(MLX_X86)
     if constexpr (std::is_same_v<Tr, RawItem<uint32_t, KeyKind::f32>>) {
       if (best_isa() == Isa::avx512) {
-        for (int64_t r = 0; r < rows; r++) parallel_sort_f32_avx512(data + r * n, n);
+        for (int64_t r = 0; r < rows; r++) parallel_sort_f32_avx512(data + r * n, data + r * n, n);
         return;
       }
     }
@@ -530,6 +531,17 @@ void sort_kernel(const Primitive& p, const std::vector<Array>& in, std::vector<A
   Array& o = out[0];
   if (o.size() == 0) { o.allocate(); return; }
   Strides st = axis_last_strides(o.shape(), axis);
+  int64_t n0 = o.shape(axis), rows0 = o.size() / n0;
+#if defined(MLX_X86)
+  if (!is_partition && o.dtype() == Dtype::float32 && rows0 < num_threads() && n0 >= kParallelRow &&
+      best_isa() == Isa::avx512 && has_strides(a, st) && !a.is_donatable()) {
+    alloc_axis_last(o, st);  // reads the input directly: no copy first
+    auto* src = static_cast<const uint32_t*>(a.raw_data());
+    auto* dst = static_cast<uint32_t*>(o.raw_data());
+    for (int64_t r = 0; r < rows0; r++) parallel_sort_f32_avx512(src + r * n0, dst + r * n0, n0);
+    return;
+  }
+#endif
   if (a.is_donatable() && has_strides(a, st) && a.data_size() == a.size()) {
     o.move_shared_buffer(a);  // sort in place
   } else {
