@@ -131,6 +131,10 @@ int64_t partition(int32_t* a, int64_t n, int32_t p) {
   if (nh == U) {
     while (r_read - l_read >= 16 * U) {
       __m512i v[U];
+      _mm_prefetch(reinterpret_cast<const char*>(a + l_read + 512), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(a + l_read + 528), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(a + r_read - 528), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(a + r_read - 512), _MM_HINT_T0);
       if (l_read - l_store <= r_store - r_read) {
         for (int j = 0; j < U; j++) v[j] = _mm512_loadu_si512(a + l_read + 16 * j);
         l_read += 16 * U;
