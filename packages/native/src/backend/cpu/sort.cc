@@ -4,6 +4,10 @@
 // cache-sized buckets, then LSD passes; insertion sort for tiny rows). A long row shares its MSD
 // pass and then its buckets among the threads. Keys map -0 onto +0 and every NaN onto the largest key, so the stable
 // key order is MLX's stable sort with NaNs last.
+// Sort of one long row (fewer rows than threads) has faster paths where stability is moot because
+// equal keys are bit-identical values (bijective keys, -0 before +0, NaNs moved last beforehand):
+// float32 with AVX-512 splits the row by a sampled pivot per thread and quicksorts each part
+// (sort_avx512.cc); other 32-bit rows of 1M+ use a parallel LSD radix with streaming stores.
 #include <algorithm>
 #include <array>
 #include <cstring>
