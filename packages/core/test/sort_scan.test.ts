@@ -162,6 +162,22 @@ describe('large inputs take the parallel paths', () => {
       for (let i = 1; i < n; i++) if (s[i - 1] > s[i]) throw new Error(`${dt.name} at ${i}`);
     }
   });
+  it('sorts rows of 1M+ (radix / vector paths): int32, uint32, float32 with -0 before +0', () => {
+    const m = (1 << 20) + 3;
+    const r = lcg(11);
+    const i32 = Int32Array.from({ length: m }, () => Math.floor((r() - 0.5) * 2 ** 32));
+    const u32 = Uint32Array.from({ length: m }, () => Math.floor(r() * 2 ** 32));
+    const f32 = Float32Array.from({ length: m }, () => Math.round((r() - 0.5) * 64) / 4);
+    f32[5] = 0; f32[9] = -0; f32[11] = NaN;
+    for (const [src, dt] of [[i32, mx.int32], [u32, mx.uint32], [f32, mx.float32]] as const) {
+      const s = mx.sort(mx.array(src, dt)).toTypedArray();
+      const ref = (src.slice() as Int32Array).sort();
+      for (let i = 0; i < m; i++) if (!(s[i] === ref[i] || (Number.isNaN(s[i]) && Number.isNaN(ref[i])))) throw new Error(`${dt.name} at ${i}`);
+    }
+    const s = mx.sort(mx.array(f32)).toTypedArray() as Float32Array;
+    const z = s.indexOf(0);
+    expect(Object.is(s[z], -0) && s.lastIndexOf(0) > z && Object.is(s[s.lastIndexOf(0)], 0)).toBe(true);
+  });
   it('sorts a long non-last axis and many short rows', () => {
     const m = mx.reshape(mx.astype(x, mx.int32), [1000, 300]);
     const s0 = rows(mx.sort(m, 0), 0) as number[][];

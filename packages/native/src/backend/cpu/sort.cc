@@ -4,18 +4,27 @@
 // cache-sized buckets, then LSD passes; insertion sort for tiny rows). A long row shares its MSD
 // pass and then its buckets among the threads. Keys map -0 onto +0 and every NaN onto the largest key, so the stable
 // key order is MLX's stable sort with NaNs last.
+// Sort of one long row (fewer rows than threads) has faster paths where stability is moot because
+// equal keys are bit-identical values (bijective keys, -0 before +0, NaNs moved last beforehand):
+// float32 with AVX-512 splits the row by a sampled pivot per thread and quicksorts each part
+// (sort_avx512.cc); other 32-bit rows of 1M+ use a parallel LSD radix with streaming stores.
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <memory>
 #include <numeric>
 #include <vector>
+#if defined(MLX_X86)
+#include <immintrin.h>
+#endif
 
+#include "../../engine/allocator.h"
 #include "../../engine/backend.h"
 #include "../../engine/dispatch.h"
 #include "../../engine/threadpool.h"
 #include "../../primitives/sort.h"
 #include "copy.h"
+#include "cpu_features.h"
 
 namespace mlx::cpu {
 
@@ -46,10 +55,12 @@ template <typename K> struct Pair { K key; uint32_t idx; };
 // Items are either raw values (key computed on the fly) or (key, index) pairs.
 template <typename K, KeyKind Kind> struct RawItem {
   using Item = K;
+  static constexpr KeyKind kind = Kind;
   static K key(const K& v) { return make_key<K, Kind>(v); }
 };
 template <typename K> struct PairItem {
   using Item = Pair<K>;
+  static constexpr KeyKind kind = KeyKind::identity;
   static K key(const Pair<K>& p) { return p.key; }
 };
 
@@ -180,13 +191,266 @@ void parallel_sort_row(Item* data, int64_t n) {
   });
 }
 
+
+// ---- one long row of 32-bit values over all threads: parallel LSD radix on bijective keys ----
+// Equal keys are then bit-identical values, so stability is moot and -0 sorts before +0. NaNs are
+// moved last first (stably, payloads kept). Four 8-bit passes alternate data/buffer; the first
+// pass turns values into keys and the last turns them back. Each pass scatters chunk by chunk
+// (offsets digit-major, chunk-minor, as LSD needs) and counts the next pass's digits per
+// destination chunk on the way, so no extra histogram reads are needed.
+template <KeyKind Kind> inline uint32_t key32(uint32_t b) {
+  constexpr uint32_t sign = 0x80000000u;
+  if constexpr (Kind == KeyKind::identity) return b;
+  else if constexpr (Kind == KeyKind::signed_int) return b ^ sign;
+  else return (b & sign) ? ~b : (b | sign);
+}
+template <KeyKind Kind> inline uint32_t unkey32(uint32_t k) {
+  constexpr uint32_t sign = 0x80000000u;
+  if constexpr (Kind == KeyKind::identity) return k;
+  else if constexpr (Kind == KeyKind::signed_int) return k ^ sign;
+  else return (k & sign) ? (k ^ sign) : ~k;
+}
+
+constexpr int kLsdChunks = 8;  // scatter units per pass (a power-of-two split of the row)
+
+struct LsdPlan {
+  int64_t n;
+  int shift;                    // chunk c covers positions [c << shift, (c + 1) << shift)
+  int chunks;
+  std::vector<int> passes;      // digit indices that actually move data
+};
+
+// Digits go through 64-byte write-combining buffers flushed as whole cache lines with streaming
+// stores: this skips the read-for-ownership of each destination line and keeps 256 scattered
+// streams (often a power of two apart, thrashing cache sets) out of the caches.
+inline void store_line(uint32_t* dst, const uint32_t* src) {
+#if defined(MLX_X86)
+  auto* p = reinterpret_cast<__m128i*>(dst);
+  auto* q = reinterpret_cast<const __m128i*>(src);
+  _mm_stream_si128(p, q[0]); _mm_stream_si128(p + 1, q[1]); _mm_stream_si128(p + 2, q[2]); _mm_stream_si128(p + 3, q[3]);
+#else
+  std::memcpy(dst, src, 64);
+#endif
+}
+
+template <KeyKind Kind, bool KeyIn, bool KeyOut>
+void lsd_scatter_chunk(const uint32_t* src, uint32_t* dst, int64_t b, int64_t e, int dig, int ndig,
+                       int64_t* off, int64_t* next, int shift) {
+  const int sh = 8 * dig, nsh = 8 * ndig;
+  const int64_t a0 = int64_t(reinterpret_cast<uintptr_t>(dst) >> 2) & 15;  // slot of position p: (p + a0) & 15
+  alignas(64) uint32_t wc[256][16];
+  int64_t lo[256];
+  uint8_t cnt[256];
+  for (int d = 0; d < 256; d++) { lo[d] = off[d]; cnt[d] = uint8_t((off[d] + a0) & 15); }
+  for (int64_t i = b; i < e; i++) {
+    uint32_t k = KeyIn ? key32<Kind>(src[i]) : src[i];
+    int d = (k >> sh) & 255;
+    int64_t pos = off[d]++;
+    int c = cnt[d];
+    wc[d][c] = KeyOut ? k : unkey32<Kind>(k);
+    if (++c == 16) {
+      int64_t ls = pos - 15;
+      if (ls >= lo[d]) store_line(dst + ls, wc[d]);
+      else std::memcpy(dst + lo[d], wc[d] + (lo[d] - ls), (pos + 1 - lo[d]) * 4);
+      c = 0;
+    }
+    cnt[d] = uint8_t(c);
+    if (ndig >= 0) next[((pos >> shift) << 8) | ((k >> nsh) & 255)]++;
+  }
+  for (int d = 0; d < 256; d++) {
+    int64_t ls = std::max(lo[d], off[d] - ((off[d] + a0) & 15));
+    if (off[d] > ls) std::memcpy(dst + ls, wc[d] + ((ls + a0) & 15), (off[d] - ls) * 4);
+  }
+#if defined(MLX_X86)
+  _mm_sfence();  // streaming stores are visible before the pass's join
+#endif
+}
+
+template <KeyKind Kind>
+void parallel_lsd32(uint32_t* data, int64_t n) {
+  int nt = num_threads();
+  int shift = 0;
+  while (((n + (int64_t(1) << shift) - 1) >> shift) > kLsdChunks) shift++;
+  int chunks = int((n + (int64_t(1) << shift) - 1) >> shift);
+  auto cb = [&](int c) { return std::min<int64_t>(n, int64_t(c) << shift); };
+  // Per-chunk histograms of all four digits (the top digit in two halves: runs of equal top bytes
+  // would otherwise serialise on one counter), and the NaN count.
+  std::vector<std::array<std::array<uint32_t, 256>, 5>> ch(chunks);
+  std::vector<int64_t> nan_count(chunks, 0);
+  parallel_run(std::min(nt, chunks), [&](int t, int T) {
+    for (int c = chunks * t / T; c < chunks * (t + 1) / T; c++) {
+      auto& h = ch[c];
+      for (auto& a : h) a.fill(0);
+      int64_t nans = 0, i = cb(c), e = cb(c + 1);
+      auto one = [&](uint32_t b, int top) {
+        if constexpr (Kind == KeyKind::f32) nans += (b & 0x7FFFFFFFu) > 0x7F800000u;
+        uint32_t k = key32<Kind>(b);
+        h[0][k & 255]++; h[1][(k >> 8) & 255]++; h[2][(k >> 16) & 255]++; h[top][k >> 24]++;
+      };
+      for (; i + 1 < e; i += 2) { one(data[i], 3); one(data[i + 1], 4); }
+      if (i < e) one(data[i], 3);
+      for (int d = 0; d < 256; d++) h[3][d] += h[4][d];
+      nan_count[c] = nans;
+    }
+  });
+  if constexpr (Kind == KeyKind::f32) {
+    int64_t nans = 0;
+    for (int c = 0; c < chunks; c++) nans += nan_count[c];
+    if (nans > 0) {  // rare: move NaNs last (stably, payloads kept) and sort the rest
+      std::stable_partition(data, data + n, [](uint32_t b) { return (b & 0x7FFFFFFFu) <= 0x7F800000u; });
+      if (n - nans > 1) parallel_lsd32<Kind>(data, n - nans);
+      return;
+    }
+  }
+  std::vector<int> passes;
+  for (int p = 0; p < 4; p++) {
+    int64_t mx = 0;
+    for (int d = 0; d < 256; d++) {
+      int64_t s = 0;
+      for (int c = 0; c < chunks; c++) s += ch[c][p][d];
+      mx = std::max(mx, s);
+    }
+    if (mx < n) passes.push_back(p);
+  }
+  if (passes.empty()) return;  // all keys equal: values are identical
+  BufferPtr buf = Allocator::instance().allocate(size_t(n) * 4);
+  uint32_t* tmp = static_cast<uint32_t*>(buf->data());
+  // cur[c][d]: chunk c's counts of the current pass's digit; nxt[t]: per-thread counts for the next.
+  std::vector<std::array<int64_t, 256>> cur(chunks), off(chunks);
+  for (int c = 0; c < chunks; c++)
+    for (int d = 0; d < 256; d++) cur[c][d] = ch[c][passes[0]][d];
+  std::vector<std::vector<int64_t>> nxt(nt, std::vector<int64_t>(size_t(chunks) * 256));
+  uint32_t *src = data, *dst = tmp;
+  for (size_t pi = 0; pi < passes.size(); pi++) {
+    int dig = passes[pi], ndig = pi + 1 < passes.size() ? passes[pi + 1] : -1;
+    int64_t s = 0;
+    for (int d = 0; d < 256; d++)
+      for (int c = 0; c < chunks; c++) { off[c][d] = s; s += cur[c][d]; }
+    bool first = pi == 0, last = pi + 1 == passes.size();
+    parallel_run(std::min(nt, chunks), [&](int t, int T) {
+      auto& nx = nxt[t];
+      std::fill(nx.begin(), nx.end(), 0);
+      for (int c = chunks * t / T; c < chunks * (t + 1) / T; c++) {
+        int64_t b = cb(c), e = cb(c + 1);
+        int64_t* o = off[c].data();
+        if (first && last) lsd_scatter_chunk<Kind, true, false>(src, dst, b, e, dig, ndig, o, nx.data(), shift);
+        else if (first) lsd_scatter_chunk<Kind, true, true>(src, dst, b, e, dig, ndig, o, nx.data(), shift);
+        else if (last) lsd_scatter_chunk<Kind, false, false>(src, dst, b, e, dig, ndig, o, nx.data(), shift);
+        else lsd_scatter_chunk<Kind, false, true>(src, dst, b, e, dig, ndig, o, nx.data(), shift);
+      }
+    });
+    if (ndig >= 0)
+      for (int c = 0; c < chunks; c++)
+        for (int d = 0; d < 256; d++) {
+          int64_t v = 0;
+          for (int t = 0; t < nt; t++) v += nxt[t][size_t(c) * 256 + d];
+          cur[c][d] = v;
+        }
+    std::swap(src, dst);
+  }
+  if (src != data)
+    parallel_for(n, 1 << 18, [&](int64_t b, int64_t e) { std::memcpy(data + b, src + b, (e - b) * 4); });
+}
+
+#if defined(MLX_X86)
+}  // namespace
+void sort_f32_keys_avx512(int32_t* cur, int32_t* out, int64_t n);  // sort_avx512.cc
+void split_count_avx512(const uint32_t* src, int64_t n, int32_t p, int64_t* below, int64_t* nans);
+void split_write_avx512(const uint32_t* src, int64_t n, int32_t p, int32_t* lo, int32_t* hi);
+namespace {
+
+// One long float32 row with AVX-512: the threads split it by sampled pivots into one bucket each
+// (turning values into signed keys on the way), then each quicksorts its bucket back into `data`.
+// Equal keys are bit-identical values, so the unstable sort is exact; -0 sorts before +0. NaNs are
+// moved last first (stably, payloads kept).
+void parallel_sort_f32_avx512(const uint32_t* src, uint32_t* data, int64_t n) {
+  auto key = [](uint32_t b) { int32_t s = int32_t(b); return s ^ ((s >> 31) & 0x7FFFFFFF); };
+  auto is_nan = [](uint32_t b) { return (b & 0x7FFFFFFFu) > 0x7F800000u; };
+  int nt = std::max(1, num_threads());
+  std::vector<int32_t> split;  // nt - 1 splitters
+  if (nt > 1) {
+    std::vector<int32_t> smp;
+    int ns = 256 * nt;
+    for (int i = 0; i < ns; i++) {
+      uint32_t b = src[(n - 1) * (2 * int64_t(i) + 1) / (2 * ns)];
+      if (!is_nan(b)) smp.push_back(key(b));
+    }
+    std::sort(smp.begin(), smp.end());
+    for (int t = 1; t < nt && !smp.empty(); t++) split.push_back(smp[smp.size() * t / nt]);
+  }
+  int nb = int(split.size()) + 1;
+  auto bucket = [&](int32_t k) { int b = 0; for (int32_t s : split) b += k >= s; return b; };
+  std::vector<std::vector<int64_t>> cnt(nt, std::vector<int64_t>(nb + 1, 0));  // [nb]: NaNs
+  parallel_run(nt, [&](int t, int T) {
+    auto& c = cnt[t];
+    int64_t b = n * t / T, e = n * (t + 1) / T;
+    if (nb == 2) {  // one pivot (two threads): vectorised
+      split_count_avx512(src + b, e - b, split[0], &c[0], &c[2]);
+      c[1] = e - b - c[0] - c[2];
+      return;
+    }
+    for (int64_t i = b; i < e; i++) {
+      uint32_t x = src[i];
+      if (is_nan(x)) c[nb]++;
+      else c[bucket(key(x))]++;
+    }
+  });
+  int64_t nans = 0;
+  for (int t = 0; t < nt; t++) nans += cnt[t][nb];
+  if (nans > 0) {  // rare: move NaNs last and sort the rest
+    if (src != data) std::memcpy(data, src, n * 4);
+    std::stable_partition(data, data + n, [&](uint32_t b) { return !is_nan(b); });
+    if (n - nans > 1) parallel_sort_f32_avx512(data, data, n - nans);
+    return;
+  }
+  std::vector<int64_t> start(nb + 1);
+  std::vector<std::vector<int64_t>> off(nt, std::vector<int64_t>(nb));
+  int64_t s = 0;
+  for (int b = 0; b < nb; b++) {
+    start[b] = s;
+    for (int t = 0; t < nt; t++) { off[t][b] = s; s += cnt[t][b]; }
+  }
+  start[nb] = n;
+  BufferPtr buf = Allocator::instance().allocate(size_t(n) * 4);
+  int32_t* tmp = static_cast<int32_t*>(buf->data());
+  parallel_run(nt, [&](int t, int T) {
+    auto o = off[t];
+    if (nb == 2) return split_write_avx512(src + n * t / T, n * (t + 1) / T - n * t / T, split[0], tmp + o[0], tmp + o[1]);
+    for (int64_t i = n * t / T; i < n * (t + 1) / T; i++) {
+      int32_t k = key(src[i]);
+      tmp[o[bucket(k)]++] = k;
+    }
+  });
+  int32_t* d = reinterpret_cast<int32_t*>(data);
+  parallel_run(nb, [&](int t, int T) {
+    for (int b = nb * t / T; b < nb * (t + 1) / T; b++)
+      sort_f32_keys_avx512(tmp + start[b], d + start[b], start[b + 1] - start[b]);
+  });
+}
+#endif
+
 constexpr int64_t kParallelRow = 1 << 16;  // rows at least this long are split over threads
+constexpr int64_t kParallelLsd = 1 << 20;  // 32-bit rows at least this long use parallel_lsd32
 
 // Sorts `rows` contiguous rows of length n in place.
 template <typename Tr, typename Item = typename Tr::Item>
 void sort_rows(Item* data, int64_t rows, int64_t n) {
   if (n <= 1) return;
   if (rows < num_threads() && n >= kParallelRow) {
+#if defined(MLX_X86)
+    if constexpr (std::is_same_v<Tr, RawItem<uint32_t, KeyKind::f32>>) {
+      if (best_isa() == Isa::avx512) {
+        for (int64_t r = 0; r < rows; r++) parallel_sort_f32_avx512(data + r * n, data + r * n, n);
+        return;
+      }
+    }
+#endif
+    if constexpr (std::is_same_v<Item, uint32_t>) {
+      if (n >= kParallelLsd) {
+        for (int64_t r = 0; r < rows; r++) parallel_lsd32<Tr::kind>(data + r * n, n);
+        return;
+      }
+    }
     for (int64_t r = 0; r < rows; r++) parallel_sort_row<Tr>(data + r * n, n);
     return;
   }
@@ -271,6 +535,17 @@ void sort_kernel(const Primitive& p, const std::vector<Array>& in, std::vector<A
   Array& o = out[0];
   if (o.size() == 0) { o.allocate(); return; }
   Strides st = axis_last_strides(o.shape(), axis);
+  int64_t n0 = o.shape(axis), rows0 = o.size() / n0;
+#if defined(MLX_X86)
+  if (!is_partition && o.dtype() == Dtype::float32 && rows0 < num_threads() && n0 >= kParallelRow &&
+      best_isa() == Isa::avx512 && has_strides(a, st) && !a.is_donatable()) {
+    alloc_axis_last(o, st);  // reads the input directly: no copy first
+    auto* src = static_cast<const uint32_t*>(a.raw_data());
+    auto* dst = static_cast<uint32_t*>(o.raw_data());
+    for (int64_t r = 0; r < rows0; r++) parallel_sort_f32_avx512(src + r * n0, dst + r * n0, n0);
+    return;
+  }
+#endif
   if (a.is_donatable() && has_strides(a, st) && a.data_size() == a.size()) {
     o.move_shared_buffer(a);  // sort in place
   } else {
@@ -377,3 +652,4 @@ MLX_REGISTER_KERNEL(cpu, ArgSort, argsort_kernel);
 MLX_REGISTER_KERNEL(cpu, ArgPartition, argsort_kernel);
 
 }  // namespace mlx::cpu
+
