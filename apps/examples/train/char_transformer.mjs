@@ -10,9 +10,10 @@ import { rng } from './mlp.mjs';
 import { savePlot } from './plot.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-// Final train loss (mean of the last 20 steps), nats/char. Observed about LOSS_OBSERVED with the defaults;
-// the unigram entropy of the text is about 2.9 nats/char.
-export const LOSS_BOUND = 1.0;
+// Final train loss (mean of the last 20 steps), nats/char. With the defaults (400 steps) it reaches
+// about 0.27 (held-out about 0.30; the text is regular, template-like prose), against a unigram
+// entropy of 2.94 nats/char; the bound leaves room for run-to-run and platform differences.
+export const LOSS_BOUND = 0.6;
 
 export class CharLM extends nn.Module {
   constructor(vocab, ctx, dims = 128, heads = 4, layers = 2) {
