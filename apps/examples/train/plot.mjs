@@ -89,7 +89,7 @@ export function plotPNG(series, { width = 640, height = 400 } = {}) {
     cv.line(X(xv), T, X(xv), height - B, grid);
     const ys = label(yv);
     cv.text(L - 6 - ys.length * 8, Y(yv) - 5, ys, ink);
-    const xs = label(xv);
+    const xs = xmax - xmin >= 10 ? xv.toFixed(0) : label(xv);
     cv.text(X(xv) - (xs.length * 8) / 2, height - B + 8, xs, ink);
   }
   cv.line(L, T, L, height - B, ink, 2);
