@@ -69,11 +69,9 @@ export const sparse = (sparsity: number, mean = 0.0, std = 1.0, dtype: mx.Dtype 
 /** Orthogonal matrix (QR of a Gaussian matrix, needs mx.linalg.qr) scaled by gain. */
 export const orthogonal = (gain = 1.0, dtype: mx.Dtype = mx.float32) => (a: A): A => {
   if (a.ndim !== 2) throw new mx.ShapeError(`Orthogonal initialization requires a 2D array but got a ${a.ndim}D array.`);
-  const qr = (mx as any).linalg?.qr;
-  if (typeof qr !== 'function') throw new mx.NotImplementedError('[init.orthogonal] mx.linalg.qr is not available in this build of @mlx/core.');
   const [rows, cols] = a.shape;
   const n = Math.max(rows, cols);
-  const [q0, r] = qr(mx.random.normal([n, n]), mx.cpu);
+  const [q0, r] = mx.linalg.qr(mx.random.normal([n, n]), mx.cpu);
   let q = mx.multiply(q0, mx.sign(mx.diag(r)));
   q = q.index(mx.Slice(0, rows), mx.Slice(0, cols));
   return mx.astype(mx.multiply(q, gain), dtype);

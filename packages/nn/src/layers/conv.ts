@@ -2,11 +2,13 @@
 // convolutions themselves are mx.conv*d / mx.convTranspose*d from @mlx/core.
 import * as mx from '@mlx/core';
 import { Module } from '../module.js';
-import { coreOp } from '../internal.js';
 
 type A = mx.array;
 type Ints = number | number[];
 const tup = (x: Ints, n: number): number[] => (Array.isArray(x) ? x : Array(n).fill(x));
+// The core op for each spatial rank (arguments differ only in their array forms).
+const CONV: Record<number, (...args: any[]) => A> = { 1: mx.conv1d, 2: mx.conv2d, 3: mx.conv3d };
+const CONV_T: Record<number, (...args: any[]) => A> = { 1: mx.convTranspose1d, 2: mx.convTranspose2d, 3: mx.convTranspose3d };
 
 abstract class ConvNd extends Module {
   weight: A;
@@ -25,7 +27,7 @@ abstract class ConvNd extends Module {
   forward(x: A): A {
     const n = this._n;
     const args = n === 1 ? [this.stride, this.padding, this.dilation] : [tup(this.stride, n), tup(this.padding, n), tup(this.dilation, n)];
-    const y = coreOp(`conv${n}d`, x, this.weight, ...args, this.groups);
+    const y = CONV[n](x, this.weight, ...args, this.groups);
     return this.bias ? mx.add(y, this.bias) : y;
   }
 }
@@ -61,7 +63,7 @@ abstract class ConvTransposeNd extends Module {
     const n = this._n;
     const args = n === 1 ? [this.stride, this.padding, this.dilation, this.outputPadding]
       : [tup(this.stride, n), tup(this.padding, n), tup(this.dilation, n), tup(this.outputPadding, n)];
-    const y = coreOp(`convTranspose${n}d`, x, this.weight, ...args);
+    const y = CONV_T[n](x, this.weight, ...args);
     return this.bias ? mx.add(y, this.bias) : y;
   }
 }

@@ -1,7 +1,6 @@
 // InstanceNorm, LayerNorm, RMSNorm, GroupNorm, BatchNorm (mlx.nn.layers.normalization).
 import * as mx from '@mlx/core';
 import { Module } from '../module.js';
-import { layerNorm, rmsNorm } from '../internal.js';
 
 type A = mx.array;
 const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
@@ -23,7 +22,7 @@ export class InstanceNorm extends Module {
     const [batch, features] = [x.shape[0], x.shape[x.ndim - 1]];
     const spatial = x.shape.slice(1, -1);
     const cf = mx.transpose(x, [0, x.ndim - 1, ...range(1, x.ndim - 1)]);
-    let y = layerNorm(mx.reshape(cf, [batch, features, -1]), null, null, this.eps);
+    let y = mx.fast.layerNorm(mx.reshape(cf, [batch, features, -1]), null, null, this.eps);
     y = mx.transpose(mx.reshape(y, [batch, features, ...spatial]), [0, ...range(2, spatial.length + 2), 1]);
     return this.weight ? mx.add(mx.multiply(this.weight, y), this.bias!) : y;
   }
@@ -40,7 +39,7 @@ export class LayerNorm extends Module {
       if (bias) this.bias = mx.zeros([dims]);
     }
   }
-  forward(x: A): A { return layerNorm(x, this.weight, this.bias, this.eps); }
+  forward(x: A): A { return mx.fast.layerNorm(x, this.weight ?? null, this.bias ?? null, this.eps); }
 }
 
 export class RMSNorm extends Module {
@@ -50,7 +49,7 @@ export class RMSNorm extends Module {
     checkEps('RMSNorm', eps);
     this.weight = mx.ones([dims]);
   }
-  forward(x: A): A { return rmsNorm(x, this.weight, this.eps); }
+  forward(x: A): A { return mx.fast.rmsNorm(x, this.weight ?? null, this.eps); }
 }
 
 export class GroupNorm extends Module {
@@ -70,7 +69,7 @@ export class GroupNorm extends Module {
     const g = this.numGroups, [batch] = x.shape, rest = x.shape.slice(1, -1), dims = x.shape[x.ndim - 1];
     const gs = dims / g;
     let y = mx.reshape(mx.transpose(mx.reshape(x, [batch, -1, g, gs]), [0, 2, 1, 3]), [batch, g, -1]);
-    y = layerNorm(y, null, null, this.eps);
+    y = mx.fast.layerNorm(y, null, null, this.eps);
     y = mx.transpose(mx.reshape(y, [batch, g, -1, gs]), [0, 2, 1, 3]);
     return mx.reshape(y, [batch, ...rest, dims]);
   }

@@ -1,13 +1,12 @@
 // RoPE, SinusoidalPositionalEncoding, ALiBi (mlx.nn.layers.positional_encoding).
 import * as mx from '@mlx/core';
 import { Module } from '../module.js';
-import { rope } from '../internal.js';
 
 type A = mx.array;
 
 export class RoPE extends Module {
   constructor(public dims: number, public traditional = false, public base = 10000, public scale = 1.0) { super(); }
-  forward(x: A, offset = 0): A { return rope(x, this.dims, this.traditional, this.base, this.scale, offset); }
+  forward(x: A, offset = 0): A { return mx.fast.rope(x, this.dims, this.traditional, this.base, this.scale, offset); }
 }
 
 export class SinusoidalPositionalEncoding extends Module {

@@ -2,7 +2,6 @@
 // the matmul are mx.quantize / mx.dequantize / mx.quantizedMatmul from @mlx/core.
 import * as mx from '@mlx/core';
 import { Module } from '../module.js';
-import { coreOp } from '../internal.js';
 import { Embedding } from './embedding.js';
 import { Linear, quantizedHooks } from './linear.js';
 
@@ -17,7 +16,7 @@ function defaultsFor(mode: string, groupSize?: number | null, bits?: number | nu
 
 /** mx.quantize → [weight, scales, biases | null]. */
 function quantizeWeight(w: A, groupSize: number, bits: number, mode: string): [A, A, A | null] {
-  const out = coreOp('quantize', w, groupSize, bits, mode) as A[];
+  const out = mx.quantize(w, groupSize, bits, mode) as A[];
   return [out[0], out[1], out[2] ?? null];
 }
 
@@ -40,7 +39,7 @@ export class QuantizedLinear extends Module {
     this.freeze();
   }
   forward(x: A): A {
-    const y = coreOp('quantizedMatmul', x, this.weight, this.scales, this.biases, true, this.groupSize, this.bits, this.mode) as A;
+    const y = mx.quantizedMatmul(x, this.weight, this.scales, this.biases, true, this.groupSize, this.bits, this.mode);
     return this.bias ? mx.add(y, this.bias) : y;
   }
   static fromLinear(linear: Linear, groupSize?: number | null, bits?: number | null, mode = 'affine'): QuantizedLinear {
@@ -69,10 +68,10 @@ export class QuantizedEmbedding extends Module {
   }
   forward(x: A): A {
     const b = this.biases ? mx.take(this.biases, x, 0) : null;
-    return coreOp('dequantize', mx.take(this.weight, x, 0), mx.take(this.scales, x, 0), b, this.groupSize, this.bits, this.mode) as A;
+    return mx.dequantize(mx.take(this.weight, x, 0), mx.take(this.scales, x, 0), b, this.groupSize, this.bits, this.mode);
   }
   asLinear(x: A): A {
-    return coreOp('quantizedMatmul', x, this.weight, this.scales, this.biases, true, this.groupSize, this.bits, this.mode) as A;
+    return mx.quantizedMatmul(x, this.weight, this.scales, this.biases, true, this.groupSize, this.bits, this.mode);
   }
   static fromEmbedding(e: Embedding, groupSize?: number | null, bits?: number | null, mode = 'affine'): QuantizedEmbedding {
     const [n, dims] = e.weight.shape;

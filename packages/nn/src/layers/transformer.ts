@@ -1,7 +1,6 @@
 // MultiHeadAttention and the Transformer encoder/decoder stacks (mlx.nn.layers.transformer).
 import * as mx from '@mlx/core';
 import { Module } from '../module.js';
-import { sdpa } from '../internal.js';
 import { relu } from './activations.js';
 import { Dropout } from './dropout.js';
 import { Linear } from './linear.js';
@@ -38,7 +37,7 @@ export class MultiHeadAttention extends Module {
     const k = split(this.keyProj.forward(keys));
     const v = split(this.valueProj.forward(values));
     const scale = Math.sqrt(1 / q.shape[q.ndim - 1]);
-    const out = sdpa(q, k, v, scale, mask);
+    const out = mx.fast.scaledDotProductAttention(q, k, v, scale, mask ?? undefined);
     return this.outProj.forward(mx.flatten(mx.transpose(out, [0, 2, 1, 3]), -2, -1));
   }
   /** Additive mask with finfo(dtype).min above the diagonal. */
