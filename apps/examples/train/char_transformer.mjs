@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as mx from '@mlx/core';
 import * as nn from '@mlx/nn';
-import { rng } from './mlp.mjs';
+import { rng } from './common.mjs';
 import { savePlot } from './plot.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -2,12 +2,9 @@
 // 16×16 images of five shape classes (circle outline, filled square, triangle, line at a random
 // angle, plus sign), each at a random size and position with intensity jitter and pixel noise.
 //   node apps/examples/train/cnn.mjs     (exits 1 if held-out accuracy < 95%)
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as mx from '@mlx/core';
 import * as nn from '@mlx/nn';
-import { rng, shuffled } from './mlp.mjs';
-import { savePlot } from './plot.mjs';
+import { fitClassifier, rng, runAsScript } from './common.mjs';
 
 export const CLASSES = ['circle', 'square', 'triangle', 'line', 'plus'];
 
@@ -64,41 +61,11 @@ export class CNN extends nn.Module {
 export function trainCNN({ nTrain = 6000, nTest = 1000, epochs = 4, batch = 64, lr = 2e-3, steps = Infinity, log = console.log, seed = 0 } = {}) {
   mx.random.seed(seed);
   const tr = makeShapes(nTrain, 1000 + seed), te = makeShapes(nTest, 2000 + seed);
-  const Xtr = mx.reshape(mx.array(tr.x), [nTrain, 16, 16, 1]), Ytr = mx.array(tr.y);
-  const Xte = mx.reshape(mx.array(te.x), [nTest, 16, 16, 1]), Yte = mx.array(te.y);
-  const model = new CNN(CLASSES.length);
-  mx.eval(model.parameters());
-  const opt = new nn.optimizers.Adam(lr);
-  const vg = nn.valueAndGrad(model, (xb, yb) => nn.losses.crossEntropy(model.forward(xb), yb, null, -1, 0, 'mean'));
-  const accuracy = () => mx.tidy(() => mx.mean(mx.equal(mx.argmax(model.forward(Xte), -1), Yte)).item());
-  const losses = [], history = [], r = rng(3000 + seed);
-  let step = 0;
-  for (let ep = 0; ep < epochs && step < steps; ep++) {
-    const perm = shuffled(nTrain, r);
-    let sum = 0, cnt = 0;
-    for (let s = 0; s + batch <= nTrain && step < steps; s += batch, step++) {
-      mx.tidy(() => {
-        const idx = mx.array(perm.subarray(s, s + batch));
-        const [loss, grads] = vg(mx.take(Xtr, idx, 0), mx.take(Ytr, idx, 0));
-        opt.update(model, grads);
-        mx.eval(loss, model.parameters(), opt.state);
-        const l = loss.item();
-        losses.push(l); sum += l; cnt++;
-        return [model, opt.state];
-      });
-    }
-    const acc = accuracy();
-    history.push({ epoch: ep + 1, loss: sum / cnt, testAcc: acc });
-    log(`epoch ${ep + 1}  step ${step}  train loss ${(sum / cnt).toFixed(4)}  test acc ${(100 * acc).toFixed(2)}%`);
-  }
-  return { model, losses, testAcc: history.at(-1)?.testAcc ?? accuracy(), history };
+  const data = {
+    Xtr: mx.reshape(mx.array(tr.x), [nTrain, 16, 16, 1]), Ytr: mx.array(tr.y),
+    Xte: mx.reshape(mx.array(te.x), [nTest, 16, 16, 1]), Yte: mx.array(te.y),
+  };
+  return fitClassifier(new CNN(CLASSES.length), data, { epochs, batch, lr, steps, log, seed });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const t0 = performance.now();
-  const { losses, testAcc } = trainCNN();
-  const secs = (performance.now() - t0) / 1000;
-  const png = savePlot(join(dirname(fileURLToPath(import.meta.url)), 'out', 'cnn-loss.png'), [{ y: losses }]);
-  console.log(`final test accuracy ${(100 * testAcc).toFixed(2)}% (target ≥ 95%) in ${secs.toFixed(1)} s; loss curve: ${png}`);
-  if (!(testAcc >= 0.95)) process.exit(1);
-}
+runAsScript(import.meta.url, 'cnn', () => trainCNN());

@@ -1,30 +1,14 @@
 // Trains an MLP from scratch on procedurally rendered 8×8 "digits" (a 3×5 glyph per class, randomly
 // scaled, sheared, shifted, with stroke-intensity jitter and pixel noise), generated deterministically.
 //   node apps/examples/train/mlp.mjs     (exits 1 if held-out accuracy < 95%)
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as mx from '@mlx/core';
 import * as nn from '@mlx/nn';
-import { savePlot } from './plot.mjs';
+import { fitClassifier, rng, runAsScript } from './common.mjs';
 
 export const GLYPHS = [
   [7, 5, 5, 5, 7], [2, 6, 2, 2, 7], [7, 1, 7, 4, 7], [7, 1, 3, 1, 7], [5, 5, 7, 1, 1],
   [7, 4, 7, 1, 7], [7, 4, 7, 5, 7], [7, 1, 2, 2, 2], [7, 5, 2, 5, 7], [7, 5, 7, 1, 6],
 ];
-
-/** Deterministic PRNG (mulberry32) with a Box–Muller normal. */
-export function rng(seed) {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-  return { u, normal, int: (n) => Math.floor(u() * n) };
-}
 
 /** n images of size×size (flattened, float32) and labels (int32), balanced over 10 classes. */
 export function makeDigits(n, seed, size = 8, noise = 0.15) {
@@ -63,55 +47,15 @@ export class MLP extends nn.Module {
   }
 }
 
-/** A Fisher–Yates shuffle of 0..n-1 (Int32Array). */
-export function shuffled(n, r) {
-  const p = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) { const j = r.int(i + 1); [p[i], p[j]] = [p[j], p[i]]; }
-  return p;
-}
-
-export const accuracy = (model, x, y) => mx.mean(mx.equal(mx.argmax(model.forward(x), -1), y)).item();
-
 /** Trains and returns { model, losses, testAcc, history }. `steps` caps total steps (for tests). */
 export function trainMLP({ nTrain = 20000, nTest = 2000, epochs = 8, batch = 128, lr = 2e-3, hidden = [256, 256], steps = Infinity, log = console.log, seed = 0 } = {}) {
   mx.random.seed(seed);
   const tr = makeDigits(nTrain, 1000 + seed), te = makeDigits(nTest, 2000 + seed);
-  const Xtr = mx.reshape(mx.array(tr.x), [nTrain, 64]), Ytr = mx.array(tr.y);
-  const Xte = mx.reshape(mx.array(te.x), [nTest, 64]), Yte = mx.array(te.y);
-  const model = new MLP([64, ...hidden, 10]);
-  mx.eval(model.parameters());
-  const opt = new nn.optimizers.Adam(lr);
-  const lossFn = (xb, yb) => nn.losses.crossEntropy(model.forward(xb), yb, null, -1, 0, 'mean');
-  const vg = nn.valueAndGrad(model, lossFn);
-  const losses = [], history = [], r = rng(3000 + seed);
-  let step = 0;
-  for (let ep = 0; ep < epochs && step < steps; ep++) {
-    const perm = shuffled(nTrain, r);
-    let sum = 0, cnt = 0;
-    for (let s = 0; s + batch <= nTrain && step < steps; s += batch, step++) {
-      mx.tidy(() => {
-        const idx = mx.array(perm.subarray(s, s + batch));
-        const [loss, grads] = vg(mx.take(Xtr, idx, 0), mx.take(Ytr, idx, 0));
-        opt.update(model, grads);
-        mx.eval(loss, model.parameters(), opt.state);
-        const l = loss.item();
-        losses.push(l); sum += l; cnt++;
-        return [model, opt.state]; // keep what the step produced; tidy frees the rest
-      });
-    }
-    const acc = mx.tidy(() => accuracy(model, Xte, Yte));
-    history.push({ epoch: ep + 1, loss: sum / cnt, testAcc: acc });
-    log(`epoch ${ep + 1}  step ${step}  train loss ${(sum / cnt).toFixed(4)}  test acc ${(100 * acc).toFixed(2)}%`);
-  }
-  const testAcc = history.at(-1)?.testAcc ?? mx.tidy(() => accuracy(model, Xte, Yte));
-  return { model, losses, testAcc, history };
+  const data = {
+    Xtr: mx.reshape(mx.array(tr.x), [nTrain, 64]), Ytr: mx.array(tr.y),
+    Xte: mx.reshape(mx.array(te.x), [nTest, 64]), Yte: mx.array(te.y),
+  };
+  return fitClassifier(new MLP([64, ...hidden, 10]), data, { epochs, batch, lr, steps, log, seed });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const t0 = performance.now();
-  const { losses, testAcc } = trainMLP();
-  const secs = (performance.now() - t0) / 1000;
-  const png = savePlot(join(dirname(fileURLToPath(import.meta.url)), 'out', 'mlp-loss.png'), [{ y: losses }]);
-  console.log(`final test accuracy ${(100 * testAcc).toFixed(2)}% (target ≥ 95%) in ${secs.toFixed(1)} s; loss curve: ${png}`);
-  if (!(testAcc >= 0.95)) process.exit(1);
-}
+runAsScript(import.meta.url, 'mlp', () => trainMLP());

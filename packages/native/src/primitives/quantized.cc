@@ -15,14 +15,6 @@ template <typename P> const P* same(const Primitive& o) { return dynamic_cast<co
 }
 }  // namespace
 
-bool Quantize::is_equivalent(const Primitive& o) const {
-  auto p = same<Quantize>(o);
-  return p && p->group_size_ == group_size_ && p->bits_ == bits_;
-}
-bool Dequantize::is_equivalent(const Primitive& o) const {
-  auto p = same<Dequantize>(o);
-  return p && p->group_size_ == group_size_ && p->bits_ == bits_;
-}
 bool QuantizedMatmul::is_equivalent(const Primitive& o) const {
   auto p = same<QuantizedMatmul>(o);
   return p && p->group_size_ == group_size_ && p->bits_ == bits_ && p->transpose_ == transpose_;
@@ -37,14 +29,14 @@ bool GatherQMM::is_equivalent(const Primitive& o) const {
 VMR Quantize::vmap(const VA& in, const std::vector<int>& axes) {
   Array w = batch_to_front(in[0], axes[0]);
   if (w.ndim() < 3) throw_error(ErrorCode::not_implemented, "[quantize] vmap needs at least 2 dims per item.");
-  return {quantize(w, group_size_, bits_, "affine", stream()), {0, 0, 0}};
+  return {quantize(w, group_size(), bits(), "affine", stream()), {0, 0, 0}};
 }
 
 VMR Dequantize::vmap(const VA& in, const std::vector<int>& axes) {
   int64_t B = batch_size(in, axes);
   VA v;
   for (size_t i = 0; i < 3; i++) v.push_back(batch_to_front(in[i], axes[i], B));
-  return {{dequantize(v[0], v[1], v[2], group_size_, bits_, "affine", std::nullopt, stream())}, {0}};
+  return {{dequantize(v[0], v[1], v[2], group_size(), bits(), "affine", std::nullopt, stream())}, {0}};
 }
 
 // d/dx (x @ W^T) = cot @ W, i.e. the same quantized weights with the transpose flag flipped.

@@ -1,6 +1,8 @@
 // Affine quantization primitives (MLX's "affine" mode): packed uint32 weights with one scale and bias per
 // group of `group_size` consecutive elements along the last axis.
 #pragma once
+#include <typeinfo>
+
 #include "../engine/primitive.h"
 
 namespace mlx {
@@ -8,30 +10,34 @@ namespace mlx {
 using VA = std::vector<Array>;
 using VMR = std::pair<std::vector<Array>, std::vector<int>>;
 
-// inputs {w}; outputs {wq (uint32), scales, biases (dtype of w)}.
-class Quantize : public Primitive {
+// Parameters shared by the affine quantization primitives; equal kind and parameters are equivalent.
+class AffinePrimitive : public Primitive {
  public:
-  Quantize(Stream s, int group_size, int bits) : Primitive(s), group_size_(group_size), bits_(bits) {}
-  const char* name() const override { return "Quantize"; }
+  AffinePrimitive(Stream s, int group_size, int bits) : Primitive(s), group_size_(group_size), bits_(bits) {}
   int group_size() const { return group_size_; }
   int bits() const { return bits_; }
-  bool is_equivalent(const Primitive& o) const override;
-  VMR vmap(const VA& in, const std::vector<int>& axes) override;
+  bool is_equivalent(const Primitive& o) const override {
+    auto p = dynamic_cast<const AffinePrimitive*>(&o);
+    return p && typeid(*p) == typeid(*this) && p->group_size_ == group_size_ && p->bits_ == bits_;
+  }
  private:
   int group_size_, bits_;
 };
 
-// inputs {wq, scales, biases}; output in the output's dtype.
-class Dequantize : public Primitive {
+// inputs {w}; outputs {wq (uint32), scales, biases (dtype of w)}.
+class Quantize : public AffinePrimitive {
  public:
-  Dequantize(Stream s, int group_size, int bits) : Primitive(s), group_size_(group_size), bits_(bits) {}
-  const char* name() const override { return "Dequantize"; }
-  int group_size() const { return group_size_; }
-  int bits() const { return bits_; }
-  bool is_equivalent(const Primitive& o) const override;
+  using AffinePrimitive::AffinePrimitive;
+  const char* name() const override { return "Quantize"; }
   VMR vmap(const VA& in, const std::vector<int>& axes) override;
- private:
-  int group_size_, bits_;
+};
+
+// inputs {wq, scales, biases}; output in the output's dtype.
+class Dequantize : public AffinePrimitive {
+ public:
+  using AffinePrimitive::AffinePrimitive;
+  const char* name() const override { return "Dequantize"; }
+  VMR vmap(const VA& in, const std::vector<int>& axes) override;
 };
 
 // inputs {x, wq, scales, biases}. Either w has no batch dims (x's leading dims are rows), or x and w/scales/
