@@ -1,2 +1,2 @@
 // @mlx/lm: LLM generation (issue #8). Nothing is exported yet.
-export {};
+export * from './tokenizer/index.js';
