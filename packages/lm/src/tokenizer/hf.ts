@@ -42,7 +42,11 @@ class HfBackedTokenizer implements Tokenizer {
     this.bosTokenId = bos !== undefined ? hf.token_to_id(bos) : undefined;
     const eos = tokenText(config.eos_token);
     const eosId = eos !== undefined ? hf.token_to_id(eos) : undefined;
-    this.eosTokenIds = [...new Set([...(eosId !== undefined ? [eosId] : []), ...eosExtra])];
+    // Without a config, the usual end-of-turn texts stand in (as llama.cpp does for GGUF).
+    const guessed = eosId === undefined
+      ? ['<|endoftext|>', '<|im_end|>', '<|eot_id|>', '<end_of_turn>', '</s>'].map((t) => hf.token_to_id(t)).filter((x): x is number => x !== undefined)
+      : [eosId];
+    this.eosTokenIds = [...new Set([...guessed, ...eosExtra])];
     const t = config.chat_template;
     this.chatTemplate = typeof t === 'string' ? t
       : Array.isArray(t) ? (t.find((x) => x?.name === 'default')?.template as string | undefined) : undefined;
@@ -55,6 +59,7 @@ class HfBackedTokenizer implements Tokenizer {
   }
   decode(ids: readonly number[], opts: { skipSpecialTokens?: boolean } = {}): string {
     for (const id of ids) if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new TokenizerError(`Token id ${id} is outside the vocabulary (size ${this.vocabSize}).`);
+    if (ids.length === 0) return '';
     return this.hf.decode([...ids], { skip_special_tokens: opts.skipSpecialTokens ?? false, clean_up_tokenization_spaces: false });
   }
   tokenToId(token: string): number | undefined { return this.hf.token_to_id(token); }
