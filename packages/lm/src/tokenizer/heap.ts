@@ -1,33 +1,41 @@
 // Binary min-heap over (priority, position) pairs: the merge queue of BPE and SentencePiece.
 // Lower priority first; ties go to the leftmost position, as in llama.cpp.
 export class MergeQueue {
-  private pri: number[] = [];
-  private pos: number[] = [];
-  private len: number[] = [];
-  get size(): number { return this.pri.length; }
+  // Parallel typed arrays (grown by doubling): the queue holds up to ~2 entries per symbol.
+  private pri = new Float64Array(64);
+  private pos = new Int32Array(64);
+  private len = new Int32Array(64);
+  size = 0;
   private less(i: number, j: number): boolean {
-    return this.pri[i] < this.pri[j] || (this.pri[i] === this.pri[j] && this.pos[i] < this.pos[j]);
+    const a = this.pri[i], b = this.pri[j];
+    return a < b || (a === b && this.pos[i] < this.pos[j]);
   }
   private swap(i: number, j: number): void {
-    [this.pri[i], this.pri[j]] = [this.pri[j], this.pri[i]];
-    [this.pos[i], this.pos[j]] = [this.pos[j], this.pos[i]];
-    [this.len[i], this.len[j]] = [this.len[j], this.len[i]];
+    const p = this.pri[i]; this.pri[i] = this.pri[j]; this.pri[j] = p;
+    const q = this.pos[i]; this.pos[i] = this.pos[j]; this.pos[j] = q;
+    const l = this.len[i]; this.len[i] = this.len[j]; this.len[j] = l;
   }
   /** `len` = combined length of the pair when queued, to detect stale entries. */
   push(priority: number, position: number, len: number): void {
-    this.pri.push(priority); this.pos.push(position); this.len.push(len);
-    let i = this.pri.length - 1;
+    if (this.size === this.pri.length) {
+      const grow = <T extends Float64Array | Int32Array>(a: T): T => { const n = new (a.constructor as new (k: number) => T)(a.length * 2); n.set(a); return n; };
+      this.pri = grow(this.pri); this.pos = grow(this.pos); this.len = grow(this.len);
+    }
+    let i = this.size++;
+    this.pri[i] = priority; this.pos[i] = position; this.len[i] = len;
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!this.less(i, p)) break;
       this.swap(i, p); i = p;
     }
   }
-  pop(): { position: number; len: number } {
-    const top = { position: this.pos[0], len: this.len[0] };
-    const last = this.pri.length - 1;
+  /** Pops the best entry; read it from `topPosition`/`topLen`. */
+  topPosition = 0;
+  topLen = 0;
+  pop(): void {
+    this.topPosition = this.pos[0]; this.topLen = this.len[0];
+    const last = --this.size;
     this.swap(0, last);
-    this.pri.pop(); this.pos.pop(); this.len.pop();
     let i = 0;
     for (;;) {
       const l = 2 * i + 1, r = l + 1;
@@ -37,7 +45,6 @@ export class MergeQueue {
       if (m === i) break;
       this.swap(i, m); i = m;
     }
-    return top;
   }
 }
 
@@ -61,7 +68,8 @@ export function mergeSymbols(symbols: string[], priority: (a: string, b: string)
   };
   for (let i = 0; i + 1 < n; i++) tryAdd(i);
   while (q.size) {
-    const { position: l, len } = q.pop();
+    q.pop();
+    const l = q.topPosition, len = q.topLen;
     const r = next[l];
     if (r < 0 || size[l] === 0 || size[r] === 0 || size[l] + size[r] !== len) continue; // stale
     text[l] += text[r];
