@@ -91,6 +91,6 @@ export function tokenizerFromGguf(metadata: Record<string, unknown>): Tokenizer 
     addBos: flag(md, 'tokenizer.ggml.add_bos_token', kind === 'spm'),
     addEos: flag(md, 'tokenizer.ggml.add_eos_token', false),
     addSpacePrefix: flag(md, 'tokenizer.ggml.add_space_prefix', kind === 'spm'),
-    chatTemplate,
+    chatTemplate, ids,
   });
 }
