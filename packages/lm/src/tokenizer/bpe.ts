@@ -11,6 +11,10 @@ export class BytePairEncoder {
   /** Initial symbol of each byte (the token of its GPT-2 character). */
   private readonly byteSymbol = new Int32Array(256);
   private readonly merges: PairTable;
+  /** Merge rank → merged symbol id, resolved on first use (building them all up front is most of the load time). */
+  private readonly mergedId: Int32Array;
+  private readonly mergeText: readonly string[];
+  private readonly symbolOf: (text: string) => number;
   /** Ids ≥ vocabSize name merge pieces that are not tokens; what they are emitted as. */
   private readonly extraOutput: number[][] = [];
   private readonly cache = new Map<string, number[]>();
@@ -39,16 +43,24 @@ export class BytePairEncoder {
       }
       return x;
     };
+    this.symbolOf = symbolOf;
     for (let b = 0; b < 256; b++) this.byteSymbol[b] = symbolOf(BYTE_TO_CHAR[b]);
     this.merges = new PairTable(merges.length);
+    this.mergeText = merges;
+    this.mergedId = new Int32Array(merges.length).fill(-1);
     for (let rank = 0; rank < merges.length; rank++) {
       const m = merges[rank];
       const sp = m.indexOf(' ', 1);
-      const left = m.slice(0, sp), right = m.slice(sp + 1);
       // The first rank of a pair wins, as in llama.cpp's map.
-      const a = symbolOf(left), b = symbolOf(right);
-      if (this.merges.find(a, b) < 0) this.merges.set(a, b, symbolOf(left + right), rank);
+      this.merges.set(symbolOf(m.slice(0, sp)), symbolOf(m.slice(sp + 1)), rank, rank);
     }
+  }
+
+  private merged(rank: number): number {
+    const id = this.mergedId[rank];
+    if (id >= 0) return id;
+    const m = this.mergeText[rank], sp = m.indexOf(' ', 1);
+    return (this.mergedId[rank] = this.symbolOf(m.slice(0, sp) + m.slice(sp + 1)));
   }
 
   /** Appends the tokens of one pre-tokenized word. */
@@ -96,14 +108,14 @@ export class BytePairEncoder {
     queue.clear();
     for (let i = 0; i + 1 < n; i++) {
       const s = merges.find(sym[i], sym[i + 1]);
-      if (s >= 0) queue.push(merges.rank[s], i, 2, merges.value[s]);
+      if (s >= 0) queue.push(merges.rank[s], i, 2, merges.rank[s]);
     }
     while (queue.size) {
       queue.pop();
       const l = queue.topPosition, len = queue.topLen;
       const r = next[l];
       if (r < 0 || size[l] === 0 || size[r] === 0 || size[l] + size[r] !== len) continue; // stale
-      sym[l] = queue.topValue;
+      sym[l] = this.merged(queue.topValue);
       size[l] = len;
       size[r] = 0;
       const rr = next[r];
@@ -112,11 +124,11 @@ export class BytePairEncoder {
       const p = prev[l];
       if (p >= 0) {
         const s = merges.find(sym[p], sym[l]);
-        if (s >= 0) queue.push(merges.rank[s], p, size[p] + len, merges.value[s]);
+        if (s >= 0) queue.push(merges.rank[s], p, size[p] + len, merges.rank[s]);
       }
       if (rr >= 0) {
         const s = merges.find(sym[l], sym[rr]);
-        if (s >= 0) queue.push(merges.rank[s], l, len + size[rr], merges.value[s]);
+        if (s >= 0) queue.push(merges.rank[s], l, len + size[rr], merges.rank[s]);
       }
     }
     for (let i = 0; i >= 0; i = next[i]) {
