@@ -54,13 +54,16 @@ for (const [name, file] of [['smollm2-135m-instruct', 'SmolLM2-135M-Instruct.Q4_
     const idsNoSpecial = Array.from(model.tokenize(text, false));
     return { text, ids, ...(idsNoSpecial.join() !== ids.join() ? { idsNoSpecial } : {}), decoded: model.detokenize(ids, true) };
   });
+  // One long text: corpus strings meet each other across spaces (tests segmenting and caches).
+  const longText = [CORPUS.join(' '), CORPUS.join('  '), CORPUS.join('\n'), '<b> </b> x> </y'].join(' ');
+  const long = { text: longText, ids: Array.from(model.tokenize(longText, true)) };
   const tok = model.tokens;
   const fixture = {
     generator: 'scripts/oracles/tokenizers.mjs (node-llama-cpp ' + JSON.parse(readFileSync(join(here, 'node', 'node_modules', 'node-llama-cpp', 'package.json'), 'utf8')).version + ')',
     model: name, file,
     bos: tok.bos ?? null, eos: tok.eos ?? null, eot: tok.eot ?? null,
     shouldPrependBos: tok.shouldPrependBosToken,
-    cases,
+    cases, long,
   };
   const meta = model.fileInfo.metadata;
   const template = meta?.tokenizer?.chat_template;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
 import { loadTokenizer, tokenizerFromGguf, TokenizerError, type Tokenizer } from '@mlx/lm';
+import { makePreTokenizer, makeRegexPreTokenizer } from '../src/tokenizer/pretokenize.js';
 
 // Fixtures: scripts/oracles/tokenizers.mjs (llama.cpp via node-llama-cpp, chat via Python jinja2)
 // and scripts/oracles/tokenizers_hf.py (HF tokenizers).
@@ -34,6 +35,11 @@ for (const [name, file] of GGUFS) {
       const mismatches = fx.cases.filter((c: { text: string; ids: number[] }) => tok!.encode(c.text, { addSpecialTokens: false }).join() !== c.ids.join());
       expect(mismatches.map((c: { text: string }) => c.text)).toEqual([]);
       expect(fx.cases.length).toBeGreaterThanOrEqual(40);
+    });
+    it.skipIf(!tok)('encodes a long text (corpus strings meeting across spaces) token for token, fresh and cached', () => {
+      const fresh = tokenizerFromGguf(md!);
+      expect(fresh.encode(fx.long.text, { addSpecialTokens: false })).toEqual(fx.long.ids);
+      expect(fresh.encode(fx.long.text, { addSpecialTokens: false })).toEqual(fx.long.ids); // word/segment caches filled
     });
     it.skipIf(!tok)('treats control tokens as text when parseSpecial is off', () => {
       const cases = fx.cases.filter((c: { idsNoSpecial?: number[] }) => c.idsNoSpecial);
@@ -114,6 +120,26 @@ describe('tokenizer.json through loadTokenizer vs HF tokenizers', async () => {
   });
   it('rejects a missing or malformed tokenizer.json with TokenizerError', async () => {
     await expect(loadTokenizer(fixtures)).rejects.toBeInstanceOf(TokenizerError);
+  });
+});
+
+describe('GPT-2 pre-tokenizer scanner', () => {
+  it('splits random mixed text exactly like the regexes it replaces', () => {
+    const alphabet = ['a', 'b', 's', 't', 'r', 'e', 'l', 'd', 'm', 'v', 'Z', 'é', '中', 'ß', '²', '٣', '1', '9', ' ', ' ', ' ', '\t', '\n',
+      '\r', '\u00a0', '\u3000', '\u0085', '\ufeff', "'", '.', '-', '😀', '𝒜', '\u200b', '_', '(', '0'];
+    let seed = 7;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (const pre of ['gpt2', 'smollm']) {
+      const fast = makePreTokenizer(pre)!, slow = makeRegexPreTokenizer(pre)!;
+      expect(fast).not.toBe(slow);
+      const bad: string[] = [];
+      for (let t = 0; t < 3000; t++) {
+        let s = '';
+        for (let i = 1 + Math.floor(next() * 16); i > 0; i--) s += alphabet[Math.floor(next() * alphabet.length)];
+        if (fast(s).join('|') !== slow(s).join('|')) bad.push(s);
+      }
+      expect(bad).toEqual([]);
+    }
   });
 });
 

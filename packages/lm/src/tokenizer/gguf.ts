@@ -74,7 +74,8 @@ export function tokenizerFromGguf(metadata: Record<string, unknown>): Tokenizer 
 
   const bosId = tokenId(md, 'tokenizer.ggml.bos_token_id', n);
   const eos = [tokenId(md, 'tokenizer.ggml.eos_token_id', n), tokenId(md, 'tokenizer.ggml.eot_token_id', n), tokenId(md, 'tokenizer.ggml.eom_token_id', n)];
-  const ids = new Map(tokens.map((t, i) => [t, i]));
+  const ids = new Map<string, number>();
+  for (let i = 0; i < n; i++) ids.set(tokens[i], i);
   for (const t of EOG_TEXTS) {
     const id = ids.get(t);
     if (id === undefined) continue;
@@ -91,6 +92,6 @@ export function tokenizerFromGguf(metadata: Record<string, unknown>): Tokenizer 
     addBos: flag(md, 'tokenizer.ggml.add_bos_token', kind === 'spm'),
     addEos: flag(md, 'tokenizer.ggml.add_eos_token', false),
     addSpacePrefix: flag(md, 'tokenizer.ggml.add_space_prefix', kind === 'spm'),
-    chatTemplate,
+    chatTemplate, ids,
   });
 }

@@ -10,6 +10,8 @@ export class SpecialMatcher {
   private root: TrieNode = { next: new Map(), id: -1 };
   /** Rank of each token in llama.cpp's order: longer text first, then lower id. */
   private rank = new Map<number, number>();
+  /** Code units that start some token: other positions are skipped without a map lookup. */
+  private starts = new Uint8Array(0x10000);
   readonly size: number;
 
   constructor(tokens: Array<{ id: number; text: string }>) {
@@ -17,6 +19,7 @@ export class SpecialMatcher {
     sorted.forEach((t, i) => this.rank.set(t.id, i));
     for (const t of sorted) {
       let node = this.root;
+      this.starts[t.text.charCodeAt(0)] = 1;
       for (let i = 0; i < t.text.length; i++) {
         const c = t.text.charCodeAt(i);
         let n = node.next.get(c);
@@ -34,6 +37,7 @@ export class SpecialMatcher {
     const hits: Array<[number, number, number, number]> = [];
     const first = this.root.next;
     for (let i = 0; i < text.length; i++) {
+      if (this.starts[text.charCodeAt(i)] === 0) continue;
       let node = first.get(text.charCodeAt(i));
       let j = i + 1;
       while (node) {

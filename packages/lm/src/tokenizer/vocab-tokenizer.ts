@@ -1,11 +1,12 @@
 // Our own tokenizer over an explicit vocabulary: byte-level BPE (GPT-2 style, merges by rank)
 // and SentencePiece BPE (merges by score, byte fallback), with llama.cpp's special-token
 // handling. Built from GGUF metadata (gguf.ts).
-import { BYTE_TO_CHAR, ByteSink, CHAR_TO_BYTE, utf8Encoder } from './bytes.js';
+import { ByteSink, CHAR_TO_BYTE, utf8Encoder } from './bytes.js';
 import { ChatTemplate } from './chat.js';
-import { mergeSymbols } from './heap.js';
+import { BytePairEncoder } from './bpe.js';
 import type { PreTokenizer } from './pretokenize.js';
 import { SpecialMatcher } from './special.js';
+import { SentencePieceEncoder } from './spm.js';
 import { TokenizerError, type ChatMessage, type EncodeOptions, type StreamDecoder, type Tokenizer } from './types.js';
 
 /** GGUF token types (llama.cpp's llama_token_type). */
@@ -28,23 +29,24 @@ export interface VocabSpec {
   addEos: boolean;
   addSpacePrefix: boolean;
   chatTemplate?: string;
+  /** Token text → id, when the caller already built it (the last id of a repeated text wins). */
+  ids?: Map<string, number>;
 }
 
 const SPACE_MARK = '\u2581';
-const WORD_CACHE_LIMIT = 100_000;
 
 export class VocabTokenizer implements Tokenizer {
   readonly vocabSize: number;
   readonly bosTokenId?: number;
   readonly eosTokenIds: readonly number[];
   readonly chatTemplate?: string;
-  private readonly ids = new Map<string, number>();
-  private readonly ranks = new Map<string, number>();
+  private readonly ids: Map<string, number>;
   private readonly allSpecial: SpecialMatcher;
   private readonly userDefined: SpecialMatcher;
   private readonly bytesOf: Array<Uint8Array | undefined>;
   private readonly byteTokens = new Int32Array(256).fill(-1);
-  private readonly wordCache = new Map<string, number[]>();
+  private readonly bpe?: BytePairEncoder;
+  private readonly spm?: SentencePieceEncoder;
   private template?: ChatTemplate;
 
   constructor(private readonly spec: VocabSpec) {
@@ -53,8 +55,7 @@ export class VocabTokenizer implements Tokenizer {
     this.bosTokenId = spec.bosId;
     this.eosTokenIds = [...new Set(spec.eosIds)];
     this.chatTemplate = spec.chatTemplate;
-    tokens.forEach((t, i) => this.ids.set(t, i));
-    spec.merges?.forEach((m, i) => { if (!this.ranks.has(m)) this.ranks.set(m, i); });
+    this.ids = spec.ids ?? new Map(tokens.map((t, i) => [t, i]));
     const special: Array<{ id: number; text: string }> = [], user: Array<{ id: number; text: string }> = [];
     tokens.forEach((text, id) => {
       const t = types[id];
@@ -69,6 +70,9 @@ export class VocabTokenizer implements Tokenizer {
         const hex = `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
         this.byteTokens[b] = this.ids.get(hex) ?? (b < 128 ? this.ids.get(String.fromCharCode(b)) ?? -1 : -1);
       }
+      this.spm = new SentencePieceEncoder(tokens, this.ids, spec.scores ?? new Float32Array(tokens.length), this.byteTokens);
+    } else {
+      this.bpe = new BytePairEncoder(this.ids, tokens.length, spec.merges ?? [], spec.ignoreMerges ?? false);
     }
   }
 
@@ -94,43 +98,11 @@ export class VocabTokenizer implements Tokenizer {
 
   private encodeBpe(text: string, out: number[]): void {
     const words = this.spec.preTokenizer ? this.spec.preTokenizer(text) : [text];
-    for (const word of words) {
-      const cached = this.wordCache.get(word);
-      if (cached) { for (const id of cached) out.push(id); continue; }
-      const ids: number[] = [];
-      const bytes = utf8Encoder.encode(word);
-      const symbols = new Array<string>(bytes.length);
-      for (let i = 0; i < bytes.length; i++) symbols[i] = BYTE_TO_CHAR[bytes[i]];
-      const whole = this.spec.ignoreMerges ? this.ids.get(symbols.join('')) : undefined;
-      if (whole !== undefined) ids.push(whole);
-      else {
-        for (const sym of mergeSymbols(symbols, (a, b) => this.ranks.get(`${a} ${b}`))) {
-          const id = this.ids.get(sym);
-          if (id !== undefined) { ids.push(id); continue; }
-          for (const ch of sym) { const c = this.ids.get(ch); if (c !== undefined) ids.push(c); }
-        }
-      }
-      if (this.wordCache.size >= WORD_CACHE_LIMIT) this.wordCache.clear();
-      this.wordCache.set(word, ids);
-      for (const id of ids) out.push(id);
-    }
+    for (let i = 0; i < words.length; i++) this.bpe!.encodeWord(words[i], out);
   }
 
   private encodeSpm(text: string, out: number[]): void {
-    const escaped = text.replaceAll(' ', SPACE_MARK);
-    const scores = this.spec.scores!;
-    const merged = mergeSymbols(Array.from(escaped), (a, b) => {
-      const id = this.ids.get(a + b);
-      return id === undefined ? undefined : -scores[id];
-    });
-    for (const sym of merged) {
-      const id = this.ids.get(sym);
-      if (id !== undefined) { out.push(id); continue; }
-      for (const b of utf8Encoder.encode(sym)) {
-        const t = this.byteTokens[b];
-        if (t >= 0) out.push(t);
-      }
-    }
+    this.spm!.encode(text, out);
   }
 
   /** The bytes a token stands for in text (llama.cpp's token_to_piece). */
