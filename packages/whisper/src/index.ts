@@ -10,6 +10,6 @@ export { logMelSpectrogram, melFilterbank, padOrTrimMel, SAMPLE_RATE, N_FFT, HOP
 export { BpeWhisperTokenizer } from './tokenizer.js';
 export { WhisperNet } from './model/whisper.js';
 export { KVCache } from './model/decoder.js';
-export { greedyDecode, type GreedyResult } from './model/greedy.js';
+export { greedyDecode, detectLanguage, type GreedyResult } from './model/greedy.js';
 export { wordErrorRate, normalizeForWer, editDistance } from './wer.js';
 export { parseCt2, loadCt2Whisper } from './loaders/ct2.js';
