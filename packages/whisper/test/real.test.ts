@@ -4,12 +4,13 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
 import { loadAudio, loadWhisper } from '../src/load.js';
 import { logMelSpectrogram, N_SAMPLES, padOrTrimMel, SAMPLE_RATE } from '../src/audio/mel.js';
 import { detectLanguage, greedyDecode } from '../src/model/greedy.js';
 import { wordErrorRate } from '../src/wer.js';
+import type { Whisper } from '../src/model/types.js';
 // @ts-expect-error: plain ESM script without types
 import { espeakAvailable, makeSpeechCorpus } from '../../../scripts/speech/make-wavs.mjs';
 
@@ -17,6 +18,10 @@ const MODELS = process.env.MLX_MODELS_DIR ?? join(homedir(), '.cache', 'mlx-ts',
 const hasModel = (n: string) => existsSync(join(MODELS, n, 'model.bin'));
 const canSpeak = espeakAvailable() as boolean;
 type Item = { lang: string; text: string; path: string };
+// One tiny.en instance for the whole file (loading converts 75 MB of fp16 weights).
+let tinyPromise: Promise<Whisper> | undefined;
+const tiny = () => (tinyPromise ??= loadWhisper('whisper-tiny.en'));
+afterAll(async () => { if (tinyPromise) (await tinyPromise).dispose(); });
 
 /** Packs sentences into ≤ 28 s windows with 0.5 s pauses. */
 async function packWindows(items: Item[]): Promise<Array<{ audio: Float32Array; texts: string[] }>> {
@@ -39,11 +44,28 @@ async function packWindows(items: Item[]): Promise<Array<{ audio: Float32Array; 
   });
 }
 
+describe.skipIf(!hasModel('whisper-tiny.en'))('tiny.en against transformers (scripts/oracles/hf/whisper_real_greedy.py)', () => {
+  it('same first-step logits and the same greedy tokens for a 16 kHz WAV', async () => {
+    const ref = mx.load(join(__dirname, 'fixtures', 'real', 'fox-greedy.npz')) as Record<string, mx.array>;
+    const w = await tiny();
+    const audio = await loadAudio(join(__dirname, 'fixtures', 'real', 'fox-16k.wav'));
+    const mel = padOrTrimMel(logMelSpectrogram(audio, 80, N_SAMPLES));
+    const feats = w.model.embedAudio(mel.reshape([1, 80, 3000]));
+    const t = w.tokenizer;
+    const first = w.model.decode(mx.array([[t.sot, t.noTimestamps]], mx.int32), feats).logits.index(0, -1);
+    const err = (mx.max(mx.abs(mx.subtract(first, ref.first_logits))).item() as number) / (mx.max(mx.abs(ref.first_logits)).item() as number);
+    expect(err).toBeLessThan(1e-3);
+    const r = await greedyDecode(w, mel);
+    expect(r.tokens).toEqual(Array.from(ref.tokens.toTypedArray() as Int32Array));
+    mx.dispose(mel, feats, first);
+  });
+});
+
 describe.skipIf(!canSpeak || !hasModel('whisper-tiny.en'))('tiny.en on espeak-ng speech', () => {
   it('word error rate ≤ 10% over ≥ 20 sentences (greedy)', async () => {
     const items = (makeSpeechCorpus() as Item[]).filter((c) => c.lang === 'en');
     expect(items.length).toBeGreaterThanOrEqual(20);
-    const w = await loadWhisper('whisper-tiny.en');
+    const w = await tiny();
     const refs: string[] = [], hyps: string[] = [];
     for (const win of await packWindows(items)) {
       const mel = padOrTrimMel(logMelSpectrogram(win.audio, w.model.dims.nMels, N_SAMPLES));
@@ -58,7 +80,6 @@ describe.skipIf(!canSpeak || !hasModel('whisper-tiny.en'))('tiny.en on espeak-ng
     // Silence (what empty audio becomes after padding) must not crash and must not produce a long hallucination.
     const silent = await greedyDecode(w, padOrTrimMel(logMelSpectrogram(new Float32Array(0), 80, N_SAMPLES)), { maxTokens: 40 });
     expect(silent.tokens.length).toBeLessThanOrEqual(40);
-    w.dispose();
   });
 });
 
