@@ -95,6 +95,16 @@ describe('logMelSpectrogram', () => {
     expect(maxAbsDiff(f32(ours), f32(ref))).toBeLessThan(1e-4);
   });
 
+  it('long audio is processed in chunks with the same result as one piece', () => {
+    // 70 s (7000 frames, two chunks) vs its first 50 s (one chunk): the loud start fixes the global max in both.
+    const x = Float32Array.from({ length: 70 * 16000 }, (_, i) => Math.sin(i * 0.05) * (i < 16000 ? 0.9 : 0.05) * (1 + Math.sin(i * 1e-4)));
+    const full = logMelSpectrogram(x);
+    const head = logMelSpectrogram(x.subarray(0, 50 * 16000));
+    expect(full.shape).toEqual([80, 7000]);
+    const a = f32(full.index(mx.Slice(), mx.Slice(0, 4990))), b = f32(head.index(mx.Slice(), mx.Slice(0, 4990)));
+    expect(maxAbsDiff(a, b)).toBeLessThan(1e-5);
+  });
+
   it('empty and very short audio', () => {
     expect(logMelSpectrogram(new Float32Array(0)).shape).toEqual([80, 0]);
     expect(logMelSpectrogram(new Float32Array(100), 80, 480000).shape).toEqual([80, 3000]);

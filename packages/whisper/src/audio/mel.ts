@@ -79,13 +79,26 @@ export function logMelSpectrogram(audio: Float32Array | mx.array, nMels = 80, pa
     padded[half - i] = src[i];
     padded[half + src.length - 1 + i] = src[src.length - 1 - i];
   }
+  // Chunks of frames bound the complex spectrum's memory (hours of audio would need gigabytes at once); the
+  // clamp needs the global maximum, so it is applied after all chunks.
+  const CHUNK = 6000;
   return mx.tidy(() => {
     const signal = mx.array(padded);
-    const frames = mx.asStrided(signal, [nFrames, N_FFT], [HOP_LENGTH, 1], 0);
-    const spec = mx.fft.rfft(mx.multiply(frames, hann()), N_FFT, -1);
-    const power = mx.square(mx.abs(spec));
-    const mel = mx.matmul(power, filtersT(nMels)); // [frames, nMels]
-    const logSpec = mx.log10(mx.maximum(mel, 1e-10));
+    const window = hann();
+    const filters = filtersT(nMels);
+    const parts: mx.array[] = [];
+    for (let start = 0; start < nFrames; start += CHUNK) {
+      const count = Math.min(CHUNK, nFrames - start);
+      const part = mx.tidy(() => {
+        const frames = mx.asStrided(signal, [count, N_FFT], [HOP_LENGTH, 1], start * HOP_LENGTH);
+        const spec = mx.fft.rfft(mx.multiply(frames, window), N_FFT, -1);
+        const mel = mx.matmul(mx.square(mx.abs(spec)), filters); // [count, nMels]
+        return mx.log10(mx.maximum(mel, 1e-10));
+      });
+      if (nFrames > CHUNK) mx.eval(part);
+      parts.push(part);
+    }
+    const logSpec = parts.length === 1 ? parts[0] : mx.concatenate(parts, 0);
     const clamped = mx.maximum(logSpec, mx.subtract(mx.max(logSpec), 8));
     return mx.transpose(mx.divide(mx.add(clamped, 4), 4), [1, 0]);
   });
