@@ -84,4 +84,22 @@ describe('decoder cache', () => {
     expect(() => model.decode(long, enc.index(mx.Slice(0, 1)))).toThrow(mx.InvalidArgumentError);
     expect(() => model.embedAudio(mx.zeros([1, 7, 10]))).toThrow(mx.ShapeError);
   });
+  it('decode loops keep native handles flat (cache owns and frees its K/V)', async () => {
+    const io = mx.load(join(FIX, 'tiny-en', 'io.npz')) as Record<string, mx.array>;
+    const { model } = await loadWhisperModel(join(FIX, 'tiny-en', 'hf'));
+    const counts: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const enc = model.embedAudio(io.mel);
+      const cache = model.newCache();
+      for (let s = 0; s < 12; s++) {
+        const id = mx.tidy(() => mx.argmax(model.decode(mx.array([[s + 1], [s + 2]], mx.int32), enc, cache).logits, -1));
+        mx.eval(id);
+        id.dispose();
+      }
+      cache.dispose();
+      enc.dispose();
+      counts.push(mx.getWrappersCount());
+    }
+    expect(counts[2]).toBe(counts[1]);
+  });
 });

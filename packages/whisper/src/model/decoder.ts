@@ -1,6 +1,7 @@
 // Whisper's text decoder: token embedding + learned positions, pre-norm blocks of causal self-attention (K/V
 // cached per step), cross-attention to the audio features (K/V computed once per audio and cached), MLP; the
 // output projection is the token embedding transposed (tied).
+import { AsyncResource } from 'node:async_hooks';
 import * as mx from '@mlx/core';
 import * as nn from '@mlx/nn';
 import type { DecoderCache } from './types.js';
@@ -10,9 +11,15 @@ type A = mx.array;
 
 interface LayerState { k?: A; v?: A; crossK?: A; crossV?: A }
 
+// The cache outlives the caller's mx.tidy scopes, so the handles it keeps are created in the async context of
+// module load, where no tidy scope is active (tidy scopes follow the async context). The lazy graph behind such a
+// handle keeps its inputs alive even when the tidy frees their handles.
+const outsideTidy = new AsyncResource('mlx-whisper-kv-cache');
+const own = (x: A): A => outsideTidy.runInAsyncScope(() => mx.stopGradient(x));
+
 /**
- * Self-attention K/V per layer (concatenated per step) and cross-attention K/V (set on the first call).
- * It has a `parameters()` method so that `mx.tidy` keeps its arrays when the cache is part of a tidy's result.
+ * Self-attention K/V per layer (concatenated per step) and cross-attention K/V (set on the first call). Its arrays
+ * are not registered with any mx.tidy scope: decode() may run inside tidy; dispose() frees them.
  */
 export class KVCache implements DecoderCache {
   layers: LayerState[];
@@ -21,13 +28,14 @@ export class KVCache implements DecoderCache {
   get length(): number { return this._length; }
   /** Called by the decoder after a step of `t` tokens. */
   advance(t: number): void { this._length += t; }
+  /** The cached arrays per layer (e.g. for mx.eval). */
   parameters(): LayerState[] { return this.layers; }
   reorder(batchIndices: A): void {
     for (const l of this.layers) {
       for (const key of ['k', 'v', 'crossK', 'crossV'] as const) {
         const old = l[key];
         if (!old) continue;
-        l[key] = mx.take(old, batchIndices, 0);
+        l[key] = own(mx.take(old, batchIndices, 0));
         mx.eval(l[key]);
         old.dispose();
       }
@@ -95,13 +103,18 @@ export class DecoderBlock extends nn.Module {
     if (state.k && state.v) {
       k = mx.concatenate([state.k, k], 2);
       v = mx.concatenate([state.v, v], 2);
+      state.k.dispose();
+      state.v.dispose();
     }
-    state.k = k;
-    state.v = v;
+    state.k = own(k);
+    state.v = own(v);
     const t = x.shape[1];
     x = mx.add(x, this.attn.merge(mx.fast.scaledDotProductAttention(q, k, v, scale, t > 1 ? 'causal' : undefined)));
 
-    if (!state.crossK || !state.crossV) [state.crossK, state.crossV] = this.crossAttn.keysValues(audio);
+    if (!state.crossK || !state.crossV) {
+      const [ck, cv] = this.crossAttn.keysValues(audio);
+      [state.crossK, state.crossV] = [own(ck), own(cv)];
+    }
     const cq = heads(this.crossAttn.query.forward(this.crossAttnLn.forward(x)), this.nHead);
     let o: A;
     let qk: A | undefined;

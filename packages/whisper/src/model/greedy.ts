@@ -23,7 +23,7 @@ export function detectLanguage(w: Whisper, audioFeatures: mx.array): { language:
 /** Greedy transcription of one 30 s mel window [nMels, 3000]. */
 export async function greedyDecode(w: Whisper, mel: mx.array, opts: { language?: string; maxTokens?: number; signal?: AbortSignal } = {}): Promise<GreedyResult> {
   const t = w.tokenizer;
-  const audio = w.model.embedAudio(mel.ndim === 2 ? mel.reshape([1, ...mel.shape]) : mel);
+  const audio = mx.tidy(() => w.model.embedAudio(mel.ndim === 2 ? mel.reshape([1, ...mel.shape]) : mel));
   await mx.asyncEval(audio);
   let language = opts.language;
   if (!language && w.model.isMultilingual) language = detectLanguage(w, audio).language;
@@ -42,7 +42,7 @@ export async function greedyDecode(w: Whisper, mel: mx.array, opts: { language?:
       const next = mx.tidy(() => {
         const { logits } = w.model.decode(mx.array([input], mx.int32), audio, cache);
         const last = logits.index(0, -1);
-        return { id: mx.argmax(mx.add(last, mask), -1), cache };
+        return { id: mx.argmax(mx.add(last, mask), -1) };
       });
       await mx.asyncEval(next.id);
       const id = next.id.item() as number;

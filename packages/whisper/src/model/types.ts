@@ -18,9 +18,8 @@ export interface WhisperDims {
 
 /**
  * Decoder state for one batch of sequences: self-attention K/V (grow per step) and cross-attention K/V (fixed).
- * Lifetimes: decode() stores new arrays in the cache. If you call decode() inside `mx.tidy`, return the cache
- * (or an object holding it) from the tidy callback, e.g. `mx.tidy(() => ({ logits, cache }))`, otherwise the
- * tidy frees the cached K/V. Call dispose() when done.
+ * Lifetimes: the cache owns its arrays (they belong to no mx.tidy scope, so decode() may run inside a tidy);
+ * call dispose() when done.
  */
 export interface DecoderCache {
   /** Number of tokens already in the self-attention cache (the position offset of the next call). */

@@ -26,7 +26,8 @@ export class WhisperNet extends nn.Module implements WhisperModel {
     if (mel.ndim !== 3 || mel.shape[1] !== this.dims.nMels) {
       throw new mx.ShapeError(`[whisper] embedAudio expects mel [B, ${this.dims.nMels}, frames], got [${mel.shape}].`);
     }
-    return this.encoder.forward(mel);
+    // tidy frees the intermediates' handles now (the lazy result keeps what it needs) instead of leaving them to GC.
+    return mx.tidy(() => this.encoder.forward(mel));
   }
   /** mel → logits of `tokens` (one full pass, no cache). */
   forward(mel: mx.array, tokens: mx.array): mx.array { return this.decode(tokens, this.embedAudio(mel)).logits; }
@@ -39,7 +40,8 @@ export class WhisperNet extends nn.Module implements WhisperModel {
     }
     const c = cache ?? new KVCache(this.dims.nTextLayer);
     if (!(c instanceof KVCache)) throw new mx.InvalidArgumentError('[whisper] decode: the cache must come from model.newCache().');
-    const r = this.decoder.forward(tokens.astype(mx.int32), audioFeatures, c, opts?.crossAttention ?? false);
+    const toks = tokens;
+    const r = mx.tidy(() => this.decoder.forward(toks.astype(mx.int32), audioFeatures, c, opts?.crossAttention ?? false));
     if (!cache) c.dispose();
     return r;
   }
