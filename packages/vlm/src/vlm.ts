@@ -216,7 +216,8 @@ function incrementalDecoder(tok: Tokenizer): { push(id: number): string; flush()
     emitted = text;
     return out;
   };
-  return { push: (id) => { ids.push(id); return step(false); }, flush: () => step(true) };
+  // ids the tokenizer cannot name (a model head larger than its tokenizer) contribute no text
+  return { push: (id) => { if (id < tok.vocabSize) ids.push(id); return step(false); }, flush: () => step(true) };
 }
 
 function readJson(path: string): Record<string, unknown> {
