@@ -1,0 +1,147 @@
+// The language half of a VLM: a Llama/Qwen2 decoder that starts from input embeddings (so image features can be
+// spliced in) and supports Qwen2-VL's multimodal RoPE (3 position axes over sections of the rotary dims).
+// @mlx/lm's DecoderModel only takes token ids and 1-D positions, hence this small copy of the math.
+import * as mx from '@mlx/core';
+import { KVCache } from '@mlx/lm';
+import { z } from 'zod';
+import { ModelFormatError } from '../errors.js';
+
+type A = mx.array;
+
+export const textConfigSchema = z.object({
+  model_type: z.string().optional(),
+  vocab_size: z.number().int().positive(),
+  hidden_size: z.number().int().positive(),
+  intermediate_size: z.number().int().positive(),
+  num_hidden_layers: z.number().int().positive(),
+  num_attention_heads: z.number().int().positive(),
+  num_key_value_heads: z.number().int().positive().optional(),
+  head_dim: z.number().int().positive().nullable().optional(),
+  rms_norm_eps: z.number().default(1e-6),
+  rope_theta: z.number().optional(),
+  rope_parameters: z.object({ rope_theta: z.number().optional(), mrope_section: z.array(z.number().int()).optional() }).loose().nullable().optional(),
+  rope_scaling: z.object({ mrope_section: z.array(z.number().int()).optional() }).loose().nullable().optional(),
+  max_position_embeddings: z.number().int().positive().default(4096),
+  attention_bias: z.boolean().default(false),
+  tie_word_embeddings: z.boolean().default(false),
+  hidden_act: z.string().default('silu'),
+}).loose();
+export type TextConfig = z.infer<typeof textConfigSchema>;
+
+export type Weights = Map<string, A>;
+
+export function take(w: Weights, name: string, file: string): A {
+  const a = w.get(name);
+  if (!a) throw new ModelFormatError(`${file}: missing tensor '${name}'`, file);
+  return a;
+}
+
+const linear = (x: A, w: A, b?: A) => (b ? mx.add(mx.matmul(x, mx.transpose(w)), b) : mx.matmul(x, mx.transpose(w)));
+
+interface Layer { q: A; k: A; v: A; o: A; qb?: A; kb?: A; vb?: A; gate: A; up: A; down: A; ln1: A; ln2: A }
+
+/** Rotate-half RoPE with explicit cos/sin [T, D] (used for M-RoPE). */
+function ropeWith(x: A, cos: A, sin: A): A {
+  const D = x.shape[3];
+  const x1 = x.index('...', mx.Slice(0, D / 2)), x2 = x.index('...', mx.Slice(D / 2));
+  const rot = mx.concatenate([mx.negative(x2), x1], -1);
+  return mx.add(mx.multiply(x, cos), mx.multiply(rot, sin));
+}
+
+export class TextDecoder {
+  readonly layers: Layer[];
+  readonly embedTokens: A;
+  readonly norm: A;
+  readonly lmHead: A;
+  readonly nHeads: number;
+  readonly nKv: number;
+  readonly headDim: number;
+  readonly theta: number;
+  readonly mropeSection: number[] | null;
+  readonly invFreq: Float64Array;
+
+  /** `prefix` is where the decoder's `layers.N…`, `embed_tokens`, `norm` live (e.g. `model.text_model.`). */
+  constructor(readonly cfg: TextConfig, w: Weights, prefix: string, lmHeadName: string, file: string, qkvBias: boolean) {
+    this.nHeads = cfg.num_attention_heads;
+    this.nKv = cfg.num_key_value_heads ?? cfg.num_attention_heads;
+    this.headDim = cfg.head_dim ?? cfg.hidden_size / cfg.num_attention_heads;
+    this.theta = cfg.rope_parameters?.rope_theta ?? cfg.rope_theta ?? 10000;
+    this.mropeSection = cfg.rope_parameters?.mrope_section ?? cfg.rope_scaling?.mrope_section ?? null;
+    this.invFreq = Float64Array.from({ length: this.headDim / 2 }, (_, i) => Math.fround(1 / Math.fround(this.theta ** Math.fround((2 * i) / this.headDim))));
+    const g = (n: string) => take(w, prefix + n, file);
+    const opt = (n: string) => w.get(prefix + n);
+    this.embedTokens = g('embed_tokens.weight');
+    this.norm = g('norm.weight');
+    this.lmHead = cfg.tie_word_embeddings ? this.embedTokens : (w.get(lmHeadName) ?? this.embedTokens);
+    this.layers = Array.from({ length: cfg.num_hidden_layers }, (_, i) => {
+      const p = `layers.${i}.`;
+      const bias = qkvBias || cfg.attention_bias;
+      return {
+        q: g(p + 'self_attn.q_proj.weight'), k: g(p + 'self_attn.k_proj.weight'), v: g(p + 'self_attn.v_proj.weight'),
+        o: g(p + 'self_attn.o_proj.weight'),
+        qb: bias ? opt(p + 'self_attn.q_proj.bias') : undefined, kb: bias ? opt(p + 'self_attn.k_proj.bias') : undefined,
+        vb: bias ? opt(p + 'self_attn.v_proj.bias') : undefined,
+        gate: g(p + 'mlp.gate_proj.weight'), up: g(p + 'mlp.up_proj.weight'), down: g(p + 'mlp.down_proj.weight'),
+        ln1: g(p + 'input_layernorm.weight'), ln2: g(p + 'post_attention_layernorm.weight'),
+      };
+    });
+  }
+
+  get maxContext(): number { return this.cfg.max_position_embeddings; }
+  get vocabSize(): number { return this.cfg.vocab_size; }
+
+  embed(ids: readonly number[]): A {
+    return mx.take(this.embedTokens, mx.array(Int32Array.from(ids)), 0);
+  }
+
+  newCache(): KVCache[] { return this.layers.map(() => new KVCache()); }
+
+  /** cos/sin [T, D] for M-RoPE positions [3][T]: rotary pair j uses the axis whose section holds j. */
+  private mropeCosSin(pos: number[][]): [A, A] {
+    const half = this.headDim / 2, T = pos[0].length;
+    const axisOf = new Int32Array(half);
+    let j = 0;
+    this.mropeSection!.forEach((n, axis) => { for (let k = 0; k < n; k++) axisOf[j++] = axis; });
+    const cos = new Float32Array(T * this.headDim), sin = new Float32Array(T * this.headDim);
+    for (let t = 0; t < T; t++) for (let i = 0; i < half; i++) {
+      const ang = Math.fround(pos[axisOf[i]][t] * this.invFreq[i]);
+      const c = Math.cos(ang), s = Math.sin(ang);
+      cos[t * this.headDim + i] = cos[t * this.headDim + i + half] = c;
+      sin[t * this.headDim + i] = sin[t * this.headDim + i + half] = s;
+    }
+    return [mx.array(cos).reshape([T, this.headDim]), mx.array(sin).reshape([T, this.headDim])];
+  }
+
+  /**
+   * Logits [1, T, vocab] for input embeddings [1, T, hidden]. `positions` ([3][T]) switches to M-RoPE; otherwise
+   * positions continue from the cache offset. `lastOnly` computes logits for the last position only.
+   */
+  forward(h: A, caches: KVCache[], opts: { positions?: number[][]; lastOnly?: boolean } = {}): A {
+    const [B, T] = h.shape;
+    const H = this.nHeads, KV = this.nKv, D = this.headDim, eps = this.cfg.rms_norm_eps;
+    let cs: [A, A] | null = null;
+    if (this.mropeSection) {
+      const off = caches[0].offset;
+      const pos = opts.positions ?? [0, 1, 2].map(() => Array.from({ length: T }, (_, i) => off + i));
+      cs = this.mropeCosSin(pos);
+    }
+    const mask = T > 1 ? 'causal' as const : undefined;
+    for (let i = 0; i < this.layers.length; i++) {
+      const L = this.layers[i], cache = caches[i];
+      const x = mx.fast.rmsNorm(h, L.ln1, eps);
+      let q = mx.transpose(mx.reshape(linear(x, L.q, L.qb), [B, T, H, D]), [0, 2, 1, 3]);
+      let k = mx.transpose(mx.reshape(linear(x, L.k, L.kb), [B, T, KV, D]), [0, 2, 1, 3]);
+      const v = mx.transpose(mx.reshape(linear(x, L.v, L.vb), [B, T, KV, D]), [0, 2, 1, 3]);
+      if (cs) { q = ropeWith(q, cs[0], cs[1]); k = ropeWith(k, cs[0], cs[1]); }
+      else { q = mx.fast.rope(q, D, false, this.theta, 1, cache.offset); k = mx.fast.rope(k, D, false, this.theta, 1, cache.offset); }
+      const { keys, values } = cache.update(k, v);
+      const att = mx.fast.scaledDotProductAttention(q, keys, values, 1 / Math.sqrt(D), keys.shape[2] === T ? mask : undefined);
+      h = mx.add(h, linear(mx.reshape(mx.transpose(att, [0, 2, 1, 3]), [B, T, H * D]), L.o));
+      const y = mx.fast.rmsNorm(h, L.ln2, eps);
+      const gate = linear(y, L.gate);
+      h = mx.add(h, linear(mx.multiply(mx.multiply(gate, mx.sigmoid(gate)), linear(y, L.up)), L.down));
+    }
+    if (opts.lastOnly && T > 1) h = h.index(mx.Slice(), mx.Slice(-1), mx.Slice());
+    return linear(mx.fast.rmsNorm(h, this.norm, eps), this.lmHead);
+  }
+}

@@ -1,0 +1,71 @@
+// Idefics3 / SmolVLM: SigLIP tower over every tile, pixel-shuffle connector (scale_factor² neighbouring patches
+// concatenated along channels) and a bias-free projection, spliced into a Llama decoder at the `<image>` tokens.
+import * as mx from '@mlx/core';
+import { z } from 'zod';
+import { TextDecoder, textConfigSchema, take, type Weights } from '../language/decoder.js';
+import type { PreprocessorConfig, ProcessedImages } from '../processing/common.js';
+import { Idefics3ImageProcessor } from '../processing/idefics3.js';
+import { siglipVisionConfigSchema, SiglipVisionTower } from '../vision/siglip.js';
+import { parseOrThrow, pickPrefix, type ArchitectureFactory, type VlmArchitecture } from './common.js';
+
+type A = mx.array;
+
+export const idefics3ConfigSchema = z.object({
+  model_type: z.enum(['idefics3', 'smolvlm']),
+  text_config: textConfigSchema,
+  vision_config: siglipVisionConfigSchema,
+  image_token_id: z.number().int().nonnegative().default(128257),
+  scale_factor: z.number().int().positive().default(2),
+}).loose();
+
+/** [N, S, C] → [N, S / r², C r²] (HF Idefics3Connector.pixel_shuffle). */
+export function pixelShuffle(x: A, r: number): A {
+  const [N, S, C] = x.shape, side = Math.round(Math.sqrt(S));
+  let y = mx.reshape(x, [N, side, side / r, C * r]);
+  y = mx.transpose(y, [0, 2, 1, 3]);
+  y = mx.reshape(y, [N, side / r, side / r, C * r * r]);
+  y = mx.transpose(y, [0, 2, 1, 3]);
+  return mx.reshape(y, [N, S / (r * r), C * r * r]);
+}
+
+class Idefics3 implements VlmArchitecture {
+  constructor(readonly modelType: string, readonly text: TextDecoder, readonly processor: Idefics3ImageProcessor, readonly imageTokenId: number,
+    readonly tower: SiglipVisionTower, readonly proj: A, readonly scale: number) {}
+
+  encodeImages(p: ProcessedImages): A {
+    const [, n, C, H, W] = p.pixelValues.shape;
+    const pix = mx.reshape(p.pixelValues, [n, C, H, W]);
+    const P = this.tower.cfg.patch_size, gh = Math.floor(H / P), gw = Math.floor(W / P);
+    let masks: Uint8Array[] | undefined;
+    if (p.pixelAttentionMask) {
+      const m = p.pixelAttentionMask.astype(mx.uint8).toTypedArray() as Uint8Array;
+      masks = Array.from({ length: n }, (_, t) => {
+        const pm = new Uint8Array(gh * gw);
+        for (let i = 0; i < gh; i++) for (let j = 0; j < gw; j++) {
+          let any = 0;
+          for (let y = 0; y < P && !any; y++) for (let x = 0; x < P && !any; x++) any = m[t * H * W + (i * P + y) * W + j * P + x];
+          pm[i * gw + j] = any ? 1 : 0;
+        }
+        return pm;
+      });
+    }
+    const h = this.tower.forward(pix, masks);
+    const f = mx.matmul(pixelShuffle(h, this.scale), mx.transpose(this.proj));
+    return mx.reshape(f, [-1, f.shape[2]]);
+  }
+}
+
+export const idefics3Factory: ArchitectureFactory = {
+  modelType: 'idefics3',
+  create(config, pre: PreprocessorConfig, procCfg, w: Weights, file) {
+    const cfg = parseOrThrow(idefics3ConfigSchema, config, 'Idefics3 config.json', file);
+    const textP = pickPrefix(w, ['model.text_model.', 'model.language_model.'], 'embed_tokens.weight', file);
+    const visP = pickPrefix(w, ['model.vision_model.', 'model.vision_tower.'], 'embeddings.patch_embedding.weight', file);
+    const text = new TextDecoder(cfg.text_config, w, textP, 'lm_head.weight', file, false);
+    const v = cfg.vision_config;
+    const seqLen = (procCfg.image_seq_len as number | undefined) ?? Math.trunc((v.image_size / v.patch_size) ** 2 / cfg.scale_factor ** 2);
+    const processor = new Idefics3ImageProcessor(pre, seqLen);
+    return new Idefics3(cfg.model_type, text, processor, cfg.image_token_id, new SiglipVisionTower(v, w, visP, file),
+      take(w, 'model.connector.modality_projection.proj.weight', file), cfg.scale_factor);
+  },
+};
