@@ -140,8 +140,8 @@ export async function decodeWindow(ctx: DecodeContext, audioFeatures: mx.array, 
           res.tokens = chosen.astype(mx.int32);
           res.logprobs = mx.takeAlongAxis(f.logprobs, chosen.reshape([nGroup, 1]), -1).reshape([nGroup]);
         }
-        return res;
-      });
+        return { res, cache };  // the cache is in the result so tidy keeps its new K/V
+      }).res;
       subKey?.dispose();
       try {
         await mx.asyncEval(...Object.values(outs));
@@ -163,7 +163,7 @@ export async function decodeWindow(ctx: DecodeContext, audioFeatures: mx.array, 
           completed = u.completed;
           stepTokens = u.next.map((t) => [t]);
         }
-        if (completed || sampleBegin + i + 1 > nCtx - 1) break;
+        if (completed || sampleBegin + i + 1 >= nCtx) break;
       } finally {
         mx.dispose(outs);
       }
