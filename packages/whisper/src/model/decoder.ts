@@ -56,6 +56,13 @@ export class CrossAttention extends nn.Module {
     this.kv = new nn.Linear(nState, 2 * nState);
     this.out = new nn.Linear(nState, nState);
   }
+  forward(x: A, audio: A): A {
+    const [k, v] = this.keysValues(audio);
+    const q = heads(this.query.forward(x), this.nHead);
+    const o = mx.fast.scaledDotProductAttention(q, k, v, 1 / Math.sqrt(this.nState / this.nHead));
+    const [b, , t] = o.shape;
+    return this.out.forward(mx.transpose(o, [0, 2, 1, 3]).reshape([b, t, this.nState]));
+  }
   /** audio [B, S, D] → K, V each [B, H, S, dh] */
   keysValues(audio: A): [A, A] {
     const [b, s] = audio.shape;

@@ -22,6 +22,10 @@ export class FusedSelfAttention extends nn.Module {
     const parts = mx.transpose(qkv, [2, 0, 3, 1, 4]); // [3, B, H, T, dh]
     return [parts.index(0), parts.index(1), parts.index(2)];
   }
+  forward(x: A): A {
+    const [q, k, v] = this.project(x);
+    return this.merge(mx.fast.scaledDotProductAttention(q, k, v, 1 / Math.sqrt(this.nState / this.nHead)));
+  }
   /** [B, H, T, dh] → [B, T, D] through the output projection */
   merge(o: A): A {
     const [b, , t] = o.shape;

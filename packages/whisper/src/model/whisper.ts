@@ -28,6 +28,8 @@ export class WhisperNet extends nn.Module implements WhisperModel {
     }
     return this.encoder.forward(mel);
   }
+  /** mel → logits of `tokens` (one full pass, no cache). */
+  forward(mel: mx.array, tokens: mx.array): mx.array { return this.decode(tokens, this.embedAudio(mel)).logits; }
   newCache(): DecoderCache { return new KVCache(this.dims.nTextLayer); }
   decode(tokens: mx.array, audioFeatures: mx.array, cache?: DecoderCache, opts?: DecodeOptions): DecodeResult {
     if (tokens.ndim === 1) tokens = tokens.reshape([1, -1]);
