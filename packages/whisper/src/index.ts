@@ -3,7 +3,7 @@ export type {
   WhisperDims, DecoderCache, DecodeOptions, DecodeResult, WhisperModel, WhisperTokenizer, Whisper, LoadWhisperOptions,
 } from './model/types.js';
 export { ModelFormatError, AudioFormatError, ModelNotFoundError } from './errors.js';
-export { loadWhisper, loadAudio, resolveWhisperPath } from './load.js';
+export { loadWhisper, loadWhisperModel, loadAudio, resolveWhisperPath } from './load.js';
 export { decodeWav, downmix, encodeWav16, type DecodedWav } from './audio/wav.js';
 export { resample } from './audio/resample.js';
 export { logMelSpectrogram, melFilterbank, padOrTrimMel, SAMPLE_RATE, N_FFT, HOP_LENGTH, CHUNK_LENGTH, N_SAMPLES, N_FRAMES } from './audio/mel.js';

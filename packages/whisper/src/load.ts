@@ -29,7 +29,7 @@ export async function resolveWhisperPath(nameOrPath: string): Promise<string> {
   throw new ModelNotFoundError(`Whisper model '${nameOrPath}' not found (looked for a path and for ${dir}).`);
 }
 
-type Layout = 'ct2' | 'hf' | 'mlx';
+export type Layout = 'ct2' | 'hf' | 'mlx';
 function detectLayout(dir: string): Layout {
   if (existsSync(join(dir, 'model.bin'))) return 'ct2';
   if (existsSync(join(dir, 'model.safetensors')) || existsSync(join(dir, 'model.safetensors.index.json'))) return 'hf';
@@ -45,10 +45,10 @@ function defaultSuppress(t: BpeWhisperTokenizer): number[] {
   return [...new Set([...t.nonSpeechTokens(), t.transcribe, t.translate, t.sot, t.sotPrev, t.sotLm, t.noSpeech])].sort((a, b) => a - b);
 }
 
-export async function loadWhisper(nameOrPath: string, opts: LoadWhisperOptions = {}): Promise<Whisper> {
+/** Only the network (no tokenizer): weights of any supported layout in `dir`, cast/quantized as asked. */
+export async function loadWhisperModel(dir: string, opts: LoadWhisperOptions = {}): Promise<{ model: WhisperNet; config: Record<string, unknown>; layout: Layout }> {
   const check = () => { if (opts.signal?.aborted) throw new mx.CancelledError(); };
   check();
-  const dir = await resolveWhisperPath(nameOrPath);
   const layout = detectLayout(dir);
   let weights: WeightMap;
   let config: Record<string, unknown> = {};
@@ -91,6 +91,12 @@ export async function loadWhisper(nameOrPath: string, opts: LoadWhisperOptions =
   }
   await mx.asyncEval(model.parameters());
   check();
+  return { model, config, layout };
+}
+
+export async function loadWhisper(nameOrPath: string, opts: LoadWhisperOptions = {}): Promise<Whisper> {
+  const dir = await resolveWhisperPath(nameOrPath);
+  const { model, config, layout } = await loadWhisperModel(dir, opts);
   const tokPath = join(dir, 'tokenizer.json');
   if (!existsSync(tokPath)) throw new ModelNotFoundError(`${dir} has no tokenizer.json.`);
   const tokenizer = BpeWhisperTokenizer.fromFile(tokPath, { multilingual: model.isMultilingual });

@@ -95,7 +95,8 @@ export function parseCt2(buf: Uint8Array, file = 'model.bin'): Ct2File {
 
 /** A copy of the variable's bytes as an mx.array in its stored dtype. */
 export function ct2Array(buf: Uint8Array, v: Ct2Variable): mx.array {
-  const bytes = buf.slice(v.offset, v.offset + v.byteLength); // a fresh, aligned copy
+  // A fresh, aligned copy (Buffer#slice would return a view into the file buffer).
+  const bytes = Uint8Array.prototype.slice.call(buf, v.offset, v.offset + v.byteLength);
   const shape = v.shape.length ? v.shape : [];
   switch (v.dtype) {
     case 0: return mx.array(new Float32Array(bytes.buffer), mx.float32).reshape(shape);
