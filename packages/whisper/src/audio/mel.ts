@@ -36,7 +36,7 @@ export function melFilterbank(nMels: number, sampleRate = SAMPLE_RATE, nFft = N_
   return out;
 }
 
-const filterArrays = new Map<number, mx.array>();
+const filterArrays = new Map<number, Float32Array>();
 /** [nBins, nMels] float32, cached per mel count (kept alive for the process). */
 function filtersT(nMels: number): mx.array {
   let f = filterArrays.get(nMels);
@@ -45,22 +45,20 @@ function filtersT(nMels: number): mx.array {
     const nBins = N_FFT / 2 + 1;
     const t = new Float32Array(nBins * nMels);
     for (let m = 0; m < nMels; m++) for (let k = 0; k < nBins; k++) t[k * nMels + m] = fb[m * nBins + k];
-    f = mx.array(t).reshape([nBins, nMels]);
-    mx.eval(f);
-    filterArrays.set(nMels, f);
+    filterArrays.set(nMels, t);
+    f = t;
   }
-  return f;
+  // A fresh array per call: a cached mx.array created inside a caller's tidy would be disposed by it.
+  return mx.array(f).reshape([N_FFT / 2 + 1, nMels]);
 }
 
-let hannCache: mx.array | undefined;
+let hannCache: Float32Array | undefined;
 function hann(): mx.array {
   if (!hannCache) {
-    const w = new Float32Array(N_FFT);
-    for (let i = 0; i < N_FFT; i++) w[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / N_FFT);
-    hannCache = mx.array(w);
-    mx.eval(hannCache);
+    hannCache = new Float32Array(N_FFT);
+    for (let i = 0; i < N_FFT; i++) hannCache[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / N_FFT);
   }
-  return hannCache;
+  return mx.array(hannCache);
 }
 
 /**
