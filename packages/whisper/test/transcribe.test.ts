@@ -1,4 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import * as mx from '@mlx/core';
+import { loadAudio } from '../src/load.js';
+import { wordErrorRate } from '../src/wer.js';
+import { concatClips, haveEspeak, haveTinyEn, sentences, synth, tinyEn } from './real-model.js';
 import { transcribe, splitSegments } from '../src/transcribe.js';
 import { dtw, medianFilter, mergePunctuations, type WordTiming } from '../src/decoding/timing.js';
 import { EOT, fakeWhisper, logitsWith, sampledStart, SOT_PREV, TB, type Script } from './fake-whisper.js';
@@ -149,5 +154,60 @@ describe('word timing primitives', () => {
     mergePunctuations(al);
     expect(al.map((a) => a.word)).toEqual(['', ' " Hello,', '', ' world.', '']);
     expect(al[1]!.tokens).toEqual([0, 1, 2]);
+  });
+});
+
+describe.skipIf(!haveTinyEn || !haveEspeak)('transcribe (real tiny.en, espeak speech)', () => {
+  const F = new URL('./fixtures/whisper-decode/', import.meta.url).pathname;
+
+  it('word timestamps: monotonic, inside their segments, within 0.3 s of faster-whisper', async () => {
+    const w = await tinyEn();
+    const ref = JSON.parse(readFileSync(F + 'three-sentences.faster-whisper.json', 'utf8'));
+    const r = await transcribe(w, F + 'three-sentences.wav', { temperature: 0, wordTimestamps: true, conditionOnPreviousText: false });
+    const ours = r.segments.flatMap((s) => s.words!);
+    const theirs = ref.segments.flatMap((s: { words: Array<{ word: string; start: number; end: number }> }) => s.words);
+    expect(ours.map((x) => x.word.trim().toLowerCase())).toEqual(theirs.map((x: { word: string }) => x.word.trim().toLowerCase()));
+    ours.forEach((x, i) => {
+      expect(Math.abs(x.start - theirs[i].start)).toBeLessThanOrEqual(0.3);
+      expect(Math.abs(x.end - theirs[i].end)).toBeLessThanOrEqual(0.3);
+      expect(x.end).toBeGreaterThanOrEqual(x.start);
+      if (i > 0) expect(x.start).toBeGreaterThanOrEqual(ours[i - 1]!.end - 1e-9);
+      expect(x.probability).toBeGreaterThan(0);
+    });
+    for (const s of r.segments) for (const x of s.words!) { expect(x.start).toBeGreaterThanOrEqual(s.start - 1e-9); expect(x.end).toBeLessThanOrEqual(s.end + 1e-9); }
+  });
+
+  it('long-form greedy over 24 sentences (~90 s): WER ≤ 10%, increasing segment times', async () => {
+    const w = await tinyEn();
+    const clips = [];
+    for (const s of sentences) clips.push(await loadAudio(synth(s)));
+    const audio = concatClips(clips);
+    expect(audio.length / 16000).toBeGreaterThan(60);
+    const progress: number[] = [];
+    const r = await transcribe(w, audio, { temperature: 0, onProgress: (p) => progress.push(p.processed) });
+    expect(wordErrorRate(sentences.join(' '), r.text)).toBeLessThanOrEqual(0.1);
+    expect(r.segments.length).toBeGreaterThanOrEqual(10);
+    for (let i = 1; i < r.segments.length; i++) {
+      expect(r.segments[i]!.start).toBeGreaterThanOrEqual(r.segments[i - 1]!.end - 1e-9);
+      expect(r.segments[i]!.end).toBeGreaterThan(r.segments[i]!.start);
+    }
+    expect(r.segments.at(-1)!.end).toBeLessThanOrEqual(audio.length / 16000 + 0.5);
+    expect(progress.at(-1)).toBeCloseTo(audio.length / 16000, 0);
+    for (const s of r.segments) { expect(s.avgLogprob).toBeLessThan(0); expect(s.noSpeechProb).toBeGreaterThanOrEqual(0); }
+  }, 120_000);
+
+  it('bad input: truncated WAV → typed error; silence → empty; abort → CancelledError and memory back', async () => {
+    const w = await tinyEn();
+    const wav = synth('Hello there.');
+    await expect(transcribe(w, wav.subarray(0, 30))).rejects.toMatchObject({ code: 'MLX_AUDIO_FORMAT' });
+    const silent = await transcribe(w, new Float32Array(16000 * 600));
+    expect(silent.segments).toEqual([]);
+    const before = mx.getActiveMemory();
+    const ac = new AbortController();
+    const p = transcribe(w, await loadAudio(wav), { signal: ac.signal });
+    setTimeout(() => ac.abort(), 50);
+    await expect(p).rejects.toMatchObject({ code: 'MLX_CANCELLED' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(mx.getActiveMemory()).toBeLessThanOrEqual(before + (1 << 20));
   });
 });
