@@ -11,7 +11,7 @@ const dir = join(process.env.MLX_MODELS_DIR ?? join(homedir(), '.cache', 'mlx-ts
 export const haveTinyEn = existsSync(join(dir, 'model.bin'));
 export const haveEspeak: boolean = hasEspeak();
 export const sentences: string[] = SENTENCES;
-export const synth: (text: string) => Uint8Array = espeakWav;
+export const synth: (text: string, opts?: { voice?: string; speed?: number }) => Uint8Array = espeakWav;
 export const concatClips: (clips: Float32Array[], gap?: number) => Float32Array = concat;
 
 let cached: Promise<Whisper> | undefined;
