@@ -21,3 +21,4 @@ export type { DecodingOptions, DecodingResult, WhisperTask } from './decoding/op
 export type { Word, WordTiming } from './decoding/timing.js';
 export { EnergyVad, EnergyScorer, HysteresisVad, speechRegions, type VadEvent, type VadOptions, type VoiceActivityDetector, type FrameScorer } from './audio/vad.js';
 export { toSrt, toVtt, toTxt, toJson, formatSubtitles, writeSubtitles, formatTimestamp, type SubtitleFormat, type SubtitleOptions } from './subtitles.js';
+export { createStreamingTranscriber, type StreamingOptions, type StreamingEvent, type StreamingSegment, type StreamingStats, type StreamingTranscriber } from './streaming.js';
