@@ -95,6 +95,14 @@ describe('transcribe (scripted model)', () => {
     expect(confident.segments.length).toBe(1);  // avg logprob above the default -1 overrides no-speech
   });
 
+  it('keeps native arrays flat across windows (no leaked handles)', async () => {
+    const w = fakeWhisper(perWindow([TB, 1, 2, TB + 250, TB + 250, 3, TB + 500, TB + 500]));
+    await transcribe(w, noise(35), { beamSize: 2 });
+    const before = mx.getWrappersCount();
+    await transcribe(w, noise(65), { beamSize: 2, wordTimestamps: false });
+    expect(mx.getWrappersCount()).toBeLessThanOrEqual(before + 2);
+  });
+
   it('abort gives CancelledError', async () => {
     const ac = new AbortController();
     ac.abort();
