@@ -185,15 +185,16 @@ describe.skipIf(!haveTinyEn || !haveEspeak)('transcribe (real tiny.en, espeak sp
     for (const s of r.segments) for (const x of s.words!) { expect(x.start).toBeGreaterThanOrEqual(s.start - 1e-9); expect(x.end).toBeLessThanOrEqual(s.end + 1e-9); }
   });
 
-  it('long-form greedy over 24 sentences (~90 s): WER ≤ 10%, increasing segment times', async () => {
+  it('long-form greedy over 20 sentences (~75 s): WER ≤ 10%, increasing segment times', async () => {
     const w = await tinyEn();
+    const picked = sentences.slice(0, 20);
     const clips = [];
-    for (const s of sentences) clips.push(await loadAudio(synth(s)));
+    for (const s of picked) clips.push(await loadAudio(synth(s)));
     const audio = concatClips(clips);
     expect(audio.length / 16000).toBeGreaterThan(60);
     const progress: number[] = [];
     const r = await transcribe(w, audio, { temperature: 0, onProgress: (p) => progress.push(p.processed) });
-    expect(wordErrorRate(sentences.join(' '), r.text)).toBeLessThanOrEqual(0.1);
+    expect(wordErrorRate(picked.join(' '), r.text)).toBeLessThanOrEqual(0.1);
     expect(r.segments.length).toBeGreaterThanOrEqual(10);
     for (let i = 1; i < r.segments.length; i++) {
       expect(r.segments[i]!.start).toBeGreaterThanOrEqual(r.segments[i - 1]!.end - 1e-9);
