@@ -47,7 +47,7 @@ const settings = [{ compute_type: 'float32', beam: 1 }, { compute_type: 'float32
 const ours = [];
 let encoder;
 for (const dtype of ['float32', 'int8']) {
-  const w = await loadWhisper(modelDir, dtype === 'int8' ? { quantize: { bits: 8 } } : {});
+  const w = await loadWhisper(modelDir, dtype === 'int8' ? { quantize: { bits: 8 } } : { dtype: 'float32' });
   if (dtype === 'float32') {  // encoder alone, one 30 s window, median of 3 after a warm-up
     const mel = logMelSpectrogram(clips[0].audio.subarray(0, 480000), 80, 0).reshape([1, 80, 3000]);
     const ts = [];
@@ -72,7 +72,7 @@ const peer = JSON.parse(execFileSync(python, [join(here, 'peer.py'), JSON.string
   wavs: clips.map((c) => ({ name: c.name, path: c.path })), settings })], { encoding: 'utf8', maxBuffer: 1 << 26 }));
 
 // --- streaming: feed a 30 s clip paced at real time in 100 ms chunks
-const w = await loadWhisper(modelDir);
+const w = await loadWhisper(modelDir, { dtype: 'float32' });
 const st = createStreamingTranscriber(w, { partialIntervalMs: 1000 });
 const lat = [];
 const finals = [];

@@ -145,7 +145,9 @@ describe('sampling', () => {
     const rows = 200;
     // bestOf rows in one batch; inspect every row's first token through the cache histories
     await decodeWindow(ctxOf(w), feats(), { withoutTimestamps: true, temperature: T, bestOf: rows, seed: 1 });
-    expect(w.model.calls[0]!.B).toBe(rows);
+    // the shared initial tokens run once (batch 1); then every sample is a row of one batch
+    expect(w.model.calls[0]!.B).toBe(1);
+    expect(w.model.calls[1]!.B).toBe(rows);
     for (const r of w.model.caches[0]!.rows) counts.set(r[2]!, (counts.get(r[2]!) ?? 0) + 1);
     const z = Math.exp(1 / T) + Math.exp(0.5 / T) + 1;
     expect(counts.get(3)! / rows).toBeCloseTo(Math.exp(1 / T) / z, 1);
@@ -188,8 +190,9 @@ describe('beam search', () => {
     expect(beam.tokens).toEqual(oracle.seq);
     expect(beam.sumLogprob).toBeCloseTo(oracle.sum, 4);
     expect(beam.avgLogprob).toBeGreaterThan(greedy.avgLogprob);
-    // all beams go through the model together: B = beam size on every call
-    expect(w2.model.calls.every((c) => c.B === 3)).toBe(true);
+    // initial tokens once (B = 1), then all beams go through the model together: B = beam size
+    expect(w2.model.calls[0]!.B).toBe(1);
+    expect(w2.model.calls.slice(1).every((c) => c.B === 3 && c.T === 1)).toBe(true);
   });
 
   it('reorders the cache with the source beams', () => {

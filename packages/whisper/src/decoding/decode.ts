@@ -103,7 +103,9 @@ export async function decodeWindow(ctx: DecodeContext, audioFeatures: mx.array, 
     const iota = own(mx.arange(0, V, 1, mx.int32).reshape([1, V]));
     const maskLater = own(suppressionMask(V, suppress));
     const maskFirst = own(suppressionMask(V, [...suppress, ...blank]));
-    const features = nGroup > 1 ? own(mx.repeat(audioFeatures, nGroup, 0)) : audioFeatures;
+    // The initial tokens are the same for every beam/sample: run them once (batch 1), then duplicate the cache
+    // rows. Later steps reuse the cached cross-attention K/V, so the audio features are never repeated.
+    const dup = nGroup > 1 ? own(mx.zeros([nGroup], mx.int32)) : undefined;
     const seed0 = options.seed ?? Math.floor(Math.random() * 2 ** 31);
     cache = model.newCache();
 
@@ -118,13 +120,15 @@ export async function decodeWindow(ctx: DecodeContext, audioFeatures: mx.array, 
       const sampledRows = beam ? beam.beams : sampler!.rows;
       const rules: RowRule[] | undefined = withTimestamps ? sampledRows.map((r) => timestampRule(r, ruleCfg)) : undefined;
       const T = stepTokens[0]!.length;
-      const flat = new Int32Array(nGroup * T);
-      stepTokens.forEach((r, b) => flat.set(r, b * T));
+      const rows = i === 0 ? 1 : nGroup;
+      const flat = new Int32Array(rows * T);
+      stepTokens.slice(0, rows).forEach((r, b) => flat.set(r, b * T));
       const subKey = temperature > 0 ? mx.random.key((seed0 + i * 7919) % 2 ** 31) : undefined;
       const outs = mx.tidy(() => {
-        const input = mx.array(flat).reshape([nGroup, T]);
-        const { logits } = model.decode(input, features, cache);
-        const last = logits.index(mx.Slice(), -1).astype(mx.float32);  // [B, V]
+        const input = mx.array(flat).reshape([rows, T]);
+        const { logits } = model.decode(input, audioFeatures, cache);
+        let last = logits.index(mx.Slice(), -1).astype(mx.float32);  // [rows, V]
+        if (rows !== nGroup) { cache!.reorder(dup!); last = mx.repeat(last, nGroup, 0); }
         const res: Record<string, mx.array> = {};
         if (i === 0) {
           res.noSpeech = mx.softmax(logits.index(0, sotIndex).astype(mx.float32), -1).index(tokenizer.noSpeech);
