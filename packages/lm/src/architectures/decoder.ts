@@ -183,6 +183,17 @@ export class DecoderModel {
     this.norm = norm('model.norm');
     const head = spec.tieEmbeddings ? undefined : w.tensor('lm_head');
     this.lmHead = head ? new Linear(head) : null;
+    // Materialise every weight once (format conversions, +1 norms): a lazy weight would be recomputed per step.
+    mx.eval(this.arrays());
+  }
+
+  arrays(): A[] {
+    const out: A[] = [...this.embed.arrays(), this.norm.weight, ...(this.lmHead?.arrays() ?? [])];
+    for (const b of this.blocks) {
+      for (const l of [b.attn.q, b.attn.k, b.attn.v, b.attn.o, b.mlp.gate, b.mlp.up, b.mlp.down]) out.push(...l.arrays());
+      for (const n of [b.inputNorm, b.postAttnNorm, b.preFfnNorm, b.postFfnNorm, b.attn.qNorm, b.attn.kNorm]) if (n) out.push(n.weight);
+    }
+    return out;
   }
 
   /** Logits [B, T, vocab] (float32) for token ids [B, T]; appends to the caches. */

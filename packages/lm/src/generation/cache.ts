@@ -5,6 +5,7 @@
 // Every cache knows the absolute position of each slot, so masks (causal, sliding window, left padding of a
 // batch) are built from positions, not from assumptions about the layout.
 import * as mx from '@mlx/core';
+import { GenerationOptionsError } from '../errors.js';
 
 type A = mx.array;
 const STEP = 256;
@@ -180,10 +181,16 @@ export class QuantizedKVCache implements LayerCache {
   readonly window = Infinity;
   private buf?: { k: A[]; v: A[] };  // [packed, scales, biases] each
 
-  constructor(readonly bits: 4 | 8, readonly groupSize = 32) {}
+  constructor(readonly bits: 4 | 8, private groupSize = 32) {}
 
   update(k: A, v: A) {
     const T = k.shape[2], prev = this.offset;
+    // groups must divide headDim: fall back to 16 for small heads
+    const D = k.shape[3];
+    if (D % this.groupSize !== 0) {
+      if (D % 16 !== 0) throw new GenerationOptionsError(`A quantized KV cache needs headDim divisible by 16 (got ${D}).`);
+      this.groupSize = 16;
+    }
     const qk = mx.quantize(k, this.groupSize, this.bits) as A[];
     const qv = mx.quantize(v, this.groupSize, this.bits) as A[];
     if (!this.buf || prev + T > this.buf.k[0].shape[2]) this.grow(qk, qv, prev + T);

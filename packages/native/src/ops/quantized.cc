@@ -19,10 +19,11 @@ void check_mode(const char* op, const std::string& mode) {
 void check_params(const char* op, int& group_size, int& bits) {
   if (group_size < 0) group_size = 64;
   if (bits < 0) bits = 4;
-  if (group_size != 32 && group_size != 64 && group_size != 128)
+  // 16 beyond MLX's set: GGUF Q6_K's sub-blocks map exactly onto 8-bit groups of 16.
+  if (group_size != 16 && group_size != 32 && group_size != 64 && group_size != 128)
     throw_error(ErrorCode::invalid_argument, std::string("[") + op + "] The requested group size " +
                                                  std::to_string(group_size) +
-                                                 " is not supported. The supported group sizes are 32, 64, and 128.");
+                                                 " is not supported. The supported group sizes are 16, 32, 64, and 128.");
   if (bits < 1 || bits > 8 || bits == 7)
     throw_error(ErrorCode::invalid_argument,
                 std::string("[") + op + "] The requested number of bits " + std::to_string(bits) +
