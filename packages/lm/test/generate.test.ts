@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
 import {
-  ContextLengthError, GenerationOptionsError, loadLM, ModelFormatError, StopStringMatcher, UnknownArchitectureError,
+  ContextLengthError, GenerationOptionsError, KVCache, loadLM, QuantizedKVCache, ModelFormatError, StopStringMatcher, UnknownArchitectureError,
 } from '../src/index.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'hf');
@@ -109,15 +109,20 @@ describe('generation', () => {
     lm.dispose();
   });
 
-  it('quantized KV caches stay close to the float cache', async () => {
-    const lm = await loadLM(join(fixtures, 'qwen3'), { kvBits: 8 });  // head_dim 16
-    const caches = lm.model.newCache({ kvBits: 8 });
-    const ids = mx.array(Int32Array.from(prompt)).reshape([1, prompt.length]);
-    const q = lm.model.forward(ids, caches);
-    const f = lm.model.forward(ids, lm.model.newCache());
-    const rel = (mx.max(mx.abs(mx.subtract(q, f))).item() as number) / (mx.max(mx.abs(f)).item() as number);
-    expect(rel).toBeLessThan(2e-2);
-    lm.dispose();
+  it('quantized KV caches stay close to the float cache', () => {
+    const key = mx.random.key(5);
+    const [k1, k2] = [mx.random.normal([1, 2, 37, 64], null, 0, 1, key), mx.random.normal([1, 2, 1, 64], null, 0, 1, mx.random.key(6))];
+    for (const bits of [8, 4] as const) {
+      const q = new QuantizedKVCache(bits, 32), f = new KVCache();
+      q.update(k1, k1), f.update(k1, k1);
+      const a = q.update(k2, k2), b = f.update(k2, k2);
+      expect(a.keys.shape).toEqual([1, 2, 38, 64]);
+      const rel = (mx.max(mx.abs(mx.subtract(a.keys, b.keys))).item() as number) / (mx.max(mx.abs(b.keys)).item() as number);
+      expect(rel).toBeLessThan(bits === 8 ? 1e-2 : 1e-1);
+      expect(q.offset).toBe(38);
+      q.dispose(), f.dispose();
+    }
+    expect(() => new QuantizedKVCache(8, 32).update(mx.zeros([1, 1, 2, 16]), mx.zeros([1, 1, 2, 16]))).toThrow(GenerationOptionsError);
   });
 
   it('abort mid-generation throws CancelledError and frees the cache', async () => {

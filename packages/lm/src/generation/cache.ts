@@ -181,16 +181,12 @@ export class QuantizedKVCache implements LayerCache {
   readonly window = Infinity;
   private buf?: { k: A[]; v: A[] };  // [packed, scales, biases] each
 
-  constructor(readonly bits: 4 | 8, private groupSize = 32) {}
+  constructor(readonly bits: 4 | 8, readonly groupSize = 32) {}
 
   update(k: A, v: A) {
     const T = k.shape[2], prev = this.offset;
-    // groups must divide headDim: fall back to 16 for small heads
     const D = k.shape[3];
-    if (D % this.groupSize !== 0) {
-      if (D % 16 !== 0) throw new GenerationOptionsError(`A quantized KV cache needs headDim divisible by 16 (got ${D}).`);
-      this.groupSize = 16;
-    }
+    if (D % this.groupSize !== 0) throw new GenerationOptionsError(`A quantized KV cache needs headDim divisible by its group size ${this.groupSize} (got ${D}).`);
     const qk = mx.quantize(k, this.groupSize, this.bits) as A[];
     const qv = mx.quantize(v, this.groupSize, this.bits) as A[];
     if (!this.buf || prev + T > this.buf.k[0].shape[2]) this.grow(qk, qv, prev + T);
