@@ -32,7 +32,9 @@ const VERSION = JSON.parse(readFileSync(join(here, 'node-lm/node_modules/node-ll
 const N = Number(process.env.TOKENS ?? 32);
 
 const llama = await getLlama({ gpu: false });
+const only = process.env.ONLY?.split(',');
 for (const [name, file] of Object.entries(MODELS)) {
+  if (only && !only.includes(name)) continue;
   const model = await llama.loadModel({ modelPath: file });
   const source = model.fileInfo.metadata?.tokenizer?.chat_template ?? GEMMA_TEMPLATE;
   const template = new Template(source);
