@@ -1,6 +1,6 @@
 // @mlx/lm: LLM text generation (issue #8).
 export { loadLM, LM, type GenerateOptions, type GenerateResult, type LoadLMOptions, type Prompt } from './lm.js';
-export type { ChatMessage, Tokenizer } from './types.js';
+export * from './tokenizer/index.js';
 export { registerArchitecture, getArchitecture, registeredArchitectures, type Architecture } from './architectures/registry.js';
 export { DecoderModel, type DecoderSpec, type LayerSpec, type WeightSource } from './architectures/decoder.js';
 export { KVCache, RotatingKVCache, QuantizedKVCache, type LayerCache } from './generation/cache.js';

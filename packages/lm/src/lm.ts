@@ -12,6 +12,7 @@ import { StopStringMatcher } from './generation/stop.js';
 import { loadGgufModel, type LoadedModelFiles } from './loaders/gguf.js';
 import { loadSafetensorsModel } from './loaders/safetensors.js';
 import type { ChatMessage, Tokenizer } from './types.js';
+import { loadTokenizer, tokenizerFromGguf } from './tokenizer/index.js';
 import './architectures/index.js';
 
 export interface GenerateOptions extends Omit<TokenLoopOptions, 'stopTokens'> {
@@ -59,18 +60,6 @@ function openModelFiles(path: string): LoadedModelFiles {
   }
   if (path.endsWith('.gguf')) return loadGgufModel(path);
   throw new ModelFormatError(`${path}: expected a .gguf file or a model directory.`, path);
-}
-
-interface TokenizerModule {
-  tokenizerFromGguf(md: Record<string, unknown>): Tokenizer;
-  loadTokenizer(dir: string): Promise<Tokenizer>;
-}
-async function tokenizerModule(): Promise<TokenizerModule | null> {
-  try {
-    return (await import(new URL('./tokenizer/index.js', import.meta.url).href)) as TokenizerModule;
-  } catch {
-    return null;
-  }
 }
 
 /** Stands in when no tokenizer is available: prompts must then be token ids. */
@@ -201,11 +190,10 @@ export async function loadLM(nameOrPath: string, opts: LoadLMOptions = {}): Prom
     const model = new DecoderModel(spec, files.weights);
     let tokenizer = opts.tokenizer;
     if (!tokenizer) {
-      const mod = await tokenizerModule();
-      if (mod && files.metadata) tokenizer = mod.tokenizerFromGguf(files.metadata);
-      else if (mod && statSync(path).isDirectory() && existsSync(join(path, 'tokenizer.json'))) tokenizer = await mod.loadTokenizer(path);
+      if (files.metadata && files.metadata['tokenizer.ggml.tokens']) tokenizer = tokenizerFromGguf(files.metadata);
+      else if (statSync(path).isDirectory() && existsSync(join(path, 'tokenizer.json'))) tokenizer = await loadTokenizer(path);
     }
-    const lm = new LM(model, tokenizer ?? (new MissingTokenizer('the tokenizer module is not available or the model has no tokenizer files') as unknown as Tokenizer),
+    const lm = new LM(model, tokenizer ?? (new MissingTokenizer('the model has no tokenizer files') as unknown as Tokenizer),
       config as Record<string, unknown>, files.weights, opts);
     lm.modelFile = files.weights.file;
     return lm;
