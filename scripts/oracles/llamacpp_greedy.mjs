@@ -19,7 +19,8 @@ const MODELS = {
   'smollm2-135m-instruct': join(models, 'smollm2-135m-instruct', 'SmolLM2-135M-Instruct.Q4_1.gguf'),
   'gemma-3-270m-it': join(models, 'gemma-3-270m-it', 'gemma-3-270m-q4_k_m.gguf'),
 };
-const GEMMA_TEMPLATE = "{{ bos_token }}{% for message in messages %}{% set role = 'model' if message['role'] == 'assistant' else message['role'] %}<start_of_turn>{{ role }}\n{{ message['content'] | trim }}<end_of_turn>\n{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}";
+// Gemma's documented format: a system message is prepended to the first user turn.
+const GEMMA_TEMPLATE = "{{ bos_token }}{% set sys = '' %}{% if messages[0]['role'] == 'system' %}{% set sys = messages[0]['content'] + '\\n\\n' %}{% set messages = messages[1:] %}{% endif %}{% for message in messages %}{% set role = 'model' if message['role'] == 'assistant' else message['role'] %}<start_of_turn>{{ role }}\n{{ (sys if loop.first else '') + message['content'] | trim }}<end_of_turn>\n{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}";
 const PROMPTS = [
   [{ role: 'user', content: 'What is the capital of France?' }],
   [{ role: 'user', content: 'Write a haiku about the sea.' }],
