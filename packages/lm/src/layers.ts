@@ -15,11 +15,26 @@ export interface WeightTensor {
   quant?: QuantSpec;
 }
 
+/**
+ * Numerics experiment: round activations like llama.cpp's CPU dot products do before a quantized product
+ * (blocks of 32, scale amax/127 stored as f16, 8-bit integers). Set with MLX_LM_EMULATE_Q8=1; off by default.
+ */
+export const emulateQ8Activations = process.env.MLX_LM_EMULATE_Q8 === '1';
+function roundQ8(x: A): A {
+  const K = x.shape[x.ndim - 1];
+  if (K % 32 !== 0) return x;
+  const xr = mx.reshape(x, [...x.shape.slice(0, -1), K / 32, 32]);
+  const d = mx.divide(mx.max(mx.abs(xr), -1, true), 127);
+  const q = mx.round(mx.divide(xr, mx.maximum(d, 1e-30)));
+  return mx.reshape(mx.multiply(q, mx.astype(mx.astype(d, mx.float16), mx.float32)), x.shape);
+}
+
 export class Linear {
   constructor(readonly w: WeightTensor, readonly bias?: A) {}
   get outputDims(): number { return this.w.weight.shape[0]; }
   forward(x: A): A {
     const { weight, scales, biases, quant } = this.w;
+    if (quant && emulateQ8Activations) x = roundQ8(x);
     const y = quant
       ? mx.quantizedMatmul(x, weight, scales!, biases, true, quant.groupSize, quant.bits)
       : mx.matmul(x, mx.transpose(weight));

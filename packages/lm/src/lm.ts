@@ -12,6 +12,7 @@ import { StopStringMatcher } from './generation/stop.js';
 import { loadGgufModel, type LoadedModelFiles } from './loaders/gguf.js';
 import { loadSafetensorsModel } from './loaders/safetensors.js';
 import type { ChatMessage, Tokenizer } from './types.js';
+import { loadTokenizer, tokenizerFromGguf } from './tokenizer/index.js';
 import './architectures/index.js';
 
 export interface GenerateOptions extends Omit<TokenLoopOptions, 'stopTokens'> {
@@ -19,6 +20,8 @@ export interface GenerateOptions extends Omit<TokenLoopOptions, 'stopTokens'> {
   stop?: string[];
   /** Extra stop token ids besides the tokenizer's end-of-sequence ids. */
   stopTokens?: number[];
+  /** Keep going past end-of-sequence tokens (benchmarks). */
+  ignoreEos?: boolean;
   /** Reuse the KV cache of the previous call for the common prefix of the prompt (default true). */
   reuseCache?: boolean;
   /** Options for applyChatTemplate when the prompt is a list of messages. */
@@ -59,18 +62,6 @@ function openModelFiles(path: string): LoadedModelFiles {
   throw new ModelFormatError(`${path}: expected a .gguf file or a model directory.`, path);
 }
 
-interface TokenizerModule {
-  tokenizerFromGguf(md: Record<string, unknown>): Tokenizer;
-  loadTokenizer(dir: string): Promise<Tokenizer>;
-}
-async function tokenizerModule(): Promise<TokenizerModule | null> {
-  try {
-    return (await import(new URL('./tokenizer/index.js', import.meta.url).href)) as TokenizerModule;
-  } catch {
-    return null;
-  }
-}
-
 /** Stands in when no tokenizer is available: prompts must then be token ids. */
 class MissingTokenizer {
   constructor(private why: string) {}
@@ -83,6 +74,8 @@ export class LM {
   private promptCache: PromptCache;
   private queue: Promise<unknown> = Promise.resolve();
   readonly stopTokenIds: number[];
+  /** The weights file (GGUF) or first safetensors file the model was loaded from. */
+  modelFile = '';
 
   constructor(readonly model: DecoderModel, readonly tokenizer: Tokenizer, readonly config: Record<string, unknown>,
     private readonly weights: { dispose(): void }, private readonly cacheOptions: CacheOptions = {}) {
@@ -121,11 +114,12 @@ export class LM {
   /** Several prompts at once (left-padded batch); one result per prompt. */
   async generateBatch(prompts: Prompt[], opts: Omit<GenerateOptions, 'reuseCache'> = {}): Promise<GenerateResult[]> {
     const ids = prompts.map((p) => this.encodePrompt(p, opts));
-    const res: BatchResult[] = await this.exclusive(() => batchGenerate(this.model, ids, { ...opts, stopTokens: [...this.stopTokenIds, ...(opts.stopTokens ?? [])] }, this.cacheOptions));
+    const res: BatchResult[] = await this.exclusive(() => batchGenerate(this.model, ids, { ...opts, stopTokens: [...(opts.ignoreEos ? [] : this.stopTokenIds), ...(opts.stopTokens ?? [])] }, this.cacheOptions));
     return res.map((r) => ({ ...r, text: this.decodeWithStops(r.tokens, opts.stop) }));
   }
 
   private decodeWithStops(tokens: number[], stops?: string[]): string {
+    if (this.tokenizer instanceof MissingTokenizer) return '';
     const text = this.tokenizer.decode(tokens, { skipSpecialTokens: true });
     if (!stops?.length) return text;
     const cut = Math.min(...stops.map((s) => { const i = text.indexOf(s); return i < 0 ? Infinity : i; }));
@@ -149,7 +143,7 @@ export class LM {
     await prev;
     try {
       if (opts.reuseCache === false) { for (const c of this.promptCache.caches) c.dispose(); this.promptCache.tokens = []; }
-      const stopIds = [...this.stopTokenIds, ...(opts.stopTokens ?? [])];
+      const stopIds = [...(opts.ignoreEos ? [] : this.stopTokenIds), ...(opts.stopTokens ?? [])];
       const loop = tokenLoop(this.model, ids, this.promptCache, { ...opts, stopTokens: stopIds }, out.stats);
       const hasTokenizer = !(this.tokenizer instanceof MissingTokenizer);
       const decoder = hasTokenizer ? this.tokenizer.streamDecoder({ skipSpecialTokens: true }) : null;
@@ -196,12 +190,13 @@ export async function loadLM(nameOrPath: string, opts: LoadLMOptions = {}): Prom
     const model = new DecoderModel(spec, files.weights);
     let tokenizer = opts.tokenizer;
     if (!tokenizer) {
-      const mod = await tokenizerModule();
-      if (mod && files.metadata) tokenizer = mod.tokenizerFromGguf(files.metadata);
-      else if (mod && statSync(path).isDirectory() && existsSync(join(path, 'tokenizer.json'))) tokenizer = await mod.loadTokenizer(path);
+      if (files.metadata && files.metadata['tokenizer.ggml.tokens']) tokenizer = tokenizerFromGguf(files.metadata);
+      else if (statSync(path).isDirectory() && existsSync(join(path, 'tokenizer.json'))) tokenizer = await loadTokenizer(path);
     }
-    return new LM(model, tokenizer ?? (new MissingTokenizer('the tokenizer module is not available or the model has no tokenizer files') as unknown as Tokenizer),
+    const lm = new LM(model, tokenizer ?? (new MissingTokenizer('the model has no tokenizer files') as unknown as Tokenizer),
       config as Record<string, unknown>, files.weights, opts);
+    lm.modelFile = files.weights.file;
+    return lm;
   } catch (e) {
     files.weights.dispose();
     throw e;

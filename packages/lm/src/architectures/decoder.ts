@@ -2,7 +2,7 @@
 // their config turns into (DecoderSpec) and in tensor naming; the math lives here once.
 import * as mx from '@mlx/core';
 import { ModelFormatError } from '../errors.js';
-import { Embedding, gegluTanh, Linear, RMSNorm, swiglu, type WeightTensor } from '../layers.js';
+import { Embedding, emulateQ8Activations, gegluTanh, Linear, RMSNorm, swiglu, type WeightTensor } from '../layers.js';
 import { KVCache, QuantizedKVCache, RotatingKVCache, type LayerCache } from '../generation/cache.js';
 
 type A = mx.array;
@@ -72,6 +72,14 @@ class Attention {
     q = mx.fast.rope(q, this.spec.ropeDims, this.spec.ropeTraditional, freqs ? null : ropeBase, ropeScale, offset, freqs);
     k = mx.fast.rope(k, this.spec.ropeDims, this.spec.ropeTraditional, freqs ? null : ropeBase, ropeScale, offset, freqs);
     const before = cache.offset;
+    if (emulateQ8Activations) {  // llama.cpp keeps K/V (and the query in Q·K) in f16
+      const h = (a: A) => mx.astype(mx.astype(a, mx.float16), mx.float32);
+      q = h(q), k = h(k);
+      const { keys, values, keyPositions } = cache.update(k, h(v));
+      const mask = ctx.mask(T, before, keys.shape[2], keyPositions, cache.window);
+      const out = mx.fast.scaledDotProductAttention(q, keys, values, this.spec.attnScale, mask);
+      return this.o.forward(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [B, T, H * D]));
+    }
     const { keys, values, keyPositions } = cache.update(k, v);
     const mask = ctx.mask(T, before, keys.shape[2], keyPositions, cache.window);
     const out = mx.fast.scaledDotProductAttention(q, keys, values, this.spec.attnScale, mask);
@@ -183,6 +191,17 @@ export class DecoderModel {
     this.norm = norm('model.norm');
     const head = spec.tieEmbeddings ? undefined : w.tensor('lm_head');
     this.lmHead = head ? new Linear(head) : null;
+    // Materialise every weight once (format conversions, +1 norms): a lazy weight would be recomputed per step.
+    mx.eval(this.arrays());
+  }
+
+  arrays(): A[] {
+    const out: A[] = [...this.embed.arrays(), this.norm.weight, ...(this.lmHead?.arrays() ?? [])];
+    for (const b of this.blocks) {
+      for (const l of [b.attn.q, b.attn.k, b.attn.v, b.attn.o, b.mlp.gate, b.mlp.up, b.mlp.down]) out.push(...l.arrays());
+      for (const n of [b.inputNorm, b.postAttnNorm, b.preFfnNorm, b.postFfnNorm, b.attn.qNorm, b.attn.kNorm]) if (n) out.push(n.weight);
+    }
+    return out;
   }
 
   /** Logits [B, T, vocab] (float32) for token ids [B, T]; appends to the caches. */

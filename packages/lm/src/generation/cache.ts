@@ -5,6 +5,7 @@
 // Every cache knows the absolute position of each slot, so masks (causal, sliding window, left padding of a
 // batch) are built from positions, not from assumptions about the layout.
 import * as mx from '@mlx/core';
+import { GenerationOptionsError } from '../errors.js';
 
 type A = mx.array;
 const STEP = 256;
@@ -184,6 +185,8 @@ export class QuantizedKVCache implements LayerCache {
 
   update(k: A, v: A) {
     const T = k.shape[2], prev = this.offset;
+    const D = k.shape[3];
+    if (D % this.groupSize !== 0) throw new GenerationOptionsError(`A quantized KV cache needs headDim divisible by its group size ${this.groupSize} (got ${D}).`);
     const qk = mx.quantize(k, this.groupSize, this.bits) as A[];
     const qv = mx.quantize(v, this.groupSize, this.bits) as A[];
     if (!this.buf || prev + T > this.buf.k[0].shape[2]) this.grow(qk, qv, prev + T);

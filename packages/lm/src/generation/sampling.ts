@@ -98,8 +98,8 @@ export function makeSampler(opts: SamplingOptions, vocabSize: number): Sampler {
     dispose: () => mx.dispose(key, bias),
     sample(logits: A, history?: readonly (readonly number[])[]): A {
       let l = logits;
-      if (usesHistory && history) l = penalise(l, history);
       if (bias) l = mx.add(l, bias);
+      if (usesHistory && history) l = penalise(l, history);
       if (greedy) return mx.astype(mx.argmax(l, -1), mx.int32);
       l = mx.multiply(l, 1 / o.temperature);
       const V = l.shape[l.ndim - 1];

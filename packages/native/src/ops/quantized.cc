@@ -16,10 +16,12 @@ void check_mode(const char* op, const std::string& mode) {
   throw_error(ErrorCode::invalid_argument, std::string("[") + op + "] Invalid quantization mode '" + mode + "'.");
 }
 
-void check_params(const char* op, int& group_size, int& bits) {
+// allow16: products and dequantization also take groups of 16 (beyond MLX's set), so that GGUF Q6_K's
+// 16-element sub-blocks map exactly onto 8-bit affine groups; quantize keeps MLX's set.
+void check_params(const char* op, int& group_size, int& bits, bool allow16 = true) {
   if (group_size < 0) group_size = 64;
   if (bits < 0) bits = 4;
-  if (group_size != 32 && group_size != 64 && group_size != 128)
+  if (!(allow16 && group_size == 16) && group_size != 32 && group_size != 64 && group_size != 128)
     throw_error(ErrorCode::invalid_argument, std::string("[") + op + "] The requested group size " +
                                                  std::to_string(group_size) +
                                                  " is not supported. The supported group sizes are 32, 64, and 128.");
@@ -84,7 +86,7 @@ Array batch_indices(const char* op, const std::optional<Array>& idx, const Shape
 
 std::vector<Array> quantize(const Array& w, int group_size, int bits, const std::string& mode, StreamOrDevice s) {
   check_mode("quantize", mode);
-  check_params("quantize", group_size, bits);
+  check_params("quantize", group_size, bits, false);
   if (w.ndim() < 2)
     throw_error(ErrorCode::shape, "[quantize] The matrix to be quantized must have at least 2 dimension but it has "
                                   "only " + std::to_string(w.ndim()) + ".");

@@ -1,0 +1,71 @@
+// bench/lm: @mlx/lm vs llama.cpp (node-llama-cpp, same GGUF, same thread count) in one run.
+// Prompt processing (512 tokens) and greedy generation (128 tokens) tok/s per model, the memory bandwidth used
+// by generation (weight bytes read per token / time per token, against a copy bandwidth measured here), and
+// batched generation throughput at batch 1/4/16. Usage: node bench/lm/run.mjs [--quick] [--record]
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as mx from '@mlx/core';
+import { loadLM } from '../../packages/lm/dist/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.argv.includes('--quick');
+const record = process.argv.includes('--record');
+const THREADS = 2, PROMPT = 512, GEN = quick ? 32 : 128, REPS = quick ? 1 : 3;
+const BATCHES = [1, 4, 16], BATCH_GEN = quick ? 8 : 32, BATCH_PROMPT = 32;
+mx.setNumThreads(THREADS);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function copyBandwidth() {
+  const a = mx.random.uniform(0, 1, [32, 1024, 1024]);
+  mx.eval(a);
+  const ts = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now(); const b = mx.copy(a); mx.eval(b); ts.push((performance.now() - t) / 1000); b.dispose();
+  }
+  const bw = (2 * a.nbytes) / median(ts);
+  a.dispose();
+  return bw;
+}
+
+const promptIds = (vocab) => Array.from({ length: PROMPT }, (_, i) => 100 + ((i * 7919) % Math.min(vocab - 100, 20000)));
+
+const rows = [];
+const bw = copyBandwidth();
+for (const name of ['smollm2-135m-instruct', 'gemma-3-270m-it']) {
+  const lm = await loadLM(name);
+  const file = lm.modelFile;
+  const ids = promptIds(lm.model.spec.vocabSize);
+  const pp = [], tg = [];
+  await lm.generate(ids.slice(0, 16), { maxTokens: 4, reuseCache: false });  // warm-up
+  for (let r = 0; r < REPS; r++) {
+    const a = await lm.generate(ids, { maxTokens: 1, reuseCache: false, ignoreEos: true });
+    pp.push(a.stats.promptTps);
+    const b = await lm.generate(ids.slice(0, 8), { maxTokens: GEN + 1, reuseCache: false, ignoreEos: true });
+    tg.push(b.stats.generationTps);
+  }
+  const peer = JSON.parse(execFileSync('node', [join(here, 'llamacpp_peer.mjs'), JSON.stringify({ model: file, prompt: ids, promptTokens: PROMPT, genTokens: GEN, threads: THREADS, reps: REPS })], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop());
+  const bytes = lm.model.weightBytes();
+  const oursTg = median(tg), oursPp = median(pp);
+  rows.push([`${name} prompt ${PROMPT}`, 'tok/s', oursPp, peer.ppTps, null]);
+  rows.push([`${name} generate ${GEN}`, 'tok/s', oursTg, peer.tgTps, (100 * bytes * oursTg) / bw]);
+  for (const B of BATCHES) {
+    const prompts = Array.from({ length: B }, (_, b) => ids.slice(b, b + BATCH_PROMPT - (b % 3)));
+    const res = await lm.generateBatch(prompts, { maxTokens: BATCH_GEN, ignoreEos: true });
+    rows.push([`${name} batch ${B} × ${BATCH_GEN} tokens`, 'tok/s', res[0].stats.generationTps, null, null]);
+  }
+  console.error(name, 'weight bytes/token', bytes, 'done');
+  lm.dispose();
+}
+const fmt = (v, d = 1) => (v === undefined || v === null ? '-' : v.toFixed(d));
+const header = '| case | ours | llama.cpp | ratio | % of copy bandwidth |\n|---|---|---|---|---|';
+const table = [header, ...rows.map(([c, u, o, p, lim]) => `| ${c} (${u}) | ${fmt(o)} | ${fmt(p)} | ${p ? fmt(o / p, 2) + '×' : '-'} | ${fmt(lim, 0)} |`)].join('\n');
+const stamp = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${cpus()[0].model} · ${cpus().length} cores · threads ${THREADS} · copy bandwidth ${(bw / 1e9).toFixed(1)} GB/s`;
+console.log(`bench/lm — ${stamp}`);
+console.log(table);
+console.log('Ratios > 1 mean we are faster than llama.cpp (node-llama-cpp). Bandwidth % = weight bytes per token × tok/s ÷ copy bandwidth (read+write).');
+mkdirSync(join(here, 'out'), { recursive: true });
+writeFileSync(join(here, 'out', 'lm.json'), JSON.stringify({ stamp, rows }, null, 2));
+if (record) appendFileSync(join(here, '..', 'RESULTS.md'), `\n## bench/lm — ${stamp}\n\n${table}\n`);
