@@ -10,3 +10,6 @@ export {
   Scheduler, type SchedulerOptions, type GenerateRequest, type GenerationHandle, type GenerationResult, type TextDelta,
   type FinishReason, type SchedulerMetrics,
 } from './scheduler.js';
+export { createServer, type ServerOptions, type MlxServer } from './server/server.js';
+export type { Transcriber, TranscriptionResult } from './server/audio.js';
+export type { VisionChat, DecodedImage } from './server/generate.js';
