@@ -202,7 +202,7 @@ describe('graceful shutdown', () => {
     const s = await createServer({ port: 0, lms: [{ id: 't', model: t.model, scheduler: { kvMemoryBytes: 4 << 20 } }] });
     const c = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'x', maxRetries: 0 });
     const inflight = c.completions.create({ model: 't', prompt: 'abc', max_tokens: 30, temperature: 0, ignore_eos: true } as any);
-    await new Promise((r) => setTimeout(r, 20));
+    while (s.schedulers.get('t')!.metrics().running === 0) await new Promise((r) => setTimeout(r, 1));
     await s.close(5000);
     const r = await inflight;
     expect(r.usage?.completion_tokens).toBe(30);
