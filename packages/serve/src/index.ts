@@ -13,3 +13,4 @@ export {
 export { createServer, type ServerOptions, type MlxServer } from './server/server.js';
 export type { Transcriber, TranscriptionResult } from './server/audio.js';
 export type { VisionChat, DecodedImage } from './server/generate.js';
+export { transcriberFromWhisper } from './load.js';

@@ -69,7 +69,7 @@ export async function handleTranscription(req: IncomingMessage, res: ServerRespo
     if (ac.signal.aborted) { res.destroy(); return; }
     const msg = (e as Error)?.message ?? String(e);
     // Undecodable audio is the client's fault; say so with a 400.
-    if (/wav|audio|decode|format|riff|malformed/i.test(msg) || (e as { code?: string })?.code === 'MLX_MALFORMED_FILE') {
+    if (/wav|audio|decode|format|riff|malformed/i.test(msg) || ['MLX_MALFORMED_FILE', 'MLX_AUDIO_FORMAT'].includes((e as { code?: string })?.code ?? '')) {
       throw new InvalidRequestError(`Could not decode the audio: ${msg}`, 'file', 'invalid_audio');
     }
     throw e;
