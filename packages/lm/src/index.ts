@@ -1,3 +1,4 @@
+<<<<<<< HEAD
 // @mlx/lm: LLM text generation (issue #8).
 export { loadLM, LM, type GenerateOptions, type GenerateResult, type LoadLMOptions, type Prompt } from './lm.js';
 export type { ChatMessage, Tokenizer } from './types.js';
@@ -11,3 +12,7 @@ export { loadGgufModel, hfName } from './loaders/gguf.js';
 export { loadSafetensorsModel } from './loaders/safetensors.js';
 export { ModelFormatError, UnknownArchitectureError, ContextLengthError, GenerationOptionsError, ModelNotFoundError } from './errors.js';
 import './architectures/index.js';
+=======
+// @mlx/lm: LLM generation (issue #8). Nothing is exported yet.
+export * from './tokenizer/index.js';
+>>>>>>> s2-hub
