@@ -1,4 +1,3 @@
-<<<<<<< HEAD
 // @mlx/lm: LLM text generation (issue #8).
 export { loadLM, LM, type GenerateOptions, type GenerateResult, type LoadLMOptions, type Prompt } from './lm.js';
 export type { ChatMessage, Tokenizer } from './types.js';
@@ -12,7 +11,4 @@ export { loadGgufModel, hfName } from './loaders/gguf.js';
 export { loadSafetensorsModel } from './loaders/safetensors.js';
 export { ModelFormatError, UnknownArchitectureError, ContextLengthError, GenerationOptionsError, ModelNotFoundError } from './errors.js';
 import './architectures/index.js';
-=======
-// @mlx/lm: LLM generation (issue #8). Nothing is exported yet.
-export * from './tokenizer/index.js';
->>>>>>> s2-hub
+export { tokenizerFromGguf, loadTokenizer, TokenizerError, ChatTemplate, GEMMA_TEMPLATE, CHATML_TEMPLATE } from './tokenizer/index.js';
