@@ -14,3 +14,4 @@ export { createServer, type ServerOptions, type MlxServer } from './server/serve
 export type { Transcriber, TranscriptionResult } from './server/audio.js';
 export type { VisionChat, DecodedImage } from './server/generate.js';
 export { transcriberFromWhisper } from './load.js';
+export { batchedFromLM, loadBatchedLM } from './lm-adapter.js';

@@ -2,7 +2,7 @@
 // callables so that @mlx/lm's modules (lm-adapter.ts) and test models plug in the same way. Covers Llama, SmolLM2,
 // Qwen2 (bias in the projections is the projection's business) and Qwen3 (optional q/k norms).
 import * as mx from '@mlx/core';
-import type { AttendFn, BatchedLM, KvLayout, ServeTokenizer } from './model.js';
+import type { AttendFn, BatchedLM, ChatMessage, KvLayout, ServeTokenizer } from './model.js';
 
 type Fn = (x: mx.array) => mx.array;
 
@@ -22,15 +22,20 @@ export interface LlamaFns {
   numHeads: number;
   numKvHeads: number;
   headDim: number;
-  rope: { dims?: number; base: number; scale?: number; traditional: boolean };
+  /** `base`, or `freqs` (per-pair periods, e.g. Llama 3 scaling), as mx.fast.rope takes them. */
+  rope: { dims?: number; base: number | null; freqs?: mx.array; scale?: number; traditional: boolean };
+  attnScale?: number;
   dtype?: mx.Dtype;
+  encodeChat?: (messages: ChatMessage[]) => number[];
 }
 
 export class LlamaBatched implements BatchedLM {
   readonly kv: KvLayout;
+  encodeChat?: (messages: ChatMessage[]) => number[];
   constructor(private readonly fns: LlamaFns, readonly tokenizer: ServeTokenizer, readonly vocabSize: number,
     readonly contextLength: number, private readonly onDispose?: () => void) {
-    this.kv = { numLayers: fns.layers.length, numKvHeads: fns.numKvHeads, headDim: fns.headDim, dtype: fns.dtype ?? mx.float32 };
+    this.kv = { numLayers: fns.layers.length, numKvHeads: fns.numKvHeads, headDim: fns.headDim, dtype: fns.dtype ?? mx.float32, attnScale: fns.attnScale };
+    if (fns.encodeChat) this.encodeChat = fns.encodeChat;
   }
 
   forward(tokens: mx.array, positions: mx.array, attend: AttendFn, logitRows: mx.array): mx.array {
@@ -39,7 +44,7 @@ export class LlamaBatched implements BatchedLM {
     const D = f.headDim;
     const ropeDims = f.rope.dims ?? D;
     // Each token is its own "batch element" of length 1 so that rope takes one offset per token.
-    const rope = (x: mx.array) => mx.fast.rope(x, ropeDims, f.rope.traditional, f.rope.base, f.rope.scale ?? 1, positions);
+    const rope = (x: mx.array) => mx.fast.rope(x, ropeDims, f.rope.traditional, f.rope.freqs ? null : f.rope.base, f.rope.scale ?? 1, positions, f.rope.freqs);
     let x = f.embed(tokens);
     f.layers.forEach((L, i) => {
       const h = L.inputNorm(x);

@@ -22,6 +22,8 @@ export interface KvLayout {
   numKvHeads: number;
   headDim: number;
   dtype: mx.Dtype;
+  /** Softmax scale of attention (default 1 / sqrt(headDim)). */
+  attnScale?: number;
 }
 
 /**
@@ -40,5 +42,7 @@ export interface BatchedLM {
    * Builds the lazy graph only; the scheduler evaluates it.
    */
   forward(tokens: mx.array, positions: mx.array, attend: AttendFn, logitRows: mx.array): mx.array;
+  /** Chat messages → prompt token ids (default: template, then encode without extra special tokens). */
+  encodeChat?(messages: ChatMessage[]): number[];
   dispose?(): void;
 }

@@ -84,7 +84,7 @@ export class PagedKv {
     order.forEach((flat, i) => { inverse[flat] = i; });
     const identity = order.every((f, i) => f === i);
     const unpermute = identity ? undefined : mx.array(inverse);
-    const scale = 1 / Math.sqrt(this.layout.headDim);
+    const scale = this.layout.attnScale ?? 1 / Math.sqrt(this.layout.headDim);
 
     return (layer, q, k, v) => {
       this.kPools[layer].indexPut_(write, k);

@@ -127,9 +127,10 @@ export async function runJob(job: Job, res: ServerResponse): Promise<void> {
 }
 
 export function chatJob(served: ServedLM, req: ChatRequest, messages: ChatMessage[], defaultMaxTokens: number): Job {
-  const tok = served.scheduler.model.tokenizer;
-  const text = tok.applyChatTemplate(messages, { addGenerationPrompt: true });
-  const promptTokens = tok.encode(text, { addSpecialTokens: false });
+  const model = served.scheduler.model;
+  const promptTokens = model.encodeChat
+    ? model.encodeChat(messages)
+    : model.tokenizer.encode(model.tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true }), { addSpecialTokens: false });
   return {
     kind: 'chat', served, promptTokens, stream: !!req.stream, includeUsage: !!req.stream_options?.include_usage,
     maxTokens: req.max_completion_tokens ?? req.max_tokens ?? defaultMaxTokens, sampling: samplingOf(req),
