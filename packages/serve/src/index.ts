@@ -15,3 +15,4 @@ export type { Transcriber, TranscriptionResult } from './server/audio.js';
 export type { VisionChat, DecodedImage } from './server/generate.js';
 export { transcriberFromWhisper } from './load.js';
 export { batchedFromLM, loadBatchedLM } from './lm-adapter.js';
+export { serveCommand, serveUsage } from './command.js';
