@@ -26,7 +26,38 @@ export interface LlamaFns {
   rope: { dims?: number; base: number | null; freqs?: mx.array; scale?: number; traditional: boolean };
   attnScale?: number;
   dtype?: mx.Dtype;
+  /**
+   * Rows up to which the engine's quantized matmul uses its matrix-vector kernel (above: dequantize + GEMM, whose
+   * sums round differently). Linear layers run on row groups that a request alone would also form (decode rows in
+   * groups of at most this many, each prefill chunk on its own), so batched outputs equal single-request outputs
+   * bit for bit. 0 runs every linear layer once over all rows (faster when GEMM wins; not bit-exact).
+   */
+  matvecRows?: number;
   encodeChat?: (messages: ChatMessage[]) => number[];
+}
+
+/** Consecutive single-token segments in groups of at most `limit`; every longer segment alone. */
+export function rowGroups(segments: readonly number[], limit: number): number[] {
+  const groups: number[] = [];
+  let run = 0;
+  for (const s of segments) {
+    if (s === 1) {
+      if (++run === limit) { groups.push(run); run = 0; }
+      continue;
+    }
+    if (run) { groups.push(run); run = 0; }
+    groups.push(s);
+  }
+  if (run) groups.push(run);
+  return groups;
+}
+
+function applyRows(x: mx.array, groups: readonly number[], fn: (x: mx.array) => mx.array): mx.array {
+  if (groups.length <= 1) return fn(x);
+  const parts: mx.array[] = [];
+  let at = 0;
+  for (const g of groups) { parts.push(fn(x.index(mx.Slice(at, at + g)))); at += g; }
+  return mx.concatenate(parts, 0);
 }
 
 export class LlamaBatched implements BatchedLM {
@@ -38,9 +69,12 @@ export class LlamaBatched implements BatchedLM {
     if (fns.encodeChat) this.encodeChat = fns.encodeChat;
   }
 
-  forward(tokens: mx.array, positions: mx.array, attend: AttendFn, logitRows: mx.array): mx.array {
+  forward(tokens: mx.array, positions: mx.array, attend: AttendFn, logitRows: mx.array, segments?: readonly number[]): mx.array {
     const f = this.fns;
     const n = tokens.shape[0];
+    const limit = f.matvecRows ?? 8;
+    const groups = limit > 0 ? rowGroups(segments ?? [n], limit) : [n];
+    const byRows = (x: mx.array, fn: (x: mx.array) => mx.array) => applyRows(x, groups, fn);
     const D = f.headDim;
     const ropeDims = f.rope.dims ?? D;
     // Each token is its own "batch element" of length 1 so that rope takes one offset per token.
@@ -48,19 +82,21 @@ export class LlamaBatched implements BatchedLM {
     let x = f.embed(tokens);
     f.layers.forEach((L, i) => {
       const h = L.inputNorm(x);
-      let q = L.qProj(h).reshape([n, f.numHeads, 1, D]);
-      let k = L.kProj(h).reshape([n, f.numKvHeads, 1, D]);
-      const v = L.vProj(h).reshape([n, f.numKvHeads, D]);
+      let q = byRows(h, L.qProj).reshape([n, f.numHeads, 1, D]);
+      let k = byRows(h, L.kProj).reshape([n, f.numKvHeads, 1, D]);
+      const v = byRows(h, L.vProj).reshape([n, f.numKvHeads, D]);
       if (L.qNorm) q = L.qNorm(q);
       if (L.kNorm) k = L.kNorm(k);
       q = rope(q).reshape([n, f.numHeads, D]);
       k = rope(k).reshape([n, f.numKvHeads, D]);
       const o = attend(i, q, k, v).reshape([n, f.numHeads * D]);
-      x = mx.add(x, L.oProj(o));
-      x = mx.add(x, L.mlp(L.postAttentionNorm(x)));
+      x = mx.add(x, byRows(o, L.oProj));
+      x = mx.add(x, byRows(x, (r) => L.mlp(L.postAttentionNorm(r))));
     });
     const last = mx.take(x, logitRows, 0);
-    return f.lmHead(f.finalNorm(last)).astype(mx.float32);
+    const R = logitRows.shape[0];
+    const headGroups = limit > 0 ? rowGroups(new Array(R).fill(1), limit) : [R];
+    return applyRows(last, headGroups, (r) => f.lmHead(f.finalNorm(r))).astype(mx.float32);
   }
 
   dispose(): void { this.onDispose?.(); }

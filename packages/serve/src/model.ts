@@ -39,9 +39,10 @@ export interface BatchedLM {
   readonly tokenizer: ServeTokenizer;
   /**
    * tokens and positions: int32 `[N]`; returns float32 logits `[R, vocab]` for the rows `logitRows` (int32 `[R]`).
-   * Builds the lazy graph only; the scheduler evaluates it.
+   * `segments`: tokens per sequence in flat order (decode rows first), so a model may keep each row's arithmetic
+   * independent of what else is in the batch. Builds the lazy graph only; the scheduler evaluates it.
    */
-  forward(tokens: mx.array, positions: mx.array, attend: AttendFn, logitRows: mx.array): mx.array;
+  forward(tokens: mx.array, positions: mx.array, attend: AttendFn, logitRows: mx.array, segments?: readonly number[]): mx.array;
   /** Chat messages → prompt token ids (default: template, then encode without extra special tokens). */
   encodeChat?(messages: ChatMessage[]): number[];
   dispose?(): void;

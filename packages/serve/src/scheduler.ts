@@ -215,12 +215,19 @@ export class Scheduler {
 
   private async step(): Promise<void> {
     const rows: (StepRow & { seq: Sequence; sample: boolean })[] = [];
+    // Decode rows first, then prefill chunks. A prompt is cut into the same chunks (multiples of prefillChunk from
+    // where it starts) as it would be alone; the first prefilling sequence may overshoot the step budget.
+    const decoding = this.running.filter((s) => s.tokens.length - s.computed === 1);
+    const prefilling = this.running.filter((s) => s.tokens.length - s.computed > 1);
     let budget = this.prefillChunk;
-    for (const seq of this.running) {
-      const pending = seq.tokens.length - seq.computed;
-      const count = pending === 1 ? 1 : Math.min(pending, budget);
-      if (count <= 0) continue;
-      if (pending > 1) budget -= count;
+    const plan: Array<[Sequence, number]> = decoding.map((s) => [s, 1]);
+    for (const seq of prefilling) {
+      const count = Math.min(seq.tokens.length - seq.computed, this.prefillChunk);
+      if (count > budget && plan.length > decoding.length) break;
+      plan.push([seq, count]);
+      budget -= count;
+    }
+    for (const [seq, count] of plan) {
       while (seq.blockTable.length * this.blockSize < seq.computed + count) {
         seq.blockTable.push(this.blocks.allocate());
         seq.reservedLeft--;
@@ -242,7 +249,7 @@ export class Scheduler {
     try {
       const outs = mx.tidy(() => {
         const attend = this.kv.plan(rows);
-        const logits = this.model.forward(mx.array(tokens), mx.array(positions), attend, mx.array(Int32Array.from(logitRows)));
+        const logits = this.model.forward(mx.array(tokens), mx.array(positions), attend, mx.array(Int32Array.from(logitRows)), rows.map((r) => r.count));
         if (!sampled.length) return [] as mx.array[];
         const greedyAll = mx.argmax(logits, 1).astype(mx.int32);
         if (sampled.every((r) => isGreedy(r.seq.req.sampling))) return [greedyAll];
