@@ -63,7 +63,7 @@ function applyRows(x: mx.array, groups: readonly number[], fn: (x: mx.array) => 
 export class LlamaBatched implements BatchedLM {
   readonly kv: KvLayout;
   encodeChat?: (messages: ChatMessage[]) => number[];
-  constructor(private readonly fns: LlamaFns, readonly tokenizer: ServeTokenizer, readonly vocabSize: number,
+  constructor(readonly fns: LlamaFns, readonly tokenizer: ServeTokenizer, readonly vocabSize: number,
     readonly contextLength: number, private readonly onDispose?: () => void) {
     this.kv = { numLayers: fns.layers.length, numKvHeads: fns.numKvHeads, headDim: fns.headDim, dtype: fns.dtype ?? mx.float32, attnScale: fns.attnScale };
     if (fns.encodeChat) this.encodeChat = fns.encodeChat;
