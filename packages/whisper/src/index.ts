@@ -10,14 +10,15 @@ export { logMelSpectrogram, melFilterbank, padOrTrimMel, SAMPLE_RATE, N_FFT, HOP
 export { BpeWhisperTokenizer } from './tokenizer.js';
 export { WhisperNet } from './model/whisper.js';
 export { KVCache } from './model/decoder.js';
-export { greedyDecode, type GreedyResult } from './model/greedy.js';
+export { greedyDecode, detectLanguage, type GreedyResult } from './model/greedy.js';
 export { wordErrorRate, normalizeForWer, editDistance } from './wer.js';
 export { parseCt2, loadCt2Whisper } from './loaders/ct2.js';
 // Decoding, transcription, streaming, VAD and subtitles (task "whisper-decode").
 export { transcribe, type TranscribeOptions, type TranscribeResult, type TranscribeSegment } from './transcribe.js';
 export { decodeWindow, type DecodeContext } from './decoding/decode.js';
-export { detectLanguage, type LanguageDetection } from './decoding/language.js';
+export { detectLanguage as identifyLanguage, type LanguageDetection } from './decoding/language.js';
 export type { DecodingOptions, DecodingResult, WhisperTask } from './decoding/options.js';
 export type { Word, WordTiming } from './decoding/timing.js';
 export { EnergyVad, EnergyScorer, HysteresisVad, speechRegions, type VadEvent, type VadOptions, type VoiceActivityDetector, type FrameScorer } from './audio/vad.js';
 export { toSrt, toVtt, toTxt, toJson, formatSubtitles, writeSubtitles, formatTimestamp, type SubtitleFormat, type SubtitleOptions } from './subtitles.js';
+export { createStreamingTranscriber, type StreamingOptions, type StreamingEvent, type StreamingSegment, type StreamingStats, type StreamingTranscriber } from './streaming.js';

@@ -53,9 +53,12 @@ export async function loadWhisperModel(dir: string, opts: LoadWhisperOptions = {
   let weights: WeightMap;
   let config: Record<string, unknown> = {};
   let heads: { audio?: number; text?: number };
+  let quantize = opts.quantize;
   if (layout === 'ct2') {
     const r = loadCt2Whisper(join(dir, 'model.bin'));
     weights = r.weights;
+    // int8 CTranslate2 weights stay 8-bit in memory (per-row scales re-expressed as affine groups).
+    if (r.int8 && !quantize && !opts.dtype) quantize = { bits: 8 };
     heads = { audio: r.encoderHeads, text: r.decoderHeads };
     if (existsSync(join(dir, 'config.json'))) config = readJson(join(dir, 'config.json'));
   } else if (layout === 'hf') {
@@ -84,9 +87,9 @@ export async function loadWhisperModel(dir: string, opts: LoadWhisperOptions = {
     throw new ModelFormatError(file, 0, `weights do not fit the inferred dimensions: ${(e as Error).message}`);
   }
   model.eval();
-  if (opts.quantize) {
-    const g = opts.quantize.groupSize ?? 64;
-    nn.quantize(model, g, opts.quantize.bits, (_path, m) =>
+  if (quantize) {
+    const g = quantize.groupSize ?? (dims.nTextState % 64 === 0 ? 64 : 32);
+    nn.quantize(model, g, quantize.bits, (_path, m) =>
       (m instanceof nn.Linear || m instanceof nn.Embedding) && (m as nn.Linear).weight.shape[1] % g === 0);
   }
   await mx.asyncEval(model.parameters());

@@ -36,32 +36,24 @@ export function melFilterbank(nMels: number, sampleRate = SAMPLE_RATE, nFft = N_
   return out;
 }
 
-const filterArrays = new Map<number, mx.array>();
-/** [nBins, nMels] float32, cached per mel count (kept alive for the process). */
+// The tables are cached as JS arrays, not mx arrays: a cached mx array created inside a caller's mx.tidy would be
+// freed when that tidy ends.
+const filterTables = new Map<number, Float32Array>();
+/** [nBins, nMels] float32 (the filterbank transposed for a right-hand matmul). */
 function filtersT(nMels: number): mx.array {
-  let f = filterArrays.get(nMels);
-  if (!f) {
+  const nBins = N_FFT / 2 + 1;
+  let t = filterTables.get(nMels);
+  if (!t) {
     const fb = melFilterbank(nMels);
-    const nBins = N_FFT / 2 + 1;
-    const t = new Float32Array(nBins * nMels);
+    t = new Float32Array(nBins * nMels);
     for (let m = 0; m < nMels; m++) for (let k = 0; k < nBins; k++) t[k * nMels + m] = fb[m * nBins + k];
-    f = mx.array(t).reshape([nBins, nMels]);
-    mx.eval(f);
-    filterArrays.set(nMels, f);
+    filterTables.set(nMels, t);
   }
-  return f;
+  return mx.array(t).reshape([nBins, nMels]);
 }
 
-let hannCache: mx.array | undefined;
-function hann(): mx.array {
-  if (!hannCache) {
-    const w = new Float32Array(N_FFT);
-    for (let i = 0; i < N_FFT; i++) w[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / N_FFT);
-    hannCache = mx.array(w);
-    mx.eval(hannCache);
-  }
-  return hannCache;
-}
+const HANN = Float32Array.from({ length: N_FFT }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / N_FFT));
+const hann = (): mx.array => mx.array(HANN);
 
 /**
  * Log-mel spectrogram [nMels, frames] of 16 kHz mono audio, frames = (samples + padding) / 160 (floored).
@@ -87,13 +79,26 @@ export function logMelSpectrogram(audio: Float32Array | mx.array, nMels = 80, pa
     padded[half - i] = src[i];
     padded[half + src.length - 1 + i] = src[src.length - 1 - i];
   }
+  // Chunks of frames bound the complex spectrum's memory (hours of audio would need gigabytes at once); the
+  // clamp needs the global maximum, so it is applied after all chunks.
+  const CHUNK = 6000;
   return mx.tidy(() => {
     const signal = mx.array(padded);
-    const frames = mx.asStrided(signal, [nFrames, N_FFT], [HOP_LENGTH, 1], 0);
-    const spec = mx.fft.rfft(mx.multiply(frames, hann()), N_FFT, -1);
-    const power = mx.square(mx.abs(spec));
-    const mel = mx.matmul(power, filtersT(nMels)); // [frames, nMels]
-    const logSpec = mx.log10(mx.maximum(mel, 1e-10));
+    const window = hann();
+    const filters = filtersT(nMels);
+    const parts: mx.array[] = [];
+    for (let start = 0; start < nFrames; start += CHUNK) {
+      const count = Math.min(CHUNK, nFrames - start);
+      const part = mx.tidy(() => {
+        const frames = mx.asStrided(signal, [count, N_FFT], [HOP_LENGTH, 1], start * HOP_LENGTH);
+        const spec = mx.fft.rfft(mx.multiply(frames, window), N_FFT, -1);
+        const mel = mx.matmul(mx.square(mx.abs(spec)), filters); // [count, nMels]
+        return mx.log10(mx.maximum(mel, 1e-10));
+      });
+      if (nFrames > CHUNK) mx.eval(part);
+      parts.push(part);
+    }
+    const logSpec = parts.length === 1 ? parts[0] : mx.concatenate(parts, 0);
     const clamped = mx.maximum(logSpec, mx.subtract(mx.max(logSpec), 8));
     return mx.transpose(mx.divide(mx.add(clamped, 4), 4), [1, 0]);
   });

@@ -79,7 +79,7 @@ export async function decodeWindow(ctx: DecodeContext, audioFeatures: mx.array, 
     const p = toTokens(tokenizer, options.prefix);
     initial.push(...p.slice(-maxPrefix));
   }
-  if (options.prompt !== undefined) {
+  if (options.prompt !== undefined && options.prompt.length > 0) {
     const p = toTokens(tokenizer, options.prompt);
     const keep = Math.floor(nCtx / 2) - 1;
     initial = [tokenizer.sotPrev, ...(p.length > keep ? p.slice(p.length - keep) : p), ...initial];

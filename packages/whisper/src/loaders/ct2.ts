@@ -122,18 +122,21 @@ function scalarOf(buf: Uint8Array, v: Ct2Variable | undefined): number | undefin
 
 /**
  * Reads a Whisper `model.bin` into our canonical weight names (see weights.ts). int8 weights with a per-row
- * `<name>_scale` are dequantized (w = q / scale) to float32.
+ * `<name>_scale` are dequantized (w = q / scale) to float32; loadWhisper then re-quantizes them to 8-bit affine
+ * groups unless another dtype/quantization is asked for (`int8` tells it so).
  */
-export function loadCt2Whisper(path: string): { weights: WeightMap; encoderHeads?: number; decoderHeads?: number } {
+export function loadCt2Whisper(path: string): { weights: WeightMap; encoderHeads?: number; decoderHeads?: number; int8: boolean } {
   let buf: Uint8Array;
   try { buf = readFileSync(path); } catch (e) { throw new ModelFormatError(path, 0, `cannot read: ${(e as Error).message}`); }
   const f = parseCt2(buf, path);
   if (f.specName && !/whisper/i.test(f.specName)) throw new ModelFormatError(path, 4, `spec '${f.specName}' is not a Whisper model`);
+  let int8 = false;
   const get = (name: string): mx.array | undefined => {
     const v = f.variables.get(name) ?? f.variables.get(f.aliases.get(name) ?? '');
     if (!v) return undefined;
     const a = ct2Array(buf, v);
     if (v.dtype !== 1) return a;
+    int8 = true;
     const sv = f.variables.get(`${name}_scale`);
     if (!sv) throw new ModelFormatError(path, v.offset, `int8 variable '${name}' has no '${name}_scale'`);
     const scale = ct2Array(buf, sv).astype(mx.float32);
@@ -194,5 +197,6 @@ export function loadCt2Whisper(path: string): { weights: WeightMap; encoderHeads
     weights: w,
     encoderHeads: scalarOf(buf, f.variables.get('encoder/num_heads')),
     decoderHeads: scalarOf(buf, f.variables.get('decoder/num_heads')),
+    int8,
   };
 }

@@ -4,7 +4,7 @@
 import * as mx from '@mlx/core';
 import * as nn from '@mlx/nn';
 import type { DecoderCache } from './types.js';
-import { FusedSelfAttention } from './encoder.js';
+import { FusedSelfAttention, gelu } from './encoder.js';
 
 type A = mx.array;
 
@@ -115,7 +115,7 @@ export class DecoderBlock extends nn.Module {
     }
     const [b, , tq] = o.shape;
     x = mx.add(x, this.crossAttn.out.forward(mx.transpose(o, [0, 2, 1, 3]).reshape([b, tq, this.attn.nState])));
-    x = mx.add(x, this.mlp2.forward(nn.gelu(this.mlp1.forward(this.mlpLn.forward(x)))));
+    x = mx.add(x, this.mlp2.forward(gelu(this.mlp1.forward(this.mlpLn.forward(x)))));
     return { x, qk };
   }
 }

@@ -16,7 +16,12 @@ export interface WhisperDims {
   nTextLayer: number;
 }
 
-/** Decoder state for one batch of sequences: self-attention K/V (grow per step) and cross-attention K/V (fixed). */
+/**
+ * Decoder state for one batch of sequences: self-attention K/V (grow per step) and cross-attention K/V (fixed).
+ * Lifetimes: decode() stores new arrays in the cache. If you call decode() inside `mx.tidy`, return the cache
+ * (or an object holding it) from the tidy callback, e.g. `mx.tidy(() => ({ logits, cache }))`, otherwise the
+ * tidy frees the cached K/V. Call dispose() when done.
+ */
 export interface DecoderCache {
   /** Number of tokens already in the self-attention cache (the position offset of the next call). */
   readonly length: number;
@@ -33,7 +38,10 @@ export interface DecodeOptions {
 export interface DecodeResult {
   /** float32 [B, T, nVocab] */
   logits: mx.array;
-  /** per decoder layer: [B, heads, T, nAudioCtx], present when `crossAttention` was asked. */
+  /**
+   * per decoder layer: [B, heads, T, nAudioCtx] float32 cross-attention logits q·kᵀ/√dh (before softmax, as
+   * openai/whisper's word timing expects), present when `crossAttention` was asked.
+   */
   crossQK?: mx.array[];
 }
 
@@ -57,7 +65,7 @@ export interface WhisperTokenizer {
   encode(text: string): number[];
   /** Text tokens only (ids ≥ eot are dropped). */
   decode(ids: readonly number[]): string;
-  /** Like decode, but timestamp tokens become `<|1.23|>`. */
+  /** All tokens: timestamps become `<|1.23|>`, other special tokens their strings (`<|endoftext|>`). */
   decodeWithTimestamps(ids: readonly number[]): string;
   readonly eot: number;
   readonly sot: number;
@@ -72,7 +80,8 @@ export interface WhisperTokenizer {
   languageToken(code: string): number;
   sotSequence(language?: string, task?: 'transcribe' | 'translate'): number[];
   nonSpeechTokens(): number[];
-  splitToWordTokens(tokens: number[]): { words: string[]; wordTokens: number[][] };
+  /** Words at spaces; for zh/ja/th/lo/my/yue (pass `language`) at every complete character. */
+  splitToWordTokens(tokens: number[], language?: string): { words: string[]; wordTokens: number[][] };
 }
 
 export interface Whisper {

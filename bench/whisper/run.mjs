@@ -1,0 +1,115 @@
+// Whisper tiny.en on this machine: our transcribe() vs faster-whisper (CTranslate2, same model files), fp32 and
+// int8, beam 1 and 5, cpu_threads=2; WER of both; encoder time against the FLOP limit; streaming RTF and latency.
+// Usage: node bench/whisper/run.mjs [--quick] [--record]   (--quick: 30 s clip only, one rep)
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, appendFileSync, mkdirSync } from 'node:fs';
+import { cpus, homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as mx from '@mlx/core';
+import { loadWhisper, loadAudio, transcribe, encodeWav16, logMelSpectrogram, wordErrorRate, createStreamingTranscriber } from '../../packages/whisper/dist/index.js';
+import { SENTENCES, espeakWav, concat } from './speech.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.argv.includes('--quick');
+const record = process.argv.includes('--record');
+const modelDir = join(process.env.MLX_MODELS_DIR ?? join(homedir(), '.cache', 'mlx-ts', 'models'), 'whisper-tiny.en');
+mx.setNumThreads?.(2);
+
+// --- audio: sentences cycled with two speaking rates until the target length
+async function speech(seconds) {
+  const clips = [];
+  let n = 0, i = 0;
+  while (n < seconds * 16000) {
+    const c = await loadAudio(espeakWav(SENTENCES[i % SENTENCES.length], { speed: i % 2 ? 175 : 150 }));
+    clips.push(c); n += c.length + 0.6 * 16000; i++;
+  }
+  const a = concat(clips).subarray(0, seconds * 16000);
+  // Reference: the sentences fully inside the clip.
+  let acc = 0, k = 0; const ref = [];
+  for (; k < clips.length; k++) { acc += clips[k].length; if (acc > a.length) break; ref.push(SENTENCES[k % SENTENCES.length]); acc += 0.6 * 16000; }
+  return { audio: a, ref: ref.join(' '), sentencesInside: ref.length };
+}
+// A clip's cut last sentence would count as errors for both systems alike; trim hypotheses to the reference length.
+const wer = (ref, hyp) => { const n = ref.split(/\s+/).length; return wordErrorRate(ref, hyp.trim().split(/\s+/).slice(0, n + 2).join(' ')); };
+
+const dir = mkdtempSync(join(tmpdir(), 'whisper-bench-'));
+const clips = [];
+for (const [name, secs] of quick ? [['30s', 30]] : [['30s', 30], ['5min', 300]]) {
+  const s = await speech(secs);
+  const path = join(dir, `${name}.wav`);
+  writeFileSync(path, encodeWav16(s.audio, 16000));
+  clips.push({ name, path, ...s });
+}
+const settings = [{ compute_type: 'float32', beam: 1 }, { compute_type: 'float32', beam: 5 }, { compute_type: 'int8', beam: 1 }, { compute_type: 'int8', beam: 5 }];
+
+// --- ours
+const ours = [];
+let encoder;
+for (const dtype of ['float32', 'int8']) {
+  const w = await loadWhisper(modelDir, dtype === 'int8' ? { quantize: { bits: 8 } } : {});
+  if (dtype === 'float32') {  // encoder alone, one 30 s window, median of 3 after a warm-up
+    const mel = logMelSpectrogram(clips[0].audio.subarray(0, 480000), 80, 0).reshape([1, 80, 3000]);
+    const ts = [];
+    for (let i = 0; i < 4; i++) { const t0 = performance.now(); const f = w.model.embedAudio(mel); await mx.asyncEval(f); f.dispose(); if (i) ts.push((performance.now() - t0) / 1000); }
+    encoder = ts.sort((a, b) => a - b)[1];
+  }
+  await transcribe(w, clips[0].audio.subarray(0, 16000 * 5), { beamSize: 1 });  // warm-up
+  for (const beam of [1, 5]) {
+    for (const c of clips) {
+      const t0 = performance.now();
+      const r = await transcribe(w, c.path, { beamSize: beam, language: 'en' });
+      ours.push({ name: c.name, compute_type: dtype, beam, seconds: (performance.now() - t0) / 1000, text: r.text });
+      console.error(`ours ${dtype} beam ${beam} ${c.name}: ${ours.at(-1).seconds.toFixed(2)} s`);
+    }
+  }
+  w.dispose();
+}
+
+// --- faster-whisper (same CT2 files)
+const python = execFileSync('bash', [join(here, 'setup.sh')], { encoding: 'utf8' }).trim().split('\n').pop();
+const peer = JSON.parse(execFileSync(python, [join(here, 'peer.py'), JSON.stringify({ model: modelDir, threads: 2, reps: 1,
+  wavs: clips.map((c) => ({ name: c.name, path: c.path })), settings })], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+
+// --- streaming: feed a 30 s clip paced at real time in 100 ms chunks
+const w = await loadWhisper(modelDir);
+const st = createStreamingTranscriber(w, { partialIntervalMs: 1000 });
+const lat = [];
+const finals = [];
+const consume = (async () => { for await (const e of st) if (e.type === 'final') { finals.push(e.segment.text); lat.push(e.latencyMs); } })();
+const a = clips[0].audio;
+const t0 = performance.now();
+for (let i = 0; i < a.length; i += 1600) {
+  st.push(a.subarray(i, i + 1600));
+  const due = t0 + ((i + 1600) / 16000) * 1000;
+  await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+}
+const streamEnd = performance.now();
+st.end();
+await consume;
+const tail = performance.now() - streamEnd;
+const ss = st.stats();
+w.dispose();
+
+// --- table
+const limit = 36.9e9 / 140e9;  // tiny encoder FLOPs / ~140 GFLOP/s fp32 GEMM on 2 cores (PERF.md)
+const rows = [];
+for (const c of clips) for (const s of settings) {
+  const o = ours.find((x) => x.name === c.name && x.compute_type === s.compute_type && x.beam === s.beam);
+  const p = peer.results.find((x) => x.name === c.name && x.compute_type === s.compute_type && x.beam === s.beam);
+  rows.push(`| ${c.name} ${s.compute_type} beam ${s.beam} | ${o.seconds.toFixed(2)} s | ${p.seconds.toFixed(2)} s | ${(p.seconds / o.seconds).toFixed(2)}× | ${(100 * wer(c.ref, o.text)).toFixed(1)}% | ${(100 * wer(c.ref, p.text)).toFixed(1)}% |`);
+}
+const stamp = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${cpus()[0].model} · ${cpus().length} cores`;
+const table = [
+  '| case (tiny.en, end to end) | ours | faster-whisper | ratio (>1: we are faster) | WER ours | WER faster-whisper |',
+  '|---|---|---|---|---|---|',
+  ...rows,
+  '',
+  `| encoder, one 30 s window (fp32) | ${encoder.toFixed(3)} s | limit ${limit.toFixed(3)} s | ${(100 * limit / encoder).toFixed(0)}% of the FLOP limit | | |`,
+  `| streaming, 30 s paced in real time (fp32, greedy) | RTF ${ss.realTimeFactor.toFixed(2)} (decode ${ss.decodeSeconds.toFixed(1)} s / ${ss.audioSeconds.toFixed(1)} s audio) | finals ${finals.length}, partials ${ss.partials}, dropped ${ss.droppedPartials} | latency utterance end → final: median ${(lat.sort((x, y) => x - y)[lat.length >> 1] ?? NaN).toFixed(0)} ms, max ${Math.max(...lat).toFixed(0)} ms | tail after stream end ${tail.toFixed(0)} ms | |`,
+].join('\n');
+console.log(`bench/whisper — ${stamp}`);
+console.log(table);
+mkdirSync(join(here, '..', 'out'), { recursive: true });
+writeFileSync(join(here, '..', 'out', 'whisper.json'), JSON.stringify({ stamp, ours, peer: peer.results, encoder, streaming: { ...ss, latencyMs: lat, tailMs: tail } }, null, 2));
+if (record) appendFileSync(join(here, '..', 'RESULTS.md'), `\n## whisper — ${stamp}\n\n${table}\n`);
