@@ -1,0 +1,119 @@
+// Paged KV storage: per layer one K and one V pool of `numBlocks * blockSize` token slots `[slots, Hkv, D]`.
+// A sequence's block table maps its positions to slots; each step scatters the new tokens' K/V into their slots
+// (in place: the pool is donated to the scatter) and attention gathers each sequence's slots.
+import * as mx from '@mlx/core';
+import type { AttendFn, KvLayout } from '../model.js';
+
+/** One sequence's part of a step: `count` new tokens starting at position `start`. */
+export interface StepRow { blockTable: readonly number[]; start: number; count: number }
+
+export class PagedKv {
+  readonly layout: KvLayout;
+  readonly blockSize: number;
+  readonly numBlocks: number;
+  private readonly kPools: mx.array[] = [];
+  private readonly vPools: mx.array[] = [];
+
+  constructor(layout: KvLayout, numBlocks: number, blockSize: number) {
+    this.layout = layout;
+    this.numBlocks = numBlocks;
+    this.blockSize = blockSize;
+    const shape = [numBlocks * blockSize, layout.numKvHeads, layout.headDim];
+    for (let l = 0; l < layout.numLayers; l++) {
+      // Zeros, so that gathered padding slots are finite (masked weights are 0, and 0 * finite = 0).
+      this.kPools.push(mx.zeros(shape, layout.dtype));
+      this.vPools.push(mx.zeros(shape, layout.dtype));
+    }
+    mx.eval(...this.kPools, ...this.vPools);
+  }
+
+  static bytesPerToken(layout: KvLayout): number {
+    return 2 * layout.numLayers * layout.numKvHeads * layout.headDim * layout.dtype.size;
+  }
+
+  get pools(): mx.array[] { return [...this.kPools, ...this.vPools]; }
+
+  slotOf(blockTable: readonly number[], pos: number): number {
+    return blockTable[Math.floor(pos / this.blockSize)] * this.blockSize + (pos % this.blockSize);
+  }
+
+  /**
+   * Plans one step. Rows are laid out in the flat token list in the given order. Single-token rows form one
+   * batched group (padded gather + additive mask); each multi-token row (a prefill chunk) is its own group with a
+   * causal mask aligned to its end. Returns the attend function for the model's forward pass.
+   */
+  plan(rows: readonly StepRow[]): AttendFn {
+    const n = rows.reduce((s, r) => s + r.count, 0);
+    const writeSlots = new Int32Array(n);
+    let at = 0;
+    const singles: { flat: number; row: StepRow }[] = [];
+    const chunks: { flat: number; row: StepRow }[] = [];
+    for (const row of rows) {
+      for (let i = 0; i < row.count; i++) writeSlots[at + i] = this.slotOf(row.blockTable, row.start + i);
+      (row.count === 1 ? singles : chunks).push({ flat: at, row });
+      at += row.count;
+    }
+    // Output order must match the flat input order; groups are computed then put back with one take.
+    const slotsOf = (row: StepRow) => {
+      const len = row.start + row.count;
+      const s = new Int32Array(len);
+      for (let p = 0; p < len; p++) s[p] = this.slotOf(row.blockTable, p);
+      return s;
+    };
+    let singleGather: mx.array | undefined;
+    let singleMask: mx.array | undefined;
+    let singleRows: mx.array | undefined;
+    if (singles.length) {
+      const maxLen = Math.max(...singles.map((s) => s.row.start + 1));
+      const idx = new Int32Array(singles.length * maxLen);
+      const mask = new Float32Array(singles.length * maxLen).fill(-Infinity);
+      singles.forEach(({ row }, b) => {
+        const s = slotsOf(row);
+        idx.set(s, b * maxLen);
+        mask.fill(0, b * maxLen, b * maxLen + s.length);
+      });
+      singleGather = mx.array(idx).reshape([singles.length, maxLen]);
+      singleMask = mx.array(mask).reshape([singles.length, 1, 1, maxLen]).astype(this.layout.dtype);
+      singleRows = mx.array(Int32Array.from(singles.map((s) => s.flat)));
+    }
+    const chunkPlans = chunks.map(({ flat, row }) => ({ flat, count: row.count, gather: mx.array(slotsOf(row)) }));
+    const write = mx.array(writeSlots);
+    // Order in which group outputs are concatenated, and the permutation back to flat order.
+    const order: number[] = [...singles.map((s) => s.flat), ...chunks.flatMap((c) => Array.from({ length: c.row.count }, (_, i) => c.flat + i))];
+    const inverse = new Int32Array(n);
+    order.forEach((flat, i) => { inverse[flat] = i; });
+    const identity = order.every((f, i) => f === i);
+    const unpermute = identity ? undefined : mx.array(inverse);
+    const scale = this.layout.attnScale ?? 1 / Math.sqrt(this.layout.headDim);
+
+    return (layer, q, k, v) => {
+      this.kPools[layer].indexPut_(write, k);
+      this.vPools[layer].indexPut_(write, v);
+      const kp = this.kPools[layer];
+      const vp = this.vPools[layer];
+      const outs: mx.array[] = [];
+      if (singleGather) {
+        const qs = mx.take(q, singleRows!, 0).reshape([singles.length, q.shape[1], 1, q.shape[2]]);
+        const ks = mx.take(kp, singleGather, 0).transpose([0, 2, 1, 3]);
+        const vs = mx.take(vp, singleGather, 0).transpose([0, 2, 1, 3]);
+        const o = mx.fast.scaledDotProductAttention(qs, ks, vs, scale, singleMask);
+        outs.push(o.reshape([singles.length, q.shape[1], q.shape[2]]));
+      }
+      for (const c of chunkPlans) {
+        const qc = q.index(mx.Slice(c.flat, c.flat + c.count)).transpose([1, 0, 2]).reshape([1, q.shape[1], c.count, q.shape[2]]);
+        const kc = mx.take(kp, c.gather, 0).transpose([1, 0, 2]).reshape([1, k.shape[1], -1, k.shape[2]]);
+        const vc = mx.take(vp, c.gather, 0).transpose([1, 0, 2]).reshape([1, v.shape[1], -1, v.shape[2]]);
+        const o = mx.fast.scaledDotProductAttention(qc, kc, vc, scale, 'causal');
+        outs.push(o.reshape([q.shape[1], c.count, q.shape[2]]).transpose([1, 0, 2]));
+      }
+      const out = outs.length === 1 ? outs[0] : mx.concatenate(outs, 0);
+      return unpermute ? mx.take(out, unpermute, 0) : out;
+    };
+  }
+
+  dispose(): void {
+    for (const a of this.pools) a.dispose();
+    this.kPools.length = 0;
+    this.vPools.length = 0;
+  }
+}

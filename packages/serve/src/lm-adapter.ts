@@ -1,0 +1,54 @@
+// @mlx/lm models behind the scheduler: the DecoderModel's own layers (embedding, q/k/v/o, norms, MLP, output
+// head) run over the flat token list of a step, with attention going to the paged KV cache (llama-batched.ts).
+// @mlx/lm has no step API taking external KV storage, so the layer walk is repeated here; see the report.
+import * as mx from '@mlx/core';
+import { loadLM, type LM, type LoadLMOptions } from '@mlx/lm';
+import { LlamaBatched, type LlamaLayerFns } from './llama-batched.js';
+import type { ChatMessage } from './model.js';
+import { InvalidRequestError } from './errors.js';
+
+/** Wraps a loaded LM (llama, mistral, qwen2, qwen3 layouts). Gemma-style models are refused (see below). */
+export function batchedFromLM(lm: LM, opts: { disposeLM?: boolean } = {}): LlamaBatched {
+  const m = lm.model;
+  const spec = m.spec;
+  // Gemma needs sandwich norms, per-layer RoPE bases, sliding windows and a logit softcap: not in this path yet.
+  if (spec.sandwichNorms || spec.embedScale !== null || spec.finalLogitSoftcap !== null || spec.layers.some((l) => Number.isFinite(l.window))) {
+    throw new InvalidRequestError(`Continuous batching does not support '${spec.modelType}' models yet (sliding-window / Gemma layers).`);
+  }
+  const l0 = spec.layers[0];
+  if (spec.layers.some((l) => l.ropeBase !== l0.ropeBase || l.ropeFreqs !== l0.ropeFreqs || l.ropeScale !== l0.ropeScale)) {
+    throw new InvalidRequestError(`Per-layer RoPE settings of '${spec.modelType}' are not supported by the batched path.`);
+  }
+  const freqs = l0.ropeFreqs ? mx.array(l0.ropeFreqs) : undefined;
+  const layers: LlamaLayerFns[] = m.blocks.map((b) => ({
+    inputNorm: (x) => b.inputNorm.forward(x),
+    postAttentionNorm: (x) => b.postAttnNorm.forward(x),
+    qProj: (x) => b.attn.q.forward(x), kProj: (x) => b.attn.k.forward(x), vProj: (x) => b.attn.v.forward(x),
+    oProj: (x) => b.attn.o.forward(x),
+    qNorm: b.attn.qNorm ? (x) => b.attn.qNorm!.forward(x) : undefined,
+    kNorm: b.attn.kNorm ? (x) => b.attn.kNorm!.forward(x) : undefined,
+    mlp: (x) => b.mlp.forward(x),
+  }));
+  return new LlamaBatched({
+    embed: (ids) => m.embed.forward(ids),
+    layers,
+    finalNorm: (x) => m.norm.forward(x),
+    lmHead: (x) => (m.lmHead ? m.lmHead.forward(x) : m.embed.asLinear(x)),
+    numHeads: spec.numHeads, numKvHeads: spec.numKvHeads, headDim: spec.headDim,
+    rope: { dims: spec.ropeDims, base: l0.ropeBase, freqs, scale: l0.ropeScale, traditional: spec.ropeTraditional },
+    attnScale: spec.attnScale,
+    // The same prompt ids as lm.generate(messages) (BOS handling included).
+    encodeChat: (messages: ChatMessage[]) => lm.encodePrompt(messages),
+  }, lm.tokenizer, spec.vocabSize, spec.maxContext, () => { freqs?.dispose(); if (opts.disposeLM) lm.dispose(); });
+}
+
+/** Loads a model by registered name, directory or file and wraps it for the scheduler. */
+export async function loadBatchedLM(nameOrPath: string, opts: LoadLMOptions = {}): Promise<{ lm: LM; model: LlamaBatched }> {
+  const lm = await loadLM(nameOrPath, opts);
+  try {
+    return { lm, model: batchedFromLM(lm, { disposeLM: true }) };
+  } catch (e) {
+    lm.dispose();
+    throw e;
+  }
+}

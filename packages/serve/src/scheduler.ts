@@ -1,0 +1,378 @@
+// Continuous batching. Each step runs one forward pass over: one token for every sequence that is decoding, plus
+// up to `prefillChunk` prompt tokens of sequences still prefilling (so long prompts never stall decoding).
+// Sequences join (admission) and leave (stop, length, cancel) between steps. KV memory lives in fixed-size blocks;
+// admission reserves a sequence's worst case (prompt + maxTokens) so the budget is never exceeded mid-generation,
+// and requests that don't fit wait in a FIFO queue. Full prompt blocks are shared through the prefix cache.
+import * as mx from '@mlx/core';
+import { BlockManager, blockHash, type BlockStats } from './kv/block-manager.js';
+import { PagedKv, type StepRow } from './kv/paged-kv.js';
+import type { BatchedLM } from './model.js';
+import { isGreedy, sampleRow, type SamplingParams } from './sampling.js';
+import { StopMatcher } from './stop.js';
+import { Channel } from './channel.js';
+import { ContextLengthError, InvalidRequestError, RequestCancelledError, ServeError, UnavailableError } from './errors.js';
+
+export interface SchedulerOptions {
+  /** Bytes of KV memory (all layers, K and V). Default 256 MiB. */
+  kvMemoryBytes?: number;
+  /** Tokens per KV block. Default 16. */
+  blockSize?: number;
+  /** Most sequences decoding at once. Default 64. */
+  maxBatch?: number;
+  /** Most prompt tokens processed per step. Default 128. */
+  prefillChunk?: number;
+  /** Most requests waiting for admission; more get 503. Default 512. */
+  maxQueue?: number;
+  /** Share full prompt blocks across requests. Default true. */
+  prefixCache?: boolean;
+}
+
+export interface GenerateRequest {
+  promptTokens: readonly number[];
+  maxTokens: number;
+  sampling: SamplingParams;
+  stop?: readonly string[];
+  ignoreEos?: boolean;
+  signal?: AbortSignal;
+}
+
+export type FinishReason = 'stop' | 'length' | 'cancelled' | 'error';
+
+export interface GenerationResult {
+  text: string;
+  tokens: number[];
+  finishReason: FinishReason;
+  promptTokens: number;
+  cachedPromptTokens: number;
+  error?: ServeError;
+  timings: { queuedMs: number; firstTokenMs: number; totalMs: number };
+}
+
+export interface TextDelta { text: string; tokens: number[] }
+
+export interface GenerationHandle extends AsyncIterable<TextDelta> {
+  readonly id: number;
+  readonly result: Promise<GenerationResult>;
+  cancel(): void;
+}
+
+export interface SchedulerMetrics {
+  queueDepth: number;
+  running: number;
+  prefilling: number;
+  tokensPerSecond: number;
+  promptTokensPerSecond: number;
+  generatedTokens: number;
+  steps: number;
+  lastBatchSize: number;
+  kv: BlockStats & { blockSize: number; bytesPerBlock: number };
+  memory: { activeBytes: number; peakBytes: number; cacheBytes: number; rssBytes: number };
+}
+
+class Sequence {
+  readonly tokens: number[];
+  computed = 0;                 // positions whose K/V are in the cache
+  readonly blockTable: number[] = [];
+  readonly hashes: string[] = [];
+  reservedLeft = 0;
+  readonly generated: number[] = [];
+  readonly channel = new Channel<TextDelta>();
+  readonly decoder: { push(id: number): string; flush(): string };
+  readonly stop: StopMatcher;
+  text = '';
+  cachedPrompt = 0;
+  cancelled = false;
+  readonly submittedAt = performance.now();
+  admittedAt = 0;
+  firstTokenAt = 0;
+  resolve!: (r: GenerationResult) => void;
+  readonly result: Promise<GenerationResult>;
+
+  constructor(readonly id: number, readonly req: GenerateRequest, model: BatchedLM) {
+    this.tokens = [...req.promptTokens];
+    this.decoder = model.tokenizer.streamDecoder({ skipSpecialTokens: true });
+    this.stop = new StopMatcher(req.stop ?? []);
+    this.result = new Promise((r) => { this.resolve = r; });
+  }
+  get promptLength(): number { return this.req.promptTokens.length; }
+}
+
+export class Scheduler {
+  readonly blockSize: number;
+  readonly maxBatch: number;
+  readonly prefillChunk: number;
+  readonly maxQueue: number;
+  readonly numBlocks: number;
+  private readonly prefixCache: boolean;
+  private blocks: BlockManager;
+  private kv: PagedKv;
+  private readonly waiting: Sequence[] = [];
+  private readonly running: Sequence[] = [];
+  private nextId = 1;
+  private loopPromise: Promise<void> | undefined;
+  private closing = false;
+  private steps = 0;
+  private lastBatch = 0;
+  private generatedTotal = 0;
+  private readonly recent: Array<[time: number, generated: number, prompt: number]> = [];
+
+  constructor(readonly model: BatchedLM, opts: SchedulerOptions = {}) {
+    this.blockSize = opts.blockSize ?? 16;
+    this.maxBatch = opts.maxBatch ?? 64;
+    this.prefillChunk = opts.prefillChunk ?? 128;
+    this.maxQueue = opts.maxQueue ?? 512;
+    this.prefixCache = opts.prefixCache ?? true;
+    const bytesPerBlock = PagedKv.bytesPerToken(model.kv) * this.blockSize;
+    this.numBlocks = Math.floor((opts.kvMemoryBytes ?? 256 * 2 ** 20) / bytesPerBlock);
+    if (this.numBlocks < 1) throw new InvalidRequestError(`kvMemoryBytes is below one KV block (${bytesPerBlock} bytes)`);
+    this.blocks = new BlockManager(this.numBlocks, this.blockSize);
+    this.kv = new PagedKv(model.kv, this.numBlocks, this.blockSize);
+  }
+
+  /** Most tokens (prompt + completion) one request may use: the model's context and the KV budget. */
+  get maxSequenceTokens(): number { return Math.min(this.model.contextLength, this.numBlocks * this.blockSize); }
+
+  /** Validates and queues a request. Throws ContextLengthError / UnavailableError synchronously. */
+  submit(req: GenerateRequest): GenerationHandle {
+    if (this.closing) throw new UnavailableError('The server is shutting down.');
+    if (!req.promptTokens.length) throw new InvalidRequestError('The prompt is empty.', 'prompt');
+    if (!(req.maxTokens >= 1)) throw new InvalidRequestError('max_tokens must be at least 1.', 'max_tokens');
+    const total = req.promptTokens.length + req.maxTokens;
+    if (total > this.maxSequenceTokens) {
+      throw new ContextLengthError(`This model's maximum context length is ${this.maxSequenceTokens} tokens. ` +
+        `However, you requested ${total} tokens (${req.promptTokens.length} in the prompt, ${req.maxTokens} for the completion).`);
+    }
+    if (this.waiting.length >= this.maxQueue) throw new UnavailableError(`The request queue is full (${this.maxQueue}).`);
+    const seq = new Sequence(this.nextId++, req, this.model);
+    if (req.signal) {
+      if (req.signal.aborted) seq.cancelled = true;
+      else req.signal.addEventListener('abort', () => this.cancel(seq), { once: true });
+    }
+    this.waiting.push(seq);
+    this.kick();
+    const self = this;
+    return {
+      id: seq.id,
+      result: seq.result,
+      cancel: () => self.cancel(seq),
+      [Symbol.asyncIterator]: () => seq.channel[Symbol.asyncIterator](),
+    };
+  }
+
+  private cancel(seq: Sequence): void {
+    seq.cancelled = true;
+    const w = this.waiting.indexOf(seq);
+    if (w >= 0) {  // never admitted: answer now
+      this.waiting.splice(w, 1);
+      this.finish(seq, 'cancelled');
+    }
+    // Running sequences leave at the next token boundary (reap).
+  }
+
+  private kick(): void {
+    if (!this.loopPromise) this.loopPromise = this.loop().finally(() => { this.loopPromise = undefined; });
+  }
+
+  private async loop(): Promise<void> {
+    // Let the submitting tick finish so that requests arriving together join the first step together.
+    await new Promise((r) => setImmediate(r));
+    while (this.running.length || this.waiting.length) {
+      this.reap();
+      this.admit();
+      if (!this.running.length) {
+        // Cannot happen (submit rejects what the whole budget can't hold), but never wedge the queue.
+        const head = this.waiting.shift();
+        if (!head) break;
+        this.finish(head, 'error', false, new ContextLengthError('The request does not fit the KV memory budget.'));
+        continue;
+      }
+      await this.step();
+      // Give the HTTP side a turn between steps (new requests, disconnects).
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private reap(): void {
+    for (const s of [...this.running]) if (s.cancelled) this.finish(s, 'cancelled');
+  }
+
+  private admit(): void {
+    while (this.waiting.length && this.running.length < this.maxBatch) {
+      const seq = this.waiting[0];
+      const prefix = this.prefixCache ? this.blocks.matchPrefix(seq.tokens) : { blocks: [], hashes: [] };
+      const reserved = this.blocks.admit(prefix.blocks, seq.promptLength + seq.req.maxTokens);
+      if (reserved === null) break;  // FIFO: later requests wait behind the head so it cannot starve
+      this.waiting.shift();
+      seq.reservedLeft = reserved;
+      seq.blockTable.push(...prefix.blocks);
+      seq.hashes.push(...prefix.hashes);
+      seq.computed = prefix.blocks.length * this.blockSize;
+      seq.cachedPrompt = seq.computed;
+      seq.admittedAt = performance.now();
+      this.running.push(seq);
+    }
+  }
+
+  private async step(): Promise<void> {
+    const rows: (StepRow & { seq: Sequence; sample: boolean })[] = [];
+    // Decode rows first, then prefill chunks. A prompt is cut into the same chunks (multiples of prefillChunk from
+    // where it starts) as it would be alone; the first prefilling sequence may overshoot the step budget.
+    const decoding = this.running.filter((s) => s.tokens.length - s.computed === 1);
+    const prefilling = this.running.filter((s) => s.tokens.length - s.computed > 1);
+    let budget = this.prefillChunk;
+    const plan: Array<[Sequence, number]> = decoding.map((s) => [s, 1]);
+    for (const seq of prefilling) {
+      const count = Math.min(seq.tokens.length - seq.computed, this.prefillChunk);
+      if (count > budget && plan.length > decoding.length) break;
+      plan.push([seq, count]);
+      budget -= count;
+    }
+    for (const [seq, count] of plan) {
+      while (seq.blockTable.length * this.blockSize < seq.computed + count) {
+        seq.blockTable.push(this.blocks.allocate());
+        seq.reservedLeft--;
+      }
+      rows.push({ seq, blockTable: seq.blockTable, start: seq.computed, count, sample: seq.computed + count === seq.tokens.length });
+    }
+    const n = rows.reduce((s, r) => s + r.count, 0);
+    const tokens = new Int32Array(n);
+    const positions = new Int32Array(n);
+    const logitRows: number[] = [];
+    let at = 0;
+    for (const r of rows) {
+      for (let i = 0; i < r.count; i++) { tokens[at + i] = r.seq.tokens[r.start + i]; positions[at + i] = r.start + i; }
+      at += r.count;
+      if (r.sample) logitRows.push(at - 1);
+    }
+    const sampled = rows.filter((r) => r.sample);
+    let next: Int32Array;
+    try {
+      const outs = mx.tidy(() => {
+        const attend = this.kv.plan(rows);
+        const logits = this.model.forward(mx.array(tokens), mx.array(positions), attend, mx.array(Int32Array.from(logitRows)), rows.map((r) => r.count));
+        if (!sampled.length) return [] as mx.array[];
+        const greedyAll = mx.argmax(logits, 1).astype(mx.int32);
+        if (sampled.every((r) => isGreedy(r.seq.req.sampling))) return [greedyAll];
+        const perRow = sampled.map((r, i) => isGreedy(r.seq.req.sampling)
+          ? mx.take(greedyAll, i, 0)
+          : sampleRow(mx.take(logits, i, 0), r.seq.req.sampling, r.seq.tokens, r.seq.generated.length));
+        return [mx.stack(perRow)];
+      });
+      await mx.asyncEval(...outs, ...this.kv.pools);
+      next = outs.length ? Int32Array.from(outs[0].toTypedArray() as Int32Array) : new Int32Array(0);
+      mx.dispose(outs);
+    } catch (e) {
+      this.failAll(e);
+      return;
+    }
+    this.steps++;
+    this.lastBatch = rows.length;
+    const now = performance.now();
+    this.recent.push([now, sampled.length, n - rows.filter((r) => r.count === 1).length]);
+    for (const r of rows) {
+      r.seq.computed += r.count;
+      if (this.prefixCache) this.registerFullBlocks(r.seq);
+    }
+    sampled.forEach((r, i) => this.accept(r.seq, next[i]));
+  }
+
+  private registerFullBlocks(seq: Sequence): void {
+    while ((seq.hashes.length + 1) * this.blockSize <= seq.computed) {
+      const b = seq.hashes.length;
+      const h = blockHash(b ? seq.hashes[b - 1] : '', seq.tokens.slice(b * this.blockSize, (b + 1) * this.blockSize));
+      this.blocks.register(seq.blockTable[b], h);
+      seq.hashes.push(h);
+    }
+  }
+
+  private accept(seq: Sequence, token: number): void {
+    if (seq.cancelled) { this.finish(seq, 'cancelled'); return; }
+    if (!seq.firstTokenAt) seq.firstTokenAt = performance.now();
+    seq.generated.push(token);
+    seq.tokens.push(token);
+    this.generatedTotal++;
+    if (!seq.req.ignoreEos && this.model.tokenizer.eosTokenIds.includes(token)) { this.finish(seq, 'stop'); return; }
+    const { emit, stopped } = seq.stop.push(seq.decoder.push(token));
+    if (emit) { seq.text += emit; seq.channel.push({ text: emit, tokens: [token] }); }
+    if (stopped) { this.finish(seq, 'stop', true); return; }
+    if (seq.generated.length >= seq.req.maxTokens || seq.tokens.length >= this.model.contextLength) this.finish(seq, 'length');
+  }
+
+  private finish(seq: Sequence, reason: FinishReason, stoppedByString = false, error?: ServeError): void {
+    const i = this.running.indexOf(seq);
+    if (i >= 0) {
+      this.running.splice(i, 1);
+      for (const b of seq.blockTable) this.blocks.release(b);
+      seq.blockTable.length = 0;
+      this.blocks.unreserve(seq.reservedLeft);
+      seq.reservedLeft = 0;
+    }
+    if (reason !== 'cancelled' && reason !== 'error' && !stoppedByString) {
+      const tail = seq.stop.push(seq.decoder.flush());
+      const rest = tail.emit + (tail.stopped ? '' : seq.stop.flush());
+      if (rest) { seq.text += rest; seq.channel.push({ text: rest, tokens: [] }); }
+    }
+    seq.channel.close();
+    const now = performance.now();
+    seq.resolve({
+      text: seq.text, tokens: seq.generated, finishReason: reason, promptTokens: seq.promptLength,
+      cachedPromptTokens: seq.cachedPrompt,
+      error: error ?? (reason === 'cancelled' ? new RequestCancelledError() : undefined),
+      timings: {
+        queuedMs: (seq.admittedAt || now) - seq.submittedAt,
+        firstTokenMs: seq.firstTokenAt ? seq.firstTokenAt - seq.submittedAt : NaN,
+        totalMs: now - seq.submittedAt,
+      },
+    });
+  }
+
+  /** A failed step leaves the KV pools in an unknown state: fail the running sequences and start clean. */
+  private failAll(e: unknown): void {
+    if (process.env.MLX_SERVE_DEBUG) console.error(e);
+    const err = e instanceof ServeError ? e : new ServeError(`Generation failed: ${(e as Error)?.message ?? e}`, 'generation_failed', 500, 'server_error');
+    for (const s of [...this.running]) this.finish(s, 'error', false, err);
+    this.kv.dispose();
+    this.blocks = new BlockManager(this.numBlocks, this.blockSize);
+    this.kv = new PagedKv(this.model.kv, this.numBlocks, this.blockSize);
+  }
+
+  metrics(): SchedulerMetrics {
+    const now = performance.now();
+    while (this.recent.length && now - this.recent[0][0] > 10_000) this.recent.shift();
+    const span = this.recent.length ? Math.max(1, now - this.recent[0][0]) / 1000 : 1;
+    const gen = this.recent.reduce((s, r) => s + r[1], 0);
+    const prompt = this.recent.reduce((s, r) => s + r[2], 0);
+    const mem = process.memoryUsage();
+    return {
+      queueDepth: this.waiting.length,
+      running: this.running.length,
+      prefilling: this.running.filter((s) => s.tokens.length - s.computed > 1).length,
+      tokensPerSecond: this.recent.length > 1 ? gen / span : 0,
+      promptTokensPerSecond: this.recent.length > 1 ? prompt / span : 0,
+      generatedTokens: this.generatedTotal,
+      steps: this.steps,
+      lastBatchSize: this.lastBatch,
+      kv: { ...this.blocks.stats(), blockSize: this.blockSize, bytesPerBlock: PagedKv.bytesPerToken(this.model.kv) * this.blockSize },
+      memory: { activeBytes: mx.getActiveMemory(), peakBytes: mx.getPeakMemory(), cacheBytes: mx.getCacheMemory(), rssBytes: mem.rss },
+    };
+  }
+
+  /** Resolves when nothing is queued or running. */
+  async idle(): Promise<void> { while (this.loopPromise) await this.loopPromise; }
+
+  /**
+   * Stops accepting requests, lets in-flight ones finish for up to `timeoutMs`, then cancels the rest.
+   */
+  async close(timeoutMs = 10_000): Promise<void> {
+    this.closing = true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((r) => { timer = setTimeout(() => r(true), timeoutMs); });
+    const done = await Promise.race([this.idle().then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (done) {
+      for (const s of [...this.waiting, ...this.running]) this.cancel(s);
+      await this.idle();
+    }
+    this.kv.dispose();
+  }
+}
