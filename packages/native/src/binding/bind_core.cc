@@ -64,8 +64,8 @@ Napi::Value to_buffer(const Napi::CallbackInfo& info) {
   Array a = to_array(info, 0);
   eval_sync({a});
   report_external_memory(info.Env());
-  Array c;
-  {
+  Array c = a;
+  if (!a.flags().row_contiguous) {
     std::lock_guard<std::recursive_mutex> lk(engine_mutex());
     c = cpu::contiguous(a);
   }

@@ -115,6 +115,7 @@ void Array::set_data(BufferPtr buf) {
   d_->flags = ArrayFlags{};
   d_->flags.col_contiguous = d_->size <= 1 || layout_flags(d_->shape, d_->strides, d_->size).col_contiguous;
   d_->evaluated = true;
+  if (!kernel_running()) mark_ready();
 }
 
 void Array::set_data(BufferPtr buf, int64_t data_size, Strides strides, ArrayFlags flags, int64_t offset) {
@@ -124,6 +125,7 @@ void Array::set_data(BufferPtr buf, int64_t data_size, Strides strides, ArrayFla
   d_->flags = flags;
   d_->offset = offset;
   d_->evaluated = true;
+  if (!kernel_running()) mark_ready();
 }
 
 void Array::copy_shared_buffer(const Array& o, const Strides& strides, ArrayFlags flags, int64_t data_size,

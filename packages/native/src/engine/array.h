@@ -1,6 +1,7 @@
 // The lazy array: a shared descriptor holding shape, strides, dtype and either a
 // primitive with inputs (not yet evaluated) or a data buffer (evaluated).
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -24,6 +25,9 @@ struct ArrayFlags {
   bool contiguous = true;      // dense in some order: data_size == size
 };
 
+// True on a thread while eval() runs a kernel there (eval.cc): buffers set then are not yet filled.
+bool kernel_running();
+
 struct ArrayDesc {
   Shape shape;
   Strides strides;
@@ -40,6 +44,9 @@ struct ArrayDesc {
   int64_t data_size = 0;  // elements spanned in the buffer (< size for broadcasts)
   ArrayFlags flags;
   bool evaluated = false;
+  // Set (release) once the data is complete: after the kernel ran, or at once for arrays made from data.
+  // Lets the JS thread read finished arrays without taking the engine lock while another eval runs.
+  std::atomic<bool> ready{false};
   bool tracer = false;  // an input (or derived from an input) of a function being transformed
 
   ArrayDesc(Shape s, Dtype t);
@@ -72,6 +79,8 @@ class Array {
   size_t nbytes() const { return (size_t)d_->size * itemsize(); }
 
   bool evaluated() const { return d_->evaluated; }
+  bool ready() const { return d_->ready.load(std::memory_order_acquire); }
+  void mark_ready() { d_->ready.store(true, std::memory_order_release); }
   // True while a transform traces through this array: eval must then keep its graph.
   bool is_tracer() const;
   void set_tracer(bool t) { d_->tracer = t; }

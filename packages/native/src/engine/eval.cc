@@ -14,6 +14,12 @@ std::recursive_mutex& engine_mutex() {
 }
 
 namespace {
+thread_local int kernel_depth = 0;
+}  // namespace
+
+bool kernel_running() { return kernel_depth > 0; }
+
+namespace {
 
 // Topological order by iterative DFS: graphs can be far deeper than the native stack.
 std::vector<Array> build_tape(const std::vector<Array>& outputs) {
@@ -44,6 +50,10 @@ std::vector<Array> build_tape(const std::vector<Array>& outputs) {
 }  // namespace
 
 void eval(const std::vector<Array>& outputs) {
+  // Finished arrays need no lock: reading results must not wait for another thread's eval.
+  bool all_ready = true;
+  for (auto& o : outputs) all_ready = all_ready && (!o.valid() || o.ready());
+  if (all_ready) return;
   std::lock_guard<std::recursive_mutex> lk(engine_mutex());
   std::vector<Array> tape = build_tape(outputs);
   for (auto& slot : tape) {
@@ -60,7 +70,15 @@ void eval(const std::vector<Array>& outputs) {
                   std::string("[eval] ") + prim.name() + " has no kernel on this device.");
     std::vector<Array> outs = arr.outputs();
     auto prim_ref = arr.primitive_ptr();  // keep alive while siblings detach
-    k(prim, arr.inputs(), outs);
+    kernel_depth++;
+    try {
+      k(prim, arr.inputs(), outs);
+    } catch (...) {
+      kernel_depth--;
+      throw;
+    }
+    kernel_depth--;
+    for (auto& o : outs) o.mark_ready();
     // Graphs being transformed stay attached: vjp/jvp walk them after user code evaluates.
     for (auto& o : outs)
       if (!o.is_tracer()) o.detach();
