@@ -378,7 +378,7 @@ bool gemm_small(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_
   }
   const SmallArgs sa{Af, lda, (int)M, K, B, nt ? b_cs : b_rs, C, ldc, alpha, beta};
   const SmallFn fn = G.small(nt, dtype_of<T>());
-  const int64_t chunk = nt ? 64 : 256;  // B rows (nt) or columns (nn) per task, multiples of every tile width
+  const int64_t chunk = 256;  // B rows (nt) or columns (nn) per task, a multiple of every tile width
   const int64_t tasks = (N + chunk - 1) / chunk;
   const int nt_pool = threads && N * K * (int64_t)sizeof(T) >= (int64_t(1) << 18)
                           ? (int)std::min<int64_t>(num_threads(), tasks) : 1;

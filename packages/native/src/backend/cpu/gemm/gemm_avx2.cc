@@ -105,6 +105,7 @@ struct V256 {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*)p)), 16));
   }
   static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
+  static void prefetch(const char* p) { _mm_prefetch(p, _MM_HINT_T0); }
   static float sum(R v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));

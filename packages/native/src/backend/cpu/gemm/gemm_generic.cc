@@ -64,6 +64,7 @@ struct V1 {
   static R load_b(const uint16_t* p) { return bf16_to_float(*p); }
   static R fma(R a, R b, R c) { return a * b + c; }
   static float sum(R v) { return v; }
+  static void prefetch(const char*) {}
   static void store(float* c, R v, float alpha, float beta) { *c = beta == 0.0f ? alpha * v : alpha * v + beta * *c; }
 };
 SmallFn small(bool nt, Dtype bt) { return small_m::pick<V1>(nt, bt); }

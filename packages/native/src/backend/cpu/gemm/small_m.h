@@ -6,7 +6,8 @@
 //   nt: B(k, n) = B[n*ldb + k]  (rows of B^T contiguous: a Linear layer's weight)  -> MB x NB dot products
 //   nn: B(k, n) = B[k*ldb + n]  (rows of B contiguous)                             -> MB x (NB vectors) tile
 // V provides: R (register type), W (lanes), MB/NB (tile), zero(), set1(), load(const float*),
-// load_h(const uint16_t*) (f16 -> f32), load_b(const uint16_t*) (bf16 -> f32), fma(a, b, c), sum(R), store().
+// load_h(const uint16_t*) (f16 -> f32), load_b(const uint16_t*) (bf16 -> f32), fma(a, b, c), sum(R), store(),
+// prefetch(const char*).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -37,7 +38,7 @@ inline void put(float* c, float v, float alpha, float beta) { *c = beta == 0.0f 
 
 // mb (<= MB) rows of A against nb (<= NB) rows of B^T starting at n.
 template <class V, int KIND, int MB>
-void nt_tile(const SmallArgs& a, int64_t n, int nb) {
+void nt_tile(const SmallArgs& a, int64_t n, int nb, int64_t n_end) {
   using R = typename V::R;
   constexpr int NB = V::NB, W = V::W;
   const int64_t K = a.K;
@@ -48,8 +49,15 @@ void nt_tile(const SmallArgs& a, int64_t n, int nb) {
   R acc[MB][NB];
   for (int i = 0; i < MB; i++)
     for (int j = 0; j < NB; j++) acc[i][j] = V::zero();
+  // Prefetch the rows a few tiles ahead, spread over this tile's k steps: the rows of B^T are usually
+  // consecutive, and many short interleaved row streams otherwise leave the hardware prefetcher behind.
+  constexpr int64_t esz = KIND == 0 ? 4 : 2;
+  // Only inside this call's range (a panel of a quantized matmul is already in cache; beyond it is not ours).
+  const char* pf = static_cast<const char*>(a.B) + (n + 8 * NB) * a.ldb * esz;
+  const int64_t pf_step = n + 9 * NB <= n_end ? NB * W * esz : 0;
   int64_t k = 0;
-  for (; k + W <= K; k += W) {
+  for (; k + W <= K; k += W, pf += pf_step) {
+    for (int64_t l = 0; l < pf_step; l += 64) V::prefetch(pf + l);
     R b[NB];
     for (int j = 0; j < NB; j++) b[j] = load_b<V, KIND>(a.B, boff[j] + k);
     for (int i = 0; i < MB; i++) {
@@ -75,10 +83,10 @@ void nt_range(const SmallArgs& a0, int64_t n0, int64_t n1) {
     SmallArgs a = a0;
     for (int m = 0; m < a0.M; m += MB, a.A += MB * a0.lda, a.C += MB * a0.ldc) {
       switch (std::min(MB, a0.M - m)) {
-        case 1: nt_tile<V, KIND, 1>(a, n, nb); break;
-        case 2: if constexpr (MB >= 2) nt_tile<V, KIND, 2>(a, n, nb); break;
-        case 3: if constexpr (MB >= 3) nt_tile<V, KIND, 3>(a, n, nb); break;
-        default: if constexpr (MB >= 4) nt_tile<V, KIND, MB>(a, n, nb); break;
+        case 1: nt_tile<V, KIND, 1>(a, n, nb, n1); break;
+        case 2: if constexpr (MB >= 2) nt_tile<V, KIND, 2>(a, n, nb, n1); break;
+        case 3: if constexpr (MB >= 3) nt_tile<V, KIND, 3>(a, n, nb, n1); break;
+        default: if constexpr (MB >= 4) nt_tile<V, KIND, MB>(a, n, nb, n1); break;
       }
     }
   }
