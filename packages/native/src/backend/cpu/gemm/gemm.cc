@@ -444,6 +444,10 @@ void gemm(Dtype dt, int64_t M, int64_t N, int64_t K, float alpha, const void* A,
         const float* x = b;
         if (b_rs != 1) { xs.resize(K); for (int64_t k = 0; k < K; k++) xs[k] = b[k * b_rs]; x = xs.data(); }
         if (gemv(M, K, alpha, a, a_rs, a_cs, x, beta, c, threads)) return;
+      } else if (K > 0 && M == 1 && kSmallM > 0 && b_rs == 1) {
+        // Rows of B^T contiguous: the small-M kernel (prefetching, 4 rows per pass) streams B fastest.
+        gemm_small<float>(M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc, threads);
+        return;
       } else if (K > 0 && M == 1) {
         std::vector<float> xs;
         const float* x = a;
