@@ -260,6 +260,23 @@ describe('small-M products vs the float64 kernel', () => {
     const x = mx.random.normal([3, 5, 64]), w = mx.random.normal([1000, 64]);
     checkClose(mx.matmul(x, mx.transpose(w)), x, mx.transpose(w), 'float32');
   });
+  it('addmm (alpha, beta) through the small-M kernels, all dtypes and both layouts', () => {
+    for (const dt of ['float32', 'float16', 'bfloat16']) {
+      const d = dtypeByNameLocal(dt);
+      for (const [M, K, N, tb] of [[3, 100, 70, true], [6, 64, 130, false], [1, 80, 300, true]] as const) {
+        const a = mx.random.normal([M, K]).astype(d), c = mx.random.normal([M, N]).astype(d);
+        const b = tb ? mx.transpose(mx.random.normal([N, K]).astype(d)) : mx.random.normal([K, N]).astype(d);
+        const got = mx.addmm(c, a, b, 0.5, 2);
+        const ref = mx.add(mx.multiply(mx.matmul(a.astype(mx.float64), b.astype(mx.float64)), 0.5), mx.multiply(c.astype(mx.float64), 2));
+        expect(got.dtype.name).toBe(dt);
+        const g = values(got.astype(mx.float64)), r = values(ref);
+        let scale = 1, err = 0;
+        for (const v of r) scale = Math.max(scale, Math.abs(v));
+        for (let i = 0; i < r.length; i++) err = Math.max(err, Math.abs(g[i] - r[i]));
+        expect(err).toBeLessThanOrEqual(tol[dt] * scale);
+      }
+    }
+  });
   it('large vocabulary projection (5 rows x 4096 x 64) with threads', () => {
     const x = mx.random.normal([5, 64]), w = mx.random.normal([4096, 64]).astype(mx.float16);
     checkClose(mx.matmul(x.astype(mx.float16), mx.transpose(w)), x.astype(mx.float16), mx.transpose(w), 'float16');
