@@ -16,6 +16,7 @@
 
 #include "../../../engine/half.h"
 #include "qmv.h"
+#include "qdeq.h"
 
 namespace mlx::cpu::qmv {
 
@@ -47,6 +48,8 @@ void rows_mb(const Args& a, int64_t n0, int64_t n1, int64_t m0) {
     const S* sr = static_cast<const S*>(a.scales) + n * a.lds;
     const S* br = static_cast<const S*>(a.biases) + n * a.lds;
     if (n + 1 < n1) _mm_prefetch((const char*)(wr + a.ldw), _MM_HINT_T0);
+    // Row n + 8 streams in while this row is computed (one prefetch per 32-element chunk covers the row).
+    const uint8_t* pf = n + 8 < n1 ? wr + 8 * a.ldw : nullptr;
     __m512 tot[MB];
     float bt[MB];
     for (int r = 0; r < MB; r++) tot[r] = _mm512_setzero_ps(), bt[r] = 0.0f;
@@ -56,6 +59,7 @@ void rows_mb(const Args& a, int64_t n0, int64_t n1, int64_t m0) {
       int64_t k = g * a.gs;
       for (int c = 0; c < chunks; c++, k += 32) {
         __m512 q0, q1;
+        if (pf) _mm_prefetch((const char*)(pf + k * BITS / 8), _MM_HINT_T0);
         unpack32<BITS>(wr + k * BITS / 8, q0, q1);
         for (int r = 0; r < MB; r++) {
           acc0[r] = _mm512_fmadd_ps(q0, _mm512_loadu_ps(xr[r] + k), acc0[r]);
@@ -143,8 +147,8 @@ struct Blocks {
 
 // NR weight rows at once (they share every x load), MB rows of x.
 template <int NR, int MB, typename S>
-inline void rows4_nr(const Args& a, int64_t n, const float* const* xr, const float* const* xs, const __m512 lut,
-                     const Blocks& bl) {
+inline void rows4_nr(const Args& a, int64_t n, int64_t n_end, const float* const* xr, const float* const* xs,
+                     const __m512 lut, const Blocks& bl) {
   const int64_t G = a.K / a.gs;
   const int gpb = 128 / a.gs;  // groups per block
   const uint8_t* wr[NR];
@@ -156,10 +160,15 @@ inline void rows4_nr(const Args& a, int64_t n, const float* const* xr, const flo
     for (int r = 0; r < MB; r++) tot[i][r] = _mm512_setzero_ps();
   }
   const float* xb[MB];
+  const int64_t pf_off = 2 * NR * a.ldw;
+  const bool pf_ok = n + 3 * NR <= n_end;
   int64_t b = 0;
   for (; b < bl.nfull; b++) {
     __m512i v[NR];
     const bool last = !bl.half && b + 1 == bl.nfull;
+    // The weight rows of the group of rows after next, so the interleaved row streams stay ahead of use.
+    if (pf_ok)
+      for (int i = 0; i < NR; i++) _mm_prefetch((const char*)(wr[i] + pf_off + b * 64), _MM_HINT_T0);
     for (int i = 0; i < NR; i++)
       v[i] = last ? _mm512_maskz_loadu_epi32(bl.tail, wr[i] + b * 64) : _mm512_loadu_si512(wr[i] + b * 64);
     for (int r = 0; r < MB; r++) xb[r] = xr[r] + b * 128;
@@ -210,8 +219,8 @@ void rows4_mb(const Args& a, int64_t n0, int64_t n1, int64_t m0) {
   Args ao = a;
   ao.y = a.y + m0 * a.ldy;
   int64_t n = n0;
-  for (; n + NR <= n1; n += NR) rows4_nr<NR, MB, S>(ao, n, xr, xs, lut, bl);
-  for (; n < n1; n++) rows4_nr<1, MB, S>(ao, n, xr, xs, lut, bl);
+  for (; n + NR <= n1; n += NR) rows4_nr<NR, MB, S>(ao, n, n1, xr, xs, lut, bl);
+  for (; n < n1; n++) rows4_nr<1, MB, S>(ao, n, n1, xr, xs, lut, bl);
 }
 
 template <int BITS, typename S>
@@ -263,6 +272,8 @@ RowsFn rows_avx512(int bits, int gs, PrepFn* prep) {
   if (bits == 8) return rows<8>;
   return nullptr;
 }
+
+DeqFn deq_avx512() { return deq_panel; }
 
 }  // namespace mlx::cpu::qmv
 #endif
