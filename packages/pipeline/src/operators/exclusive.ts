@@ -29,6 +29,8 @@ export function abortable<R>(job: (signal: AbortSignal) => JobResult<R>): Observ
     let inner: Subscription | undefined;
     let iterator: AsyncIterator<R> | undefined;
     let result: JobResult<R>;
+    let settled = false; // a finished job's signal is left alone: aborting it would tell the model to stop work it already did
+    const done = { complete: () => { settled = true; subscriber.complete(); }, error: (e: unknown) => { settled = true; subscriber.error(e); } };
     try { result = job(controller.signal); } catch (e) { subscriber.error(e); return; }
     if (result && typeof (result as AsyncIterable<R>)[Symbol.asyncIterator] === 'function' && !isObservable(result)) {
       iterator = (result as AsyncIterable<R>)[Symbol.asyncIterator]();
@@ -41,13 +43,14 @@ export function abortable<R>(job: (signal: AbortSignal) => JobResult<R>): Observ
             if (done) break;
             subscriber.next(value);
           }
-          subscriber.complete();
-        } catch (e) { if (!controller.signal.aborted) subscriber.error(e); }
+          done.complete();
+        } catch (e) { if (!controller.signal.aborted) done.error(e); }
       })();
     } else {
-      inner = from(result as ObservableInput<R>).subscribe(subscriber);
+      inner = from(result as ObservableInput<R>).subscribe({ next: (v) => subscriber.next(v), ...done });
     }
     return () => {
+      if (settled) return;
       controller.abort();
       inner?.unsubscribe();
       void iterator?.return?.()?.catch?.(() => {});

@@ -4,7 +4,8 @@ import { mixToMono } from '../frames.js';
 import type { VadEvent } from './vad.js';
 
 export interface Utterance {
-  /** 0, 1, 2 … in stream order; a partial shares the index of the final it grows into */
+  /** 0, 1, 2 … in stream order; a partial shares the index of the final it grows into (none comes when the
+   *  utterance ends up shorter than minLengthMs; that index is then skipped) */
   readonly index: number;
   /** false for a growing snapshot (see `partialEveryMs`), true once the utterance is complete */
   readonly final: boolean;
@@ -40,7 +41,7 @@ export function utterances(opts: UtterancesOptions = {}): OperatorFunction<VadEv
     let buf = new Float32Array(1 << 16), bufStart = 0, total = 0; // absolute sample indices: buf[i] is sample bufStart+i
     const arrivals: Array<{ endSample: number; at: number }> = [];
     let speechStart: number | undefined; // absolute sample
-    let lastPartialAt = 0, index = 0;
+    let lastPartialAt = 0, index = 0, partialsOfCurrent = 0;
     const stats = opts.stats ?? { emitted: 0, discarded: 0, partials: 0 };
 
     const append = (x: Float32Array) => {
@@ -65,12 +66,16 @@ export function utterances(opts: UtterancesOptions = {}): OperatorFunction<VadEv
     };
     const emit = (from: number, to: number, final: boolean, reason?: Utterance['reason']) => {
       const lo = Math.max(from, bufStart), hi = Math.min(to, total);
-      if (final && (hi - lo) / rate * 1000 < minLengthMs) { stats.discarded++; return; }
+      if (final && (hi - lo) / rate * 1000 < minLengthMs) {
+        stats.discarded++;
+        if (partialsOfCurrent) { index++; partialsOfCurrent = 0; } // its partials went out: never reuse their index
+        return;
+      }
       const u: Utterance = {
         index, final, reason, start: t0 + lo / rate, end: t0 + hi / rate, sampleRate: rate,
         samples: buf.slice(lo - bufStart, hi - bufStart), audioEndArrivedAt: arrivalOf(hi), emittedAt: performance.now(),
       };
-      if (final) { stats.emitted++; index++; } else stats.partials++;
+      if (final) { stats.emitted++; index++; partialsOfCurrent = 0; } else { stats.partials++; partialsOfCurrent++; }
       subscriber.next(u);
     };
     return source.subscribe({
