@@ -18,7 +18,8 @@ const definitionSchema = z.object({
 export interface PipelineStep { type: string; [option: string]: unknown }
 export interface PipelineDefinition { name?: string; source: PipelineStep; stages: PipelineStep[] }
 /** A definition whose every step passed its own schema (defaults filled in). */
-export interface ValidatedDefinition { name?: string; source: { type: string; options: unknown }; stages: Array<{ type: string; options: unknown }> }
+const VALIDATED = Symbol('mlx.pipeline.validated');
+export interface ValidatedDefinition { readonly [VALIDATED]: true; name?: string; source: { type: string; options: unknown }; stages: Array<{ type: string; options: unknown }> }
 
 export interface BuildOptions {
   stages?: Registry<StageDefinitions>;
@@ -62,7 +63,7 @@ export function validateDefinition(input: unknown, opts: BuildOptions = {}): Val
   const source = { type: top.data.source.type, options: check(top.data.source as PipelineStep, 'source', sources, 'source') };
   const steps = top.data.stages.map((s, i) => ({ type: s.type, options: check(s as PipelineStep, `stages[${i}]`, stages, 'stage') }));
   if (issues.length) throw new PipelineDefinitionError(issues);
-  return { name: top.data.name, source, stages: steps };
+  return { [VALIDATED]: true, name: top.data.name, source, stages: steps };
 }
 
 /** Reads, parses and validates a definition file. */
@@ -75,7 +76,7 @@ export async function loadDefinition(path: string, opts: BuildOptions = {}): Pro
  * source starts. Unsubscribing aborts model loading and every running job.
  */
 export function buildPipeline(definition: unknown, opts: BuildOptions = {}): Observable<unknown> {
-  const def = validateDefinition(definition, opts);
+  const def = (definition as ValidatedDefinition)?.[VALIDATED] ? (definition as ValidatedDefinition) : validateDefinition(definition, opts);
   const stages = opts.stages ?? stageRegistry, sources = opts.sources ?? sourceRegistry;
   const context = opts.context ?? {};
   return new Observable<unknown>((subscriber) => {
