@@ -26,3 +26,4 @@ export {
 
 import { registerBuiltins } from './stages.js';
 registerBuiltins();
+export { voiceAssistant, LatencyTracker, type AssistantEvent, type VoiceAssistantOptions, type LatencyFigures } from './operators/assistant.js';
