@@ -1,0 +1,156 @@
+// Whisper's text decoder: token embedding + learned positions, pre-norm blocks of causal self-attention (K/V
+// cached per step), cross-attention to the audio features (K/V computed once per audio and cached), MLP; the
+// output projection is the token embedding transposed (tied).
+import * as mx from '@mlx/core';
+import * as nn from '@mlx/nn';
+import type { DecoderCache } from './types.js';
+import { FusedSelfAttention } from './encoder.js';
+
+type A = mx.array;
+
+interface LayerState { k?: A; v?: A; crossK?: A; crossV?: A }
+
+/**
+ * Self-attention K/V per layer (concatenated per step) and cross-attention K/V (set on the first call).
+ * It has a `parameters()` method so that `mx.tidy` keeps its arrays when the cache is part of a tidy's result.
+ */
+export class KVCache implements DecoderCache {
+  layers: LayerState[];
+  private _length = 0;
+  constructor(nLayer: number) { this.layers = Array.from({ length: nLayer }, () => ({})); }
+  get length(): number { return this._length; }
+  /** Called by the decoder after a step of `t` tokens. */
+  advance(t: number): void { this._length += t; }
+  parameters(): LayerState[] { return this.layers; }
+  reorder(batchIndices: A): void {
+    for (const l of this.layers) {
+      for (const key of ['k', 'v', 'crossK', 'crossV'] as const) {
+        const old = l[key];
+        if (!old) continue;
+        l[key] = mx.take(old, batchIndices, 0);
+        mx.eval(l[key]);
+        old.dispose();
+      }
+    }
+  }
+  dispose(): void {
+    for (const l of this.layers) for (const a of [l.k, l.v, l.crossK, l.crossV]) a?.dispose();
+    this.layers = this.layers.map(() => ({}));
+    this._length = 0;
+  }
+  [Symbol.dispose](): void { this.dispose(); }
+}
+
+const heads = (x: A, nHead: number): A => {
+  const [b, t, d] = x.shape;
+  return mx.transpose(x.reshape([b, t, nHead, d / nHead]), [0, 2, 1, 3]);
+};
+
+export class CrossAttention extends nn.Module {
+  query: nn.Linear;
+  kv: nn.Linear;
+  out: nn.Linear;
+  constructor(readonly nState: number, readonly nHead: number) {
+    super();
+    this.query = new nn.Linear(nState, nState);
+    this.kv = new nn.Linear(nState, 2 * nState);
+    this.out = new nn.Linear(nState, nState);
+  }
+  forward(x: A, audio: A): A {
+    const [k, v] = this.keysValues(audio);
+    const q = heads(this.query.forward(x), this.nHead);
+    const o = mx.fast.scaledDotProductAttention(q, k, v, 1 / Math.sqrt(this.nState / this.nHead));
+    const [b, , t] = o.shape;
+    return this.out.forward(mx.transpose(o, [0, 2, 1, 3]).reshape([b, t, this.nState]));
+  }
+  /** audio [B, S, D] → K, V each [B, H, S, dh] */
+  keysValues(audio: A): [A, A] {
+    const [b, s] = audio.shape;
+    const kv = mx.transpose(this.kv.forward(audio).reshape([b, s, 2, this.nHead, this.nState / this.nHead]), [2, 0, 3, 1, 4]);
+    return [kv.index(0), kv.index(1)];
+  }
+}
+
+export class DecoderBlock extends nn.Module {
+  attnLn: nn.LayerNorm;
+  attn: FusedSelfAttention;
+  crossAttnLn: nn.LayerNorm;
+  crossAttn: CrossAttention;
+  mlpLn: nn.LayerNorm;
+  mlp1: nn.Linear;
+  mlp2: nn.Linear;
+  constructor(nState: number, readonly nHead: number) {
+    super();
+    this.attnLn = new nn.LayerNorm(nState);
+    this.attn = new FusedSelfAttention(nState, nHead);
+    this.crossAttnLn = new nn.LayerNorm(nState);
+    this.crossAttn = new CrossAttention(nState, nHead);
+    this.mlpLn = new nn.LayerNorm(nState);
+    this.mlp1 = new nn.Linear(nState, 4 * nState);
+    this.mlp2 = new nn.Linear(4 * nState, nState);
+  }
+  forward(x: A, audio: A, state: LayerState, wantQK: boolean): { x: A; qk?: A } {
+    const scale = 1 / Math.sqrt(this.attn.nState / this.nHead);
+    let [q, k, v] = this.attn.project(this.attnLn.forward(x));
+    if (state.k && state.v) {
+      k = mx.concatenate([state.k, k], 2);
+      v = mx.concatenate([state.v, v], 2);
+    }
+    state.k = k;
+    state.v = v;
+    const t = x.shape[1];
+    x = mx.add(x, this.attn.merge(mx.fast.scaledDotProductAttention(q, k, v, scale, t > 1 ? 'causal' : undefined)));
+
+    if (!state.crossK || !state.crossV) [state.crossK, state.crossV] = this.crossAttn.keysValues(audio);
+    const cq = heads(this.crossAttn.query.forward(this.crossAttnLn.forward(x)), this.nHead);
+    let o: A;
+    let qk: A | undefined;
+    if (wantQK) {
+      // Explicit attention so the logits can be returned (openai/whisper's word timing uses q·kᵀ/√dh).
+      qk = mx.multiply(mx.matmul(cq, mx.transpose(state.crossK, [0, 1, 3, 2])), scale);
+      o = mx.matmul(mx.softmax(qk.astype(mx.float32), -1).astype(cq.dtype), state.crossV);
+      qk = qk.astype(mx.float32);
+    } else {
+      o = mx.fast.scaledDotProductAttention(cq, state.crossK, state.crossV, scale);
+    }
+    const [b, , tq] = o.shape;
+    x = mx.add(x, this.crossAttn.out.forward(mx.transpose(o, [0, 2, 1, 3]).reshape([b, tq, this.attn.nState])));
+    x = mx.add(x, this.mlp2.forward(nn.gelu(this.mlp1.forward(this.mlpLn.forward(x)))));
+    return { x, qk };
+  }
+}
+
+export class TextDecoder extends nn.Module {
+  tokenEmbedding: nn.Embedding;
+  positionalEmbedding: A;
+  blocks: DecoderBlock[];
+  ln: nn.LayerNorm;
+  constructor(readonly nVocab: number, readonly nCtx: number, nState: number, nHead: number, nLayer: number) {
+    super();
+    this.tokenEmbedding = new nn.Embedding(nVocab, nState);
+    this.positionalEmbedding = mx.zeros([nCtx, nState]);
+    this.blocks = Array.from({ length: nLayer }, () => new DecoderBlock(nState, nHead));
+    this.ln = new nn.LayerNorm(nState);
+  }
+  /** tokens int32 [B, T] → float32 logits [B, T, nVocab] (and per-layer cross-attention logits when asked). */
+  forward(tokens: A, audio: A, cache: KVCache, wantQK: boolean): { logits: A; crossQK?: A[] } {
+    const offset = cache.length;
+    const t = tokens.shape[1];
+    if (offset + t > this.nCtx) {
+      throw new mx.InvalidArgumentError(`[whisper] ${offset + t} tokens exceed the decoder's context of ${this.nCtx}.`);
+    }
+    let x = this.tokenEmbedding.forward(tokens);
+    x = mx.add(x, this.positionalEmbedding.index(mx.Slice(offset, offset + t)));
+    if (audio.dtype !== x.dtype) audio = audio.astype(x.dtype);
+    const qks: A[] = [];
+    for (let i = 0; i < this.blocks.length; i++) {
+      const r = this.blocks[i].forward(x, audio, cache.layers[i], wantQK);
+      x = r.x;
+      if (r.qk) qks.push(r.qk);
+    }
+    cache.advance(t);
+    x = this.ln.forward(x);
+    const logits = this.tokenEmbedding.asLinear(x).astype(mx.float32);
+    return wantQK ? { logits, crossQK: qks } : { logits };
+  }
+}
