@@ -64,8 +64,9 @@ export class BpeWhisperTokenizer implements WhisperTokenizer {
       .filter(([s, id]) => id > this.sot && id < this.translate && /^<\|[a-z]{2,3}\|>$/.test(s))
       .sort((a, b) => a[1] - b[1])
       .map(([s]) => s.slice(2, -2));
-    // English-only models start transcripts right after <|endoftext|>; multilingual ones one later.
-    this.multilingual = opts.multilingual ?? this.sot !== this.eot + 1;
+    // GPT-2's vocabulary (English-only models) ends with <|endoftext|> at 50256; the multilingual one has one more
+    // regular token. loadWhisper passes the model's own answer (vocabulary size) instead.
+    this.multilingual = opts.multilingual ?? this.eot >= 50257;
   }
 
   static fromFile(path: string, opts: { multilingual?: boolean } = {}): BpeWhisperTokenizer {
@@ -132,7 +133,7 @@ export class BpeWhisperTokenizer implements WhisperTokenizer {
     let run: number[] = [];
     const flush = () => { out += new TextDecoder().decode(this.bytesOf(run)); run = []; };
     for (const id of ids) {
-      if (id >= this.timestampBegin) { flush(); out += `<|${((id - this.timestampBegin) * 0.02).toFixed(2)}|>`; } else if (id < this.eot) run.push(id);
+      if (id >= this.timestampBegin) { flush(); out += `<|${((id - this.timestampBegin) * 0.02).toFixed(2)}|>`; } else if (id >= this.eot) { flush(); out += this.idToToken[id] ?? ''; } else run.push(id);
     }
     flush();
     return out;

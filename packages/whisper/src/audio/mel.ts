@@ -36,30 +36,24 @@ export function melFilterbank(nMels: number, sampleRate = SAMPLE_RATE, nFft = N_
   return out;
 }
 
-const filterArrays = new Map<number, Float32Array>();
-/** [nBins, nMels] float32, cached per mel count (kept alive for the process). */
+// The tables are cached as JS arrays, not mx arrays: a cached mx array created inside a caller's mx.tidy would be
+// freed when that tidy ends.
+const filterTables = new Map<number, Float32Array>();
+/** [nBins, nMels] float32 (the filterbank transposed for a right-hand matmul). */
 function filtersT(nMels: number): mx.array {
-  let f = filterArrays.get(nMels);
-  if (!f) {
+  const nBins = N_FFT / 2 + 1;
+  let t = filterTables.get(nMels);
+  if (!t) {
     const fb = melFilterbank(nMels);
-    const nBins = N_FFT / 2 + 1;
-    const t = new Float32Array(nBins * nMels);
+    t = new Float32Array(nBins * nMels);
     for (let m = 0; m < nMels; m++) for (let k = 0; k < nBins; k++) t[k * nMels + m] = fb[m * nBins + k];
-    filterArrays.set(nMels, t);
-    f = t;
+    filterTables.set(nMels, t);
   }
-  // A fresh array per call: a cached mx.array created inside a caller's tidy would be disposed by it.
-  return mx.array(f).reshape([N_FFT / 2 + 1, nMels]);
+  return mx.array(t).reshape([nBins, nMels]);
 }
 
-let hannCache: Float32Array | undefined;
-function hann(): mx.array {
-  if (!hannCache) {
-    hannCache = new Float32Array(N_FFT);
-    for (let i = 0; i < N_FFT; i++) hannCache[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / N_FFT);
-  }
-  return mx.array(hannCache);
-}
+const HANN = Float32Array.from({ length: N_FFT }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / N_FFT));
+const hann = (): mx.array => mx.array(HANN);
 
 /**
  * Log-mel spectrogram [nMels, frames] of 16 kHz mono audio, frames = (samples + padding) / 160 (floored).

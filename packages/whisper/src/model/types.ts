@@ -57,7 +57,7 @@ export interface WhisperTokenizer {
   encode(text: string): number[];
   /** Text tokens only (ids ≥ eot are dropped). */
   decode(ids: readonly number[]): string;
-  /** Like decode, but timestamp tokens become `<|1.23|>`. */
+  /** All tokens: timestamps become `<|1.23|>`, other special tokens their strings (`<|endoftext|>`). */
   decodeWithTimestamps(ids: readonly number[]): string;
   readonly eot: number;
   readonly sot: number;
