@@ -144,7 +144,7 @@ const dtypeOf = (name: string): Dtype => dtypes.find((d) => d.name === name)!;
  * `<base>.weight` (uint32), `<base>.scales`, `<base>.biases` (float16) with group size 32 (bits 4 or 8);
  * other quantized types are dequantized to float32 (exactly as the reference implementation).
  */
-export function loadGguf(path: string, options: { dequantize?: boolean } = {}): [Record<string, array>, Record<string, GgufValue>] {
+export function loadGguf(path: string, options: { dequantize?: boolean; kQuantsAsAffine?: boolean } = {}): [Record<string, array>, Record<string, GgufValue>] {
   const map: { handle: unknown } = N.mmapFile(path);
   const header = parseHeader(new Uint8Array(N.mappingBuffer(map.handle)), path);
   const out: Record<string, array> = {};
@@ -168,10 +168,107 @@ export function loadGguf(path: string, options: { dequantize?: boolean } = {}): 
         continue;
       }
     }
+    if (!options.dequantize && options.kQuantsAsAffine && t.shape.length === 2 && KQUANT_TO_AFFINE[t.type]) {
+      const bytes = new Uint8Array(N.mappingBuffer(map.handle), t.offset, t.nbytes);
+      const [rows, cols] = t.shape;
+      const a = KQUANT_TO_AFFINE[t.type]!(bytes, rows, cols);
+      const base = t.name.endsWith('.weight') ? t.name.slice(0, -7) : t.name;
+      const groups = cols / a.groupSize;
+      out[t.name] = track(N.reshape(N.fromBuffer(a.packed, [a.packed.length], dtypeOf('uint32').id), [rows, (cols * a.bits) / 32]));
+      out[`${base}.scales`] = track(N.reshape(N.fromBuffer(a.scales, [a.scales.length], dtypeOf('float32').id), [rows, groups]));
+      out[`${base}.biases`] = track(N.reshape(N.fromBuffer(a.biases, [a.biases.length], dtypeOf('float32').id), [rows, groups]));
+      continue;
+    }
     out[t.name] = track(N.ggufDequantize(map.handle, t.offset, code, t.shape));
   }
   return [out, header.metadata];
 }
+
+// ---- exact affine forms of other GGML block types (opt-in: `kQuantsAsAffine`) ----
+// Each returns MLX affine data (packed little-endian bit stream per row, float32 scale and bias per group) whose
+// values s·q + b equal the GGML dequantization exactly in float32:
+//   Q4_K -> 4 bits, group 32: s = d·sc, b = −dmin·m (per 32-element sub-block)
+//   Q5_0 -> 8 bits, group 32: s = d, b = −16·d (q in 0..31)
+//   Q6_K -> 8 bits, group 16: s = d·sc, b = −32·d·sc (q in 0..63; 16-element sub-blocks)
+interface AffineForm { packed: Uint32Array; scales: Float32Array; biases: Float32Array; bits: number; groupSize: number }
+const f16 = (v: DataView, o: number) => halfToFloat(v.getUint16(o, true));
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+function q4kToAffine(src: Uint8Array, rows: number, cols: number): AffineForm {
+  const n = rows * cols, nb = n / 256;
+  const q = new Uint8Array(n / 2), scales = new Float32Array(n / 32), biases = new Float32Array(n / 32);
+  const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  for (let b = 0; b < nb; b++) {
+    const o = b * 144, d = f16(v, o), dmin = f16(v, o + 2), sc = o + 4, qs = o + 16;
+    for (let j = 0; j < 8; j++) {
+      let s: number, m: number;
+      if (j < 4) { s = src[sc + j] & 63; m = src[sc + j + 4] & 63; }
+      else {
+        s = (src[sc + j + 4] & 0xf) | ((src[sc + j - 4] >> 6) << 4);
+        m = (src[sc + j + 4] >> 4) | ((src[sc + j] >> 6) << 4);
+      }
+      scales[b * 8 + j] = Math.fround(d * s);
+      biases[b * 8 + j] = -Math.fround(dmin * m);
+      // sub-block j: 32 nibbles, low (even j) or high (odd j) halves of bytes qs[32·(j>>1) ..]
+      const base = qs + 32 * (j >> 1), shift = (j & 1) * 4, outByte = (b * 256 + j * 32) / 2;
+      for (let l = 0; l < 32; l += 2) {
+        const lo = (src[base + l] >> shift) & 0xf, hi = (src[base + l + 1] >> shift) & 0xf;
+        q[outByte + l / 2] = lo | (hi << 4);
+      }
+    }
+  }
+  return { packed: new Uint32Array(q.buffer), scales, biases, bits: 4, groupSize: 32 };
+}
+
+function q50ToAffine(src: Uint8Array, rows: number, cols: number): AffineForm {
+  const n = rows * cols, nb = n / 32;
+  const q = new Uint8Array(n), scales = new Float32Array(nb), biases = new Float32Array(nb);
+  const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  for (let b = 0; b < nb; b++) {
+    const o = b * 22, d = f16(v, o), qh = v.getUint32(o + 2, true), qs = o + 6, out = b * 32;
+    for (let j = 0; j < 16; j++) {
+      q[out + j] = (src[qs + j] & 0xf) | (((qh >>> j) & 1) << 4);
+      q[out + j + 16] = (src[qs + j] >> 4) | (((qh >>> (j + 16)) & 1) << 4);
+    }
+    scales[b] = d;
+    biases[b] = -16 * d;
+  }
+  return { packed: new Uint32Array(q.buffer), scales, biases, bits: 8, groupSize: 32 };
+}
+
+function q6kToAffine(src: Uint8Array, rows: number, cols: number): AffineForm {
+  const n = rows * cols, nb = n / 256;
+  const q = new Uint8Array(n), scales = new Float32Array(n / 16), biases = new Float32Array(n / 16);
+  const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  for (let b = 0; b < nb; b++) {
+    const o = b * 210, d = f16(v, o + 208);
+    for (let half = 0; half < 2; half++) {
+      const ql = o + half * 64, qh = o + 128 + half * 32, out = b * 256 + half * 128;
+      for (let l = 0; l < 32; l++) {
+        const h = src[qh + l];
+        q[out + l] = (src[ql + l] & 0xf) | ((h & 3) << 4);
+        q[out + l + 32] = (src[ql + l + 32] & 0xf) | (((h >> 2) & 3) << 4);
+        q[out + l + 64] = (src[ql + l] >> 4) | (((h >> 4) & 3) << 4);
+        q[out + l + 96] = (src[ql + l + 32] >> 4) | (((h >> 6) & 3) << 4);
+      }
+    }
+    for (let j = 0; j < 16; j++) {
+      const s = Math.fround(d * v.getInt8(o + 192 + j));
+      scales[b * 16 + j] = s;
+      biases[b * 16 + j] = -32 * s;
+    }
+  }
+  return { packed: new Uint32Array(q.buffer), scales, biases, bits: 8, groupSize: 16 };
+}
+
+const KQUANT_TO_AFFINE: Partial<Record<GgmlTypeName, (b: Uint8Array, rows: number, cols: number) => AffineForm>> = {
+  Q4_K: q4kToAffine, Q5_0: q50ToAffine, Q6_K: q6kToAffine,
+};
 
 /** How saveGguf stores a metadata value: inferred from JS values, or given explicitly. */
 export type GgufMetadataInput = GgufValue | { type: 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'bool' | 'string' | 'u64' | 'i64' | 'f64'; value: GgufValue };

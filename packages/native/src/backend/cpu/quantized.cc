@@ -241,6 +241,8 @@ qmv::RowsFn pick_rows(int bits, int gs, qmv::PrepFn* prep) {
 #if defined(MLX_X86)
   Isa isa = best_isa();
   qmv::RowsFn f = nullptr;
+  // The SIMD kernels walk groups in 32-element chunks (AVX2 also takes 16-element groups, e.g. GGUF Q6_K).
+  if (gs % 32 != 0 && !(gs == 16 && isa == Isa::avx2)) return rows_generic;
   if (isa == Isa::avx512) f = qmv::rows_avx512(bits, gs, prep);
   else if (isa == Isa::avx2) f = qmv::rows_avx2(bits);
   if (f) return f;

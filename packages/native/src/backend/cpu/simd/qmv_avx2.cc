@@ -1,5 +1,5 @@
 // AVX2 quantized matrix-vector kernels for 4- and 8-bit weights: as qmv_avx512.cc with 8-lane vectors
-// (a 32-element chunk becomes four float vectors).
+// (a 32-element chunk becomes four float vectors; groups of 16 are one half chunk).
 #if defined(MLX_X86)
 #include <immintrin.h>
 
@@ -25,6 +25,20 @@ inline void unpack32(const uint8_t* p, __m256 q[4]) {
   }
   q[0] = widen8(e0), q[1] = widen8(_mm_srli_si128(e0, 8));
   q[2] = widen8(e1), q[3] = widen8(_mm_srli_si128(e1, 8));
+}
+
+// 16 elements (a group of 16, as GGUF Q6_K's sub-blocks) into two float vectors.
+template <int BITS>
+inline void unpack16(const uint8_t* p, __m256 q[2]) {
+  __m128i e;
+  if constexpr (BITS == 4) {
+    const __m128i m = _mm_set1_epi8(0x0F);
+    __m128i v = _mm_loadl_epi64((const __m128i*)p);
+    e = _mm_unpacklo_epi8(_mm_and_si128(v, m), _mm_and_si128(_mm_srli_epi16(v, 4), m));
+  } else {
+    e = _mm_loadu_si128((const __m128i*)p);
+  }
+  q[0] = widen8(e), q[1] = widen8(_mm_srli_si128(e, 8));
 }
 
 inline float hsum(__m256 v) {
@@ -60,6 +74,14 @@ void rows_mb(const Args& a, int64_t n0, int64_t n1, int64_t m0) {
           acc1[r] = _mm256_fmadd_ps(q[1], _mm256_loadu_ps(xr[r] + k + 8), acc1[r]);
           acc0[r] = _mm256_fmadd_ps(q[2], _mm256_loadu_ps(xr[r] + k + 16), acc0[r]);
           acc1[r] = _mm256_fmadd_ps(q[3], _mm256_loadu_ps(xr[r] + k + 24), acc1[r]);
+        }
+      }
+      if (a.gs == 16) {
+        __m256 q[2];
+        unpack16<BITS>(wr + k * BITS / 8, q);
+        for (int r = 0; r < MB; r++) {
+          acc0[r] = _mm256_fmadd_ps(q[0], _mm256_loadu_ps(xr[r] + k), acc0[r]);
+          acc1[r] = _mm256_fmadd_ps(q[1], _mm256_loadu_ps(xr[r] + k + 8), acc1[r]);
         }
       }
       const __m256 s = _mm256_set1_ps((float)sr[g]);
