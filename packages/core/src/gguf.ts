@@ -40,7 +40,7 @@ export interface GgufHeader {
 class Reader {
   pos = 0;
   private view: DataView;
-  private decoder = new TextDecoder('utf-8', { fatal: false });
+  private decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }); // a token may be U+FEFF
   constructor(private bytes: Uint8Array, private file: string) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }

@@ -35,3 +35,4 @@ export { load, save, savez, saveSafetensors } from './io.js';
 export { loadGguf, saveGguf, readGgufHeader, GGML_TYPES, type GgufHeader, type GgufTensorInfo, type GgufValue } from './gguf.js';
 export * as random from './random.js';
 import './array-methods.js';
+export * from './hub/index.js';

@@ -11,3 +11,4 @@ export { loadGgufModel, hfName } from './loaders/gguf.js';
 export { loadSafetensorsModel } from './loaders/safetensors.js';
 export { ModelFormatError, UnknownArchitectureError, ContextLengthError, GenerationOptionsError, ModelNotFoundError } from './errors.js';
 import './architectures/index.js';
+export * from './tokenizer/index.js';
