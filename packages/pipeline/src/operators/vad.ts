@@ -1,9 +1,8 @@
 // Voice-activity detection over frames: passes audio through and interleaves speech start/end events.
 import { Observable, type OperatorFunction } from 'rxjs';
-import * as whisper from '@mlx/whisper';
+import { EnergyVad } from '@mlx/whisper';
 import { mixToMono, type AudioFrame } from '../frames.js';
 import type { VoiceActivityDetector } from '../contracts.js';
-import { MissingModelError } from '../errors.js';
 
 export interface EnergyVadOptions {
   frameMs?: number; threshold?: number; minSpeechMs?: number; minSilenceMs?: number; padMs?: number;
@@ -18,15 +17,11 @@ export type VadEvent =
   | { type: 'start'; time: number }
   | { type: 'end'; time: number };
 
-type EnergyVadCtor = new (opts: EnergyVadOptions & { sampleRate: number }) => VoiceActivityDetector;
-
 /** The built-in energy detector (from @mlx/whisper). */
 export function energyVad(sampleRate: number, opts: EnergyVadOptions = {}): VoiceActivityDetector {
-  const Ctor = (whisper as unknown as { EnergyVad?: EnergyVadCtor }).EnergyVad;
-  if (!Ctor) throw new MissingModelError('this @mlx/whisper build has no EnergyVad; pass vad({ detector }) instead');
   const { frameMs, threshold, minSpeechMs, minSilenceMs, padMs } = opts;
   const clean = Object.fromEntries(Object.entries({ frameMs, threshold, minSpeechMs, minSilenceMs, padMs }).filter(([, v]) => v !== undefined));
-  return new Ctor({ sampleRate, ...clean });
+  return new EnergyVad({ sampleRate, ...clean });
 }
 
 /**
