@@ -9,21 +9,19 @@ export function downmix(): OperatorFunction<AudioFrame, AudioFrame> {
 }
 
 const HALF_TAPS = 16; // zero crossings each side of the kernel: ~1 ms look-ahead at 16 kHz
-
-function blackman(x: number, half: number): number {
-  const t = (x + half) / (2 * half); // 0..1
-  return 0.42 - 0.5 * Math.cos(2 * Math.PI * t) + 0.08 * Math.cos(4 * Math.PI * t);
-}
+const TABLE_STEPS = 512; // kernel samples per input sample; linear interpolation between them
 
 /**
  * Band-limited resampling of one channel, fed in pieces. Output sample n sits at input time n * from / to; each
- * is a Blackman-windowed sinc sum over the nearby inputs, with the cutoff at the lower Nyquist frequency. State (the
- * last inputs and the output position) carries across pushes, so chunked and whole-signal results are identical.
+ * is a Blackman-windowed sinc sum over the nearby inputs, with the cutoff at the lower Nyquist frequency. The kernel
+ * is tabulated once per instance. State (the last inputs and the output position) carries across pushes, so chunked
+ * and whole-signal results are identical.
  */
 export class StreamingResampler {
   private readonly step: number; // input samples per output sample
   private readonly cutoff: number; // fraction of the input Nyquist that passes
   private readonly half: number; // kernel half-width in input samples
+  private readonly table: Float32Array; // kernel at d = i / TABLE_STEPS for i in [0, half * TABLE_STEPS + 1]
   private buf = new Float32Array(0);
   private bufStart = 0; // absolute input index of buf[0]
   private received = 0; // absolute input samples seen
@@ -33,6 +31,19 @@ export class StreamingResampler {
     this.step = fromRate / toRate;
     this.cutoff = Math.min(1, toRate / fromRate);
     this.half = Math.ceil(HALF_TAPS / this.cutoff);
+    const n = this.half * TABLE_STEPS + 2;
+    this.table = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const d = i / TABLE_STEPS;
+      if (d >= this.half) break;
+      const x = Math.PI * d * this.cutoff;
+      const w = 0.42 + 0.5 * Math.cos((Math.PI * d) / this.half) + 0.08 * Math.cos((2 * Math.PI * d) / this.half); // Blackman, centred
+      this.table[i] = (d === 0 ? 1 : Math.sin(x) / x) * w * this.cutoff;
+    }
+  }
+  private kernel(d: number): number {
+    const p = Math.abs(d) * TABLE_STEPS, i = Math.floor(p), f = p - i;
+    return this.table[i]! + f * (this.table[i + 1]! - this.table[i]!);
   }
   /** Pushes input; returns the outputs whose kernel window is complete (all of them with `final`). */
   push(input: Float32Array, final = false): Float32Array {
@@ -43,25 +54,21 @@ export class StreamingResampler {
     }
     if (this.fromRate === this.toRate) { const out = this.buf; this.bufStart += out.length; this.buf = new Float32Array(0); this.produced += out.length; return out; }
     const limit = final ? Math.ceil((this.received * this.toRate) / this.fromRate) : Infinity;
-    const out: number[] = [];
+    const out = new Float32Array(Math.max(0, Math.ceil((this.received + 1) / this.step) - this.produced + 1));
+    let count = 0;
     for (;;) {
       const t = this.produced * this.step; // input-time of this output
       if (final ? this.produced >= limit : Math.floor(t) + this.half >= this.received) break;
       const lo = Math.max(Math.floor(t) - this.half + 1, 0), hi = Math.min(Math.floor(t) + this.half, this.received - 1);
       let acc = 0;
-      for (let k = lo; k <= hi; k++) {
-        const d = t - k;
-        const x = Math.PI * d * this.cutoff;
-        const sinc = d === 0 ? 1 : Math.sin(x) / x;
-        acc += this.buf[k - this.bufStart]! * sinc * blackman(d, this.half);
-      }
-      out.push(acc * this.cutoff);
+      for (let k = lo; k <= hi; k++) acc += this.buf[k - this.bufStart]! * this.kernel(t - k);
+      out[count++] = acc;
       this.produced++;
     }
     // Drop inputs no future output can reach.
     const keepFrom = Math.max(0, Math.floor(this.produced * this.step) - this.half);
     if (keepFrom > this.bufStart) { this.buf = this.buf.slice(keepFrom - this.bufStart); this.bufStart = keepFrom; }
-    return Float32Array.from(out);
+    return out.slice(0, count);
   }
 }
 
