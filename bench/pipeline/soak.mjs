@@ -37,7 +37,7 @@ const totalSeconds = minutes * 60;
  * Frames of the scheduled audio at up to `speed` × real time, pausing while the pipeline is more than two
  * utterances behind (so a slow machine measures a backlog-free steady state instead of an ever-growing queue).
  */
-function syntheticSpeech(backlog) {
+function syntheticSpeech(backlog, checkpoint) {
   return new Observable((subscriber) => {
     let stopped = false;
     (async () => {
@@ -46,6 +46,7 @@ function syntheticSpeech(backlog) {
       const totalFrames = Math.floor((totalSeconds * RATE) / FRAME);
       for (let f = 0; f < totalFrames && !stopped; f++) {
         const s0 = f * FRAME, frame = new Float32Array(FRAME);
+        if (s0 % (60 * RATE) < FRAME && f > 0) { const p = performance.now(); await checkpoint(s0 / RATE); pausedMs += performance.now() - p; }
         while (k < schedule.length && schedule[k].end * RATE < s0) k++;
         for (let j = k; j < schedule.length && schedule[j].start * RATE < s0 + FRAME; j++) {
           const c = clips[schedule[j].clip], off = Math.round(schedule[j].start * RATE);
@@ -67,6 +68,10 @@ const lm = values['no-reply'] ? undefined : await loadLM('smollm2-135m-instruct'
 const tStats = createExclusiveStats(), gStats = createExclusiveStats(), uStats = { emitted: 0, discarded: 0, partials: 0 };
 const finals = [], samples = [];
 let replies = 0, lastAudio = 0;
+// Memory is sampled once per audio minute with the pipeline idle (every utterance so far transcribed and answered;
+// the source waits for that): mid-inference samples would measure a request's transient KV cache, not growth.
+const idle = () => uStats.emitted === finals.length && (!lm || replies === finals.length);
+const checkpoint = async (audioSeconds) => { while (!idle()) await new Promise((r) => setTimeout(r, 20)); sample(audioSeconds); };
 const t0 = performance.now();
 const sample = (audioSeconds) => {
   mx.clearCache();
@@ -75,8 +80,8 @@ const sample = (audioSeconds) => {
   process.stderr.write(`  audio ${(audioSeconds / 60).toFixed(1)} min | wall ${(s.wallSeconds / 60).toFixed(1)} min | utterances ${finals.length} | mlx active ${(s.active / 2 ** 20).toFixed(1)} MiB | rss ${(s.rss / 2 ** 20).toFixed(0)} MiB\n`);
 };
 await new Promise((resolve, reject) => {
-  syntheticSpeech(() => uStats.emitted - finals.length + (lm ? finals.length - replies : 0)).pipe(
-    tap((f) => { lastAudio = f.timestamp; if (f.index % Math.round((60 * RATE) / FRAME) === 0) sample(f.timestamp); }),
+  syntheticSpeech(() => uStats.emitted - finals.length + (lm ? finals.length - replies : 0), checkpoint).pipe(
+    tap((f) => { lastAudio = f.timestamp; }),
     voiceAssistant({ transcriber: whisper, lm, utterances: { stats: uStats }, transcribe: { stats: tStats, decodeOptions: { conditionOnPreviousText: false } },
       generate: { maxTokens: Number(values['reply-tokens']), temperature: 0, maxHistory: 2, stats: gStats } }),
   ).subscribe({
