@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { from, interval, lastValueFrom, map, Subject, take, toArray, type Observable } from 'rxjs';
 import {
-  abortable, Conversation, createExclusiveStats, describe as describeOp, downmix, exclusive, generate, resample,
+  abortable, Conversation, createExclusiveStats, describe as describeOp, downmix, exclusive, FrameFormatError, generate, resample, transcribeStream,
   resampleArray, transcribe, utterances, vad, wavFileSource, type AudioFrame, type ChatMessage, type ReplyEvent, type Utterance,
 } from '../src/index.js';
 import { bursts, fakeLM, fakeTranscriber, RmsDetector, writeWav } from './helpers.js';
@@ -260,5 +260,55 @@ describe('wav → vad → utterances → transcribe → generate (fakes)', () =>
     const out = await collect(wavFileSource(wav, { pace: 'asap' }).pipe(
       vad({ detector: (r) => new RmsDetector(r) }), utterances(), transcribe(fakeTranscriber(5)), generate(fakeLM(1)), map((e) => e.type === 'reply' ? e.text : null)));
     expect(out.filter(Boolean)).toEqual(['echo: clip 0.7 s', 'echo: clip 1.0 s']);
+  });
+});
+
+describe('transcribeStream', () => {
+  /** A fake streaming transcriber: a final segment per second of audio pushed, a partial every half second. */
+  function fakeStreaming() {
+    const queue: Array<{ type: 'partial' | 'final'; segment: { start: number; end: number; text: string } }> = [];
+    let waiting: (() => void) | undefined, ended = false, pushed = 0, aborted = false;
+    const wake = () => { waiting?.(); waiting = undefined; };
+    const st = {
+      push(pcm: Float32Array) {
+        const before = pushed; pushed += pcm.length;
+        if (Math.floor(pushed / 8000) > Math.floor(before / 8000)) {
+          const sec = pushed / 16000;
+          queue.push({ type: Number.isInteger(sec) ? 'final' : 'partial', segment: { start: Math.floor(sec - 0.5), end: sec, text: ` up to ${sec} s ` } });
+          wake();
+        }
+      },
+      end() { ended = true; wake(); },
+      abort() { aborted = true; ended = true; wake(); },
+      get aborted() { return aborted; },
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          if (queue.length) { yield queue.shift()!; continue; }
+          if (ended) return;
+          await new Promise<void>((r) => { waiting = r; });
+        }
+      },
+    };
+    return st;
+  }
+
+  it('pushes 16 kHz frames and maps partial/final segments to transcripts', async () => {
+    const st = fakeStreaming();
+    const x = new Float32Array(16000 * 2);
+    const out = await collect(from(framesOf(x, 16000, 320)).pipe(transcribeStream(() => st)));
+    expect(out.map((t) => [t.type, t.utteranceIndex, t.text])).toEqual([
+      ['partial', 0, 'up to 0.5 s'], ['final', 0, 'up to 1 s'], ['partial', 1, 'up to 1.5 s'], ['final', 1, 'up to 2 s'],
+    ]);
+  });
+
+  it('rejects frames that are not 16 kHz mono, and aborts the transcriber on unsubscribe', async () => {
+    const err = await collect(from(framesOf(new Float32Array(800), 8000, 160)).pipe(transcribeStream(() => fakeStreaming()))).catch((e) => e);
+    expect(err).toBeInstanceOf(FrameFormatError);
+    expect(err.message).toMatch(/add downmix\(\) and resample\(16000\)/);
+    const st = fakeStreaming();
+    const sub = interval(5).pipe(map((i) => framesOf(new Float32Array(320), 16000, 320)[0]!), take(1000)).pipe(transcribeStream(() => st)).subscribe();
+    await sleep(30);
+    sub.unsubscribe();
+    expect(st.aborted).toBe(true);
   });
 });
