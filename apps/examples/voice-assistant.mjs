@@ -40,7 +40,7 @@ export async function runVoiceAssistant({ frames, whisper, lm, maxTokens = 32, o
         transcriber: whisper, lm,
         utterances: { stats: utteranceStats },
         transcribe: { stats: transcribeStats },
-        generate: { system: SYSTEM_PROMPT, maxTokens, temperature: 0, maxHistory: 4, stats: generateStats },
+        generate: { system: SYSTEM_PROMPT, maxTokens, temperature: 0, repetitionPenalty: 1.1, maxHistory: 4, stats: generateStats },
       }),
     ).subscribe({
       next: (e) => { events.push(e); tracker.observe(e); onEvent(e); },

@@ -9,9 +9,10 @@ function jsonSafe(e: unknown): unknown {
 
 export function eventPrinter(ctx: Pick<CommandContext, 'stdout' | 'stderr'>, opts: { json: boolean }) {
   const out = ctx.stdout as NodeJS.WritableStream & { isTTY?: boolean };
-  let frames = 0, audioSeconds = 0, partialShown = false, inReply = false;
+  let frames = 0, audioSeconds = 0, partialShown = false;
+  let openReply: number | undefined; // the reply whose tokens continue the current line
   const clearPartial = () => { if (partialShown) { out.write('\r\x1b[2K'); partialShown = false; } };
-  const endReply = () => { if (inReply) { out.write('\n'); inReply = false; } };
+  const endReply = () => { if (openReply !== undefined) { out.write('\n'); openReply = undefined; } };
   return {
     print: (raw: unknown) => {
       const e = raw as Any;
@@ -24,9 +25,17 @@ export function eventPrinter(ctx: Pick<CommandContext, 'stdout' | 'stderr'>, opt
         frames++; audioSeconds += (e.samples as Float32Array).length / (e.channels as number) / (e.sampleRate as number); return;
       }
       switch (e.type) {
-        case 'partial': if (out.isTTY && !inReply) { clearPartial(); out.write(`… ${e.text as string}`); partialShown = true; } return;
-        case 'final': clearPartial(); endReply(); out.write(`you [${(e.start as number).toFixed(1)}–${(e.end as number).toFixed(1)} s]: ${e.text as string}\n`); return;
-        case 'token': clearPartial(); if (!inReply) { out.write('assistant: '); inReply = true; } out.write(e.text as string); return;
+        case 'partial': if (out.isTTY && openReply === undefined) { clearPartial(); out.write(`… ${e.text as string}`); partialShown = true; } return;
+        case 'final': clearPartial(); endReply(); out.write(`you #${(e.utteranceIndex as number) + 1} [${(e.start as number).toFixed(1)}–${(e.end as number).toFixed(1)} s]: ${e.text as string}\n`); return;
+        case 'token':
+          clearPartial();
+          if (openReply !== e.replyIndex) {
+            endReply();
+            out.write(`assistant${typeof e.utteranceIndex === 'number' ? ` (to #${e.utteranceIndex + 1})` : ''}: `);
+            openReply = e.replyIndex as number;
+          }
+          out.write(e.text as string);
+          return;
         case 'reply': endReply(); return;
         case 'audio': frames++; return;
         case 'start': case 'end': out.write(`speech ${e.type} at ${(e.time as number).toFixed(2)} s\n`); return;

@@ -33,7 +33,7 @@ const generateSchema = z.object({
   model: z.string().default('smollm2-135m-instruct'), system: z.string().optional(),
   maxHistory: z.number().int().nonnegative().optional(), maxTokens: z.number().int().positive().optional(),
   temperature: z.number().nonnegative().optional(), topP: z.number().gt(0).lte(1).optional(), topK: z.number().int().nonnegative().optional(),
-  seed: z.number().int().optional(), policy: z.enum(['queue', 'interrupt']).optional(),
+  seed: z.number().int().optional(), repetitionPenalty: z.number().positive().optional(), policy: z.enum(['queue', 'interrupt']).optional(),
 }).strict();
 const describeSchema = z.object({
   model: z.string(), prompt: z.string().optional(), maxTokens: z.number().int().positive().optional(),

@@ -8,6 +8,7 @@ export const samplingOptions: Record<string, OptionSpec> = {
   'top-p': { type: 'string', valueName: 'p', description: 'nucleus sampling mass' },
   'top-k': { type: 'string', valueName: 'k', description: 'sample from the k most likely tokens' },
   seed: { type: 'string', valueName: 'n', description: 'random seed' },
+  'repetition-penalty': { type: 'string', valueName: 'x', description: 'penalise tokens already generated (1 = off)' },
   system: { type: 'string', short: 's', valueName: 'text', description: 'system prompt' },
 };
 
@@ -16,6 +17,7 @@ export function samplingFrom(values: OptionValues) {
     maxTokens: numberOption(values, 'max-tokens', { int: true, min: 1 }), temperature: numberOption(values, 'temperature', { min: 0 }),
     topP: numberOption(values, 'top-p', { min: 0, max: 1 }), topK: numberOption(values, 'top-k', { int: true, min: 0 }),
     seed: numberOption(values, 'seed', { int: true }),
+    repetitionPenalty: numberOption(values, 'repetition-penalty', { min: 0 }),
   };
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<typeof o>;
 }

@@ -50,7 +50,7 @@ export const pipelineCommand: Command = {
     pace: { type: 'string', valueName: 'pace', description: 'for --wav: realtime, asap or a speed factor', default: 'realtime' },
     'asr-model': { type: 'string', valueName: 'name', description: 'speech model', default: 'whisper-tiny.en' },
     'lm-model': { type: 'string', valueName: 'name', description: 'language model', default: 'smollm2-135m-instruct' },
-    system: { type: 'string', valueName: 'text', description: 'system prompt for replies', default: 'You are a helpful voice assistant. Answer in one or two short sentences.' },
+    system: { type: 'string', valueName: 'text', description: 'system prompt for replies', default: 'You are a helpful AI assistant named SmolLM, trained by Hugging Face. Keep answers short.' },
     'no-reply': { type: 'boolean', description: 'transcribe only' },
     json: { type: 'boolean', description: 'print events as JSON lines' },
     'print-definition': { type: 'boolean', description: 'print the definition as YAML and exit' },
@@ -84,7 +84,7 @@ export const pipelineCommand: Command = {
     const printer = eventPrinter(ctx, { json });
     if (!json && !wav) ctx.stderr.write('listening… (Ctrl-C to stop)\n');
     try {
-      await runObservable(ctx, source.pipe(voiceAssistant({ transcriber: whisper, lm, generate: { system: stringOption(ctx.values, 'system'), maxTokens: 96 } })),
+      await runObservable(ctx, source.pipe(voiceAssistant({ transcriber: whisper, lm, generate: { system: stringOption(ctx.values, 'system'), maxTokens: 64, temperature: 0, repetitionPenalty: 1.1 } })),
         (e) => { tracker.observe(e as AssistantEvent); printer.print(e); });
     } finally { whisper.dispose(); lm?.dispose?.(); }
     printer.end();
