@@ -124,6 +124,19 @@ describe('mlx (runtime)', () => {
     expect(missing.err).toMatch(/no such file: .*nope\.wav/);
   });
 
+  it('describe explains when no vision-language package is available; pull resolves a cached model', async () => {
+    const img = join(dir, 'x.png'); writeFileSync(img, Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    const d = await mlxIn(['describe', img, '--model', 'some-vlm']);
+    if (d.code === 1 && /@mlx\/vlm/.test(d.err)) expect(d.err).toMatch(/needs @mlx\/vlm/);
+    else expect(d.err).not.toMatch(/    at /); // a real @mlx/vlm: the unknown model fails cleanly
+    expect((await mlxIn(['describe', join(dir, 'missing.png'), '--model', 'm'])).code).toBe(2);
+    if (hasModel('whisper-tiny.en')) {
+      const r = await mlxIn(['pull', 'whisper-tiny.en']);
+      expect(r.code).toBe(0);
+      expect(r.out.trim()).toBe(`whisper-tiny.en\t${join(models, 'whisper-tiny.en')}`);
+    }
+  });
+
   it.runIf(hasWhisper && spawnSync('espeak-ng', ['--version']).status === 0)('transcribes an espeak WAV to srt with the real tiny.en', () => {
     const w = join(dir, 'speech.wav');
     spawnSync('espeak-ng', ['-w', w, 'The quick brown fox jumps over the lazy dog.']);
