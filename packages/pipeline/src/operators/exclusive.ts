@@ -84,18 +84,15 @@ export function exclusive<T, R>(
       stats.started++;
       const job = { value, sub: undefined as unknown as Subscription };
       running = job;
-      let finishedSync = false;
       job.sub = abortable((signal) => project(value, signal, index++)).subscribe({
         next: (r) => subscriber.next(r),
         error: (e) => subscriber.error(e),
         complete: () => {
           stats.completed++;
           if (running === job) running = undefined;
-          finishedSync = true;
           queueMicrotask(next);
         },
       });
-      if (finishedSync && running === job) running = undefined;
     };
     const sourceSub = source.subscribe({
       next: (v) => {
