@@ -88,7 +88,8 @@ await new Promise((resolve, reject) => {
     voiceAssistant({ transcriber: whisper, lm, utterances: { stats: uStats }, transcribe: { stats: tStats, decodeOptions: { conditionOnPreviousText: false } },
       generate: { maxTokens: Number(values['reply-tokens']), temperature: 0, maxHistory: 2, stats: gStats } }),
   ).subscribe({
-    next: (e) => { if (e.type === 'final') finals.push(e); else if (e.type === 'reply') replies++; },
+    // keep only what the checks need: a transcript event also carries its utterance's audio
+    next: (e) => { if (e.type === 'final') finals.push({ start: e.start, text: e.text }); else if (e.type === 'reply') replies++; },
     error: reject, complete: resolve,
   });
 });
