@@ -7,10 +7,11 @@ import { generateCommand } from './commands/generate.js';
 import { infoCommand } from './commands/info.js';
 import { pipelineCommand } from './commands/pipeline.js';
 import { pullCommand } from './commands/pull.js';
+import { serveCommand } from './commands/serve.js';
 import { transcribeCommand } from './commands/transcribe.js';
 import { VERSION } from './version.js';
 
-export const commands: Command[] = [transcribeCommand, generateCommand, chatCommand, describeCommand, pipelineCommand, pullCommand, infoCommand];
+export const commands: Command[] = [transcribeCommand, generateCommand, chatCommand, describeCommand, pipelineCommand, serveCommand, pullCommand, infoCommand];
 
 export const EXIT = { ok: 0, error: 1, usage: 2, interrupted: 130 } as const;
 
