@@ -46,6 +46,7 @@ std::vector<Array> build_tape(const std::vector<Array>& outputs) {
 void eval(const std::vector<Array>& outputs) {
   std::lock_guard<std::recursive_mutex> lk(engine_mutex());
   std::vector<Array> tape = build_tape(outputs);
+  std::vector<Stream> device_streams;  // GPU streams that got work: waited on at the end (MLX: eval blocks)
   for (auto& slot : tape) {
     // Move out of the tape so a consumed input is referenced only by its consumers,
     // which lets kernels donate its buffer.
@@ -60,11 +61,19 @@ void eval(const std::vector<Array>& outputs) {
                   std::string("[eval] ") + prim.name() + " has no kernel on this device.");
     std::vector<Array> outs = arr.outputs();
     auto prim_ref = arr.primitive_ptr();  // keep alive while siblings detach
-    k(prim, arr.inputs(), outs);
+    if (prim.device().type == Device::Type::cpu) {
+      run_host_kernel(k, prim, arr.inputs(), outs);
+    } else {
+      k(prim, arr.inputs(), outs);
+      bool seen = false;
+      for (auto& s : device_streams) seen = seen || s == prim.stream();
+      if (!seen) device_streams.push_back(prim.stream());
+    }
     // Graphs being transformed stay attached: vjp/jvp walk them after user code evaluates.
     for (auto& o : outs)
       if (!o.is_tracer()) o.detach();
   }
+  for (auto& s : device_streams) synchronize(s);
 }
 
 }  // namespace mlx
