@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as mx from '@mlx/core';
+import * as mx from '../../packages/core/dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 if (!mx.cuda.isAvailable()) { console.error('bench/gpu: no CUDA GPU'); process.exit(1); }

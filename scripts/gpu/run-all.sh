@@ -19,7 +19,7 @@ rc=$?
 summary "build: rc=$rc in $(( $(date +%s) - t0 ))s"
 if (( rc != 0 )); then grep -m 30 -B2 -A8 "error" "$OUT/build.log"; tail -30 "$OUT/build.log"; exit 1; fi
 fi
-node -e "import('@mlx/core').then(m => console.log('cuda available:', m.cuda.isAvailable()))" --input-type=module 2>&1 | tee -a "$OUT/summary.txt"
+node --input-type=module -e "import('./packages/core/dist/index.js').then(m => console.log('cuda available:', m.cuda.isAvailable()))" 2>&1 | tee -a "$OUT/summary.txt"
 
 run_vitest() {  # name, env, files...
   local name=$1 envs=$2; shift 2
