@@ -14,7 +14,7 @@ summary "gpu: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format
 
 if has build; then
 t0=$(date +%s)
-MLX_CUDA=ON node packages/native/scripts/build.mjs > "$OUT/build.log" 2>&1
+(cd packages/native && MLX_CUDA=ON node scripts/build.mjs) > "$OUT/build.log" 2>&1
 rc=$?
 summary "build: rc=$rc in $(( $(date +%s) - t0 ))s"
 if (( rc != 0 )); then grep -m 30 -B2 -A8 "error" "$OUT/build.log"; tail -30 "$OUT/build.log"; exit 1; fi
@@ -35,7 +35,6 @@ run_vitest() {  # name, env, files...
   summary "$name: rc=$r in $(( $(date +%s) - t ))s"
 }
 has tests && run_vitest gpu-tests "" packages/core/test/gpu.test.ts
-has suite && run_vitest suite-gpu-default "MLX_DEFAULT_DEVICE=gpu" ${SUITE:-packages/core/test packages/nn/test}
 
 if has bench; then
   t=$(date +%s)
@@ -43,4 +42,5 @@ if has bench; then
   summary "bench: rc=$? in $(( $(date +%s) - t ))s"
   tail -18 "$OUT/bench.log" >> "$OUT/summary.txt"
 fi
+has suite && run_vitest suite-gpu-default "MLX_DEFAULT_DEVICE=gpu" ${SUITE:-packages/core/test packages/nn/test}
 cat "$OUT/summary.txt"
