@@ -24,7 +24,7 @@ node --input-type=module -e "import('./packages/core/dist/index.js').then(m => c
 run_vitest() {  # name, env, files...
   local name=$1 envs=$2; shift 2
   local t=$(date +%s)
-  env $envs timeout ${VITEST_TIMEOUT:-300} npx vitest run --reporter=json --outputFile="$OUT/$name.json" "$@" > "$OUT/$name.log" 2>&1
+  env $envs timeout ${VITEST_TIMEOUT:-300} node node_modules/vitest/vitest.mjs run --reporter=json --outputFile="$OUT/$name.json" "$@" > "$OUT/$name.log" 2>&1
   local r=$?
   node -e "
     const r = JSON.parse(require('fs').readFileSync('$OUT/$name.json', 'utf8'));

@@ -51,14 +51,24 @@ __global__ void qmv_kernel(const T* x, const uint32_t* w, const T* scales, const
     for (int m = 0; m < MaxM; m++) {
       if (m >= M) break;
       const T* xr = x + m * K + k0;
+      // x's slice for these 4 words in 16-byte loads: scalar loads would touch 32 lines per warp instruction.
+      constexpr int kPerVec = 16 / sizeof(T), kVecs = 4 * per / kPerVec;
+      float xv[4 * per];
+#pragma unroll
+      for (int u = 0; u < kVecs; u++) {
+        uint4 raw = reinterpret_cast<const uint4*>(xr)[u];
+        const T* tv = reinterpret_cast<const T*>(&raw);
+#pragma unroll
+        for (int e = 0; e < kPerVec; e++) xv[u * kPerVec + e] = cvt<float>(tv[e]);
+      }
       float dq = 0.f, xs = 0.f;
 #pragma unroll
       for (int wi = 0; wi < 4; wi++) {
 #pragma unroll
         for (int t = 0; t < per; t++) {
-          float xv = cvt<float>(xr[wi * per + t]);
-          dq += xv * (float)((words[wi] >> (t * Bits)) & mask);
-          xs += xv;
+          float xe = xv[wi * per + t];
+          dq += xe * (float)((words[wi] >> (t * Bits)) & mask);
+          xs += xe;
         }
       }
       acc[m] += sc * dq + bi * xs;
@@ -133,7 +143,8 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
   void* yp = alloc_out(out[0], s);
   if (out[0].size() == 0) return;
   bool rows_aligned = (bits == 4 || bits == 8) && (wq.shape(1) % 4) == 0 && K % gs == 0;
-  if (P.transpose() && M <= 8 && rows_aligned && wK == K && wrows == N) {
+  bool x_aligned = (reinterpret_cast<uintptr_t>(in_ptr(x, s)) % 16) == 0;
+  if (P.transpose() && M <= 8 && rows_aligned && x_aligned && wK == K && wrows == N) {
     Array w = contiguous_gpu(wq, s), sc = contiguous_gpu(in[2], s), bi = contiguous_gpu(in[3], s);
     const uint32_t* wp = cu::in<uint32_t>(w, s);
     const void *xp = in_ptr(x, s), *sp = in_ptr(sc, s), *bp = in_ptr(bi, s);
