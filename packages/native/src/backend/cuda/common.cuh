@@ -111,15 +111,16 @@ template <typename T, typename Op> __device__ __forceinline__ T warp_reduce(T v,
   for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
   return v;
 }
-// All threads of the block get the result. `smem` holds at least 32 T.
-template <typename T, typename Op> __device__ T block_reduce(T v, Op op, T* smem) {
+// All threads of the block get the result. `smem` holds at least 32 T; `identity` pads the
+// partials of missing warps (op(x, identity) == x).
+template <typename T, typename Op> __device__ T block_reduce(T v, Op op, T* smem, T identity) {
   int lane = threadIdx.x & 31, wid = threadIdx.x >> 5, nw = (blockDim.x + 31) >> 5;
   v = warp_reduce(v, op);
   __syncthreads();
   if (lane == 0) smem[wid] = v;
   __syncthreads();
   if (wid == 0) {
-    T x = lane < nw ? smem[lane] : smem[0];
+    T x = lane < nw ? smem[lane] : identity;
     x = warp_reduce(x, op);
     if (lane == 0) smem[0] = x;
   }

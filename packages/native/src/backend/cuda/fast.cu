@@ -28,7 +28,7 @@ __global__ void norm_kernel(const In* x, const Out* w, const Out* b, Out* y, int
     }
     for (int64_t i = threadIdx.x + (int64_t)kNormCache * blockDim.x; i < n; i += blockDim.x) s += cvt<float>(xr[i]);
     float mu = 0.f;
-    if (layer) mu = block_reduce<float>(s, [](float a, float c) { return a + c; }, smem) / (float)n;
+    if (layer) mu = block_reduce<float>(s, [](float a, float c) { return a + c; }, smem, 0.f) / (float)n;
     float q = 0.f;
 #pragma unroll
     for (int k = 0; k < kNormCache; k++) {
@@ -40,7 +40,7 @@ __global__ void norm_kernel(const In* x, const Out* w, const Out* b, Out* y, int
       float d = cvt<float>(xr[i]) - mu;
       q += d * d;
     }
-    float var = block_reduce<float>(q, [](float a, float c) { return a + c; }, smem) / (float)n;
+    float var = block_reduce<float>(q, [](float a, float c) { return a + c; }, smem, 0.f) / (float)n;
     float rs = rsqrtf(var + eps);
     Out* yr = y + r * n;
     auto emit = [&](int64_t i, float xv) {
@@ -243,7 +243,7 @@ __global__ void sdpa_rows(const T* q, const T* k, const T* v, const M* mask, con
   float mx = -INFINITY;
   for (int64_t j = threadIdx.x; j < A.Lk; j += blockDim.x) mx = fmaxf(mx, sc[j]);
   if (sinks) mx = fmaxf(mx, cvt<float>(sinks[h]));
-  mx = block_reduce<float>(mx, [](float a, float c) { return fmaxf(a, c); }, red);
+  mx = block_reduce<float>(mx, [](float a, float c) { return fmaxf(a, c); }, red, -INFINITY);
   float shift = isinf(mx) ? 0.f : mx;
   float sum = 0.f;
   for (int64_t j = threadIdx.x; j < A.Lk; j += blockDim.x) {
@@ -251,7 +251,7 @@ __global__ void sdpa_rows(const T* q, const T* k, const T* v, const M* mask, con
     sc[j] = e;
     sum += e;
   }
-  sum = block_reduce<float>(sum, [](float a, float c) { return a + c; }, red);
+  sum = block_reduce<float>(sum, [](float a, float c) { return a + c; }, red, 0.f);
   if (sinks) sum += __expf(cvt<float>(sinks[h]) - shift);
   float inv = sum > 0.f ? 1.f / sum : 0.f;
   T* orow = out + row * A.Dv;

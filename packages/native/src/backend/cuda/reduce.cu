@@ -36,6 +36,12 @@ template <typename A> __device__ __forceinline__ A red_op(int op, A a, A b) {
   }
 }
 
+// all/any test truthiness (0.5 is true); the others convert the value.
+template <typename A, typename In> __device__ __forceinline__ A load_acc(int op, In v) {
+  if (op == Reduce::all || op == Reduce::any) return A(cvt<bool>(v));
+  return cvt<A>(v);
+}
+
 // kept: output dims -> input strides; red: reduced dims -> input strides.
 template <typename In, typename A, typename Out>
 __global__ void reduce_block(int op, const In* x, Out* y, StridedLayout<1> kept, StridedLayout<1> red, int64_t R,
@@ -48,9 +54,9 @@ __global__ void reduce_block(int op, const In* x, Out* y, StridedLayout<1> kept,
     for (int64_t r = threadIdx.x; r < R; r += blockDim.x) {
       int64_t off;
       strided_offsets<1>(red, r, &off);
-      acc = red_op<A>(op, acc, cvt<A>(x[base + off]));
+      acc = red_op<A>(op, acc, load_acc<A>(op, x[base + off]));
     }
-    acc = block_reduce<A>(acc, [op](A a, A b) { return red_op<A>(op, a, b); }, smem);
+    acc = block_reduce<A>(acc, [op](A a, A b) { return red_op<A>(op, a, b); }, smem, red_init<A>(op));
     if (threadIdx.x == 0) {
       if (op == Reduce::mean) y[m] = cvt<Out>((A)(acc * (A)scale));
       else y[m] = cvt<Out>(acc);
@@ -68,7 +74,7 @@ __global__ void reduce_thread(int op, const In* x, Out* y, StridedLayout<1> kept
     for (int64_t r = 0; r < R; r++) {
       int64_t off;
       strided_offsets<1>(red, r, &off);
-      acc = red_op<A>(op, acc, cvt<A>(x[base + off]));
+      acc = red_op<A>(op, acc, load_acc<A>(op, x[base + off]));
     }
     if (op == Reduce::mean) y[m] = cvt<Out>((A)(acc * (A)scale));
     else y[m] = cvt<Out>(acc);
@@ -212,7 +218,7 @@ __global__ void row_softmax(const T* x, T* y, int64_t rows, int64_t D) {
     } else {
       for (int64_t i = threadIdx.x; i < D; i += blockDim.x) mx = fmaxf(mx, cvt<float>(xr[i]));
     }
-    mx = block_reduce<float>(mx, [](float a, float b) { return fmaxf(a, b); }, smem);
+    mx = block_reduce<float>(mx, [](float a, float b) { return fmaxf(a, b); }, smem, -INFINITY);
     float shift = isinf(mx) ? 0.f : mx;  // all -inf (or inf) rows: no NaN from inf - inf
     float sum = 0.f;
     if (cached) {
@@ -225,7 +231,7 @@ __global__ void row_softmax(const T* x, T* y, int64_t rows, int64_t D) {
     } else {
       for (int64_t i = threadIdx.x; i < D; i += blockDim.x) sum += __expf(cvt<float>(xr[i]) - shift);
     }
-    sum = block_reduce<float>(sum, [](float a, float b) { return a + b; }, smem);
+    sum = block_reduce<float>(sum, [](float a, float b) { return a + b; }, smem, 0.f);
     if constexpr (LSE) {
       if (threadIdx.x == 0) y[r] = cvt<T>(isinf(mx) && mx > 0 ? mx : logf(sum) + shift);
     } else {
