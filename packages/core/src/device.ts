@@ -58,5 +58,22 @@ export function stream(s: Stream | Device): Disposable & { dispose(): void } {
   return { dispose: restore, [Symbol.dispose]: restore };
 }
 
-export const cuda = { isAvailable: (): boolean => N.isAvailable(DeviceType.gpu, 0) };
+export const cuda = {
+  /** True when the addon was built with CUDA and a GPU is present. */
+  isAvailable: (): boolean => N.isAvailable(DeviceType.gpu, 0),
+  /**
+   * Debug counters of the GPU backend: `fallback:<Primitive>` (GPU ops run by the CPU kernel with
+   * migration), `upload_bytes`, `download_bytes`. Empty without CUDA.
+   */
+  counters: (): Record<string, number> => N.backendCounters(DeviceType.gpu) as Record<string, number>,
+  resetCounters: (): void => { if (cuda.isAvailable()) N.setBackendOption(DeviceType.gpu, 'resetCounters', 0); },
+  /** float32 matmuls use TF32 tensor cores (faster, ~1e-3 relative error). Default off (env MLX_CUDA_TF32=1 turns it on). */
+  setTf32: (on: boolean): void => N.setBackendOption(DeviceType.gpu, 'tf32', on ? 1 : 0),
+};
+
+// MLX_DEFAULT_DEVICE=gpu|cpu picks the default device at load (runs the test suite on the GPU).
+const envDevice = typeof process !== 'undefined' ? process.env.MLX_DEFAULT_DEVICE : undefined;
+if (envDevice === 'gpu') setDefaultDevice(gpu);
+else if (envDevice !== undefined && envDevice !== '' && envDevice !== 'cpu')
+  throw new Error(`MLX_DEFAULT_DEVICE must be 'cpu' or 'gpu', got '${envDevice}'`);
 export const metal = { isAvailable: (): boolean => false };

@@ -251,6 +251,19 @@ Napi::Value synchronize_js(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// backendCounters(deviceType) -> { name: value } debug counters (GPU: CPU fallbacks, transfer bytes).
+Napi::Value backend_counters_js(const Napi::CallbackInfo& info) {
+  auto o = Napi::Object::New(info.Env());
+  for (auto& [k, v] : backend_counters(to_device(info[0], info[1]).type)) o.Set(k, v);
+  return o;
+}
+// setBackendOption(deviceType, name, value), e.g. (1, "tf32", 1).
+Napi::Value set_backend_option_js(const Napi::CallbackInfo& info) {
+  set_backend_option(to_device(info[0], info.Env().Undefined()).type, info[1].As<Napi::String>().Utf8Value(),
+                     info[2].As<Napi::Number>().DoubleValue());
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void report_external_memory(Napi::Env env) {
@@ -284,5 +297,7 @@ MLX_BIND("defaultStream", get_default_stream);
 MLX_BIND("setDefaultStream", set_default_stream_js);
 MLX_BIND("newStream", new_stream_js);
 MLX_BIND("synchronize", synchronize_js);
+MLX_BIND("backendCounters", backend_counters_js);
+MLX_BIND("setBackendOption", set_backend_option_js);
 
 }  // namespace mlx::js

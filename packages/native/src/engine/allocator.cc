@@ -17,7 +17,14 @@ size_t physical_memory() {
 }
 }  // namespace
 
+DeviceMemoryHooks* g_device_memory = nullptr;
+
+void Buffer::migrate_to_host() const {
+  if (g_device_memory) g_device_memory->to_host(const_cast<Buffer&>(*this));
+}
+
 Buffer::~Buffer() {
+  if (device_ptr && g_device_memory) g_device_memory->free_device(*this);
   if (external_) {
     if (release_) release_();
   } else if (ptr_) {
@@ -56,6 +63,18 @@ size_t Allocator::bucket(size_t bytes) const {
 }
 
 BufferPtr Allocator::allocate(size_t bytes) {
+  size_t cap = 0;
+  void* p = allocate_raw(bytes, cap);
+  return std::make_shared<Buffer>(p, bytes, cap);
+}
+
+void Allocator::note_device_alloc(size_t bytes) {
+  size_t now = active_ += bytes;
+  size_t pk = peak_.load();
+  while (now > pk && !peak_.compare_exchange_weak(pk, now)) {}
+}
+
+void* Allocator::allocate_raw(size_t bytes, size_t& cap_out) {
   size_t cap = bucket(bytes);
   void* p = nullptr;
   {
@@ -82,7 +101,8 @@ BufferPtr Allocator::allocate(size_t bytes) {
   size_t now = active_ += cap;
   size_t pk = peak_.load();
   while (now > pk && !peak_.compare_exchange_weak(pk, now)) {}
-  return std::make_shared<Buffer>(p, bytes, cap);
+  cap_out = cap;
+  return p;
 }
 
 void Allocator::release(void* ptr, size_t cap) {
@@ -106,7 +126,8 @@ void Allocator::trim_cache_locked(size_t target) {
 
 MemoryStats Allocator::stats() {
   std::lock_guard<std::mutex> lk(mu_);
-  return {active_.load(), peak_.load(), cache_bytes_.load(), memory_limit_, cache_limit_};
+  size_t dev_cache = device_cache_ ? device_cache_() : 0;
+  return {active_.load(), peak_.load(), cache_bytes_.load() + dev_cache, memory_limit_, cache_limit_};
 }
 void Allocator::reset_peak() { peak_ = active_.load(); }
 size_t Allocator::set_memory_limit(size_t b) { std::lock_guard<std::mutex> lk(mu_); size_t o = memory_limit_; memory_limit_ = b; return o; }
@@ -115,8 +136,13 @@ size_t Allocator::set_cache_limit(size_t b) {
   size_t o = cache_limit_;
   cache_limit_ = b;
   trim_cache_locked(b);
+  if (device_trim_) device_trim_(b);
   return o;
 }
-void Allocator::clear_cache() { std::lock_guard<std::mutex> lk(mu_); trim_cache_locked(0); }
+void Allocator::clear_cache() {
+  std::lock_guard<std::mutex> lk(mu_);
+  trim_cache_locked(0);
+  if (device_trim_) device_trim_(0);
+}
 
 }  // namespace mlx

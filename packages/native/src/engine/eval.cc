@@ -56,6 +56,8 @@ void eval(const std::vector<Array>& outputs) {
   if (all_ready) return;
   std::lock_guard<std::recursive_mutex> lk(engine_mutex());
   std::vector<Array> tape = build_tape(outputs);
+  std::vector<Stream> device_streams;  // GPU streams that got work: waited on at the end (MLX: eval blocks)
+  std::vector<Array> device_outs;
   for (auto& slot : tape) {
     // Move out of the tape so a consumed input is referenced only by its consumers,
     // which lets kernels donate its buffer.
@@ -72,17 +74,30 @@ void eval(const std::vector<Array>& outputs) {
     auto prim_ref = arr.primitive_ptr();  // keep alive while siblings detach
     kernel_depth++;
     try {
-      k(prim, arr.inputs(), outs);
+      if (prim.device().type == Device::Type::cpu) {
+        run_host_kernel(k, prim, arr.inputs(), outs);
+      } else {
+        k(prim, arr.inputs(), outs);
+        bool seen = false;
+        for (auto& s : device_streams) seen = seen || s == prim.stream();
+        if (!seen) device_streams.push_back(prim.stream());
+      }
     } catch (...) {
       kernel_depth--;
       throw;
     }
     kernel_depth--;
-    for (auto& o : outs) o.mark_ready();
+    // Device results are complete only once their streams are synchronised (below).
+    if (prim.device().type == Device::Type::cpu)
+      for (auto& o : outs) o.mark_ready();
+    else
+      device_outs.insert(device_outs.end(), outs.begin(), outs.end());
     // Graphs being transformed stay attached: vjp/jvp walk them after user code evaluates.
     for (auto& o : outs)
       if (!o.is_tracer()) o.detach();
   }
+  for (auto& s : device_streams) synchronize(s);
+  for (auto& o : device_outs) o.mark_ready();
 }
 
 }  // namespace mlx

@@ -1,0 +1,132 @@
+// GPU benchmarks against PyTorch on the same card (run on the GPU machine: scripts/gpu/run-all.sh).
+// Prints a table and writes bench/gpu/results.json (or $OUT/bench-gpu.json).
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as mx from '../../packages/core/dist/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+if (!mx.cuda.isAvailable()) { console.error('bench/gpu: no CUDA GPU'); process.exit(1); }
+mx.setDefaultDevice(mx.gpu);
+
+function median(fn, reps = 20, warmup = 3) {
+  for (let i = 0; i < warmup; i++) fn();
+  const ts = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    ts.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  ts.sort((a, b) => a - b);
+  return ts[Math.floor(ts.length / 2)];
+}
+// Runs fn (returning an array) and waits for it: eval blocks until the GPU is done.
+const timeOp = (fn, reps) => median(() => mx.tidy(() => { mx.eval(fn()); return undefined; }), reps);
+const key = (i) => mx.random.key(i);
+const randn = (shape, dt = mx.float32, i = 0) => { const x = mx.astype(mx.random.normal(shape, mx.float32, 0, 1, key(i)), dt); mx.eval(x); return x; };
+
+const decodeConfig = { vocab: 49152, hidden: 576, ffn: 1536, layers: 30, heads: 9, kvHeads: 3, prompt: 16, steps: 64 };
+const ours = {};
+const n = 4096;
+const a = randn([n, n], mx.float32, 1), b = randn([n, n], mx.float32, 2);
+mx.cuda.setTf32(false);
+ours.gemm_f32 = timeOp(() => mx.matmul(a, b));
+mx.cuda.setTf32(true);
+ours.gemm_tf32 = timeOp(() => mx.matmul(a, b));
+mx.cuda.setTf32(false);
+const a16 = mx.astype(a, mx.bfloat16), b16 = mx.astype(b, mx.bfloat16);
+ours.gemm_bf16 = timeOp(() => mx.matmul(a16, b16));
+const x = randn([8192, 4096], mx.float32, 3);
+ours.softmax = timeOp(() => mx.softmax(x, -1));
+const w = randn([4096], mx.float32, 4), bb = randn([4096], mx.float32, 5);
+ours.layernorm = timeOp(() => mx.fast.layerNorm(x, w, bb, 1e-5));
+const q = randn([1, 32, 4096, 128], mx.bfloat16, 6), k = randn([1, 32, 4096, 128], mx.bfloat16, 7), v = randn([1, 32, 4096, 128], mx.bfloat16, 8);
+ours.attention = timeOp(() => mx.fast.scaledDotProductAttention(q, k, v, 1 / Math.sqrt(128), 'causal'), 5);
+const W = randn([14336, 4096], mx.bfloat16, 9);
+const [wq, sc, bi] = mx.quantize(W, 64, 4);
+mx.eval(wq, sc, bi);
+const xv = randn([1, 4096], mx.bfloat16, 10);
+ours.qgemv = timeOp(() => mx.quantizedMatmul(xv, wq, sc, bi, true, 64, 4), 50);
+const qBytes = wq.nbytes + sc.nbytes + bi.nbytes + xv.nbytes + 14336 * 2;
+const big = randn([256 << 20], mx.float32, 11);
+ours.copy = timeOp(() => mx.multiply(big, 1), 10);
+mx.dispose(big);
+
+// ---- decode: a llama-shaped model with random weights, KV cache, greedy tokens.
+function decodeBench(cfg) {
+  const { vocab, hidden, ffn, layers, heads, kvHeads } = cfg;
+  const hd = hidden / heads;
+  const dt = mx.bfloat16;
+  let seed = 100;
+  const lin = (o, i) => mx.astype(mx.multiply(mx.random.normal([o, i], mx.float32, 0, 1, key(seed++)), 0.02), dt);
+  const emb = lin(vocab, hidden);
+  const L = Array.from({ length: layers }, () => ({
+    q: lin(heads * hd, hidden), k: lin(kvHeads * hd, hidden), v: lin(kvHeads * hd, hidden), o: lin(hidden, heads * hd),
+    g: lin(ffn, hidden), u: lin(ffn, hidden), d: lin(hidden, ffn),
+    n1: mx.ones([hidden], dt), n2: mx.ones([hidden], dt),
+  }));
+  const norm = mx.ones([hidden], dt);
+  mx.eval(emb, norm, ...L.flatMap((l) => Object.values(l)));
+  const mm = (x, wt) => mx.matmul(x, mx.transpose(wt));
+  const cache = L.map(() => ({ k: null, v: null }));
+  let offset = 0;
+  function forward(tokens) {
+    const T = tokens.length;
+    let h = mx.take(emb, mx.reshape(mx.array(tokens, mx.int32), [1, T]), 0);  // [1, T, hidden]
+    for (let li = 0; li < layers; li++) {
+      const l = L[li], c = cache[li];
+      const x = mx.fast.rmsNorm(h, l.n1, 1e-5);
+      let qh = mx.transpose(mx.reshape(mm(x, l.q), [1, T, heads, hd]), [0, 2, 1, 3]);
+      let kh = mx.transpose(mx.reshape(mm(x, l.k), [1, T, kvHeads, hd]), [0, 2, 1, 3]);
+      const vh = mx.transpose(mx.reshape(mm(x, l.v), [1, T, kvHeads, hd]), [0, 2, 1, 3]);
+      qh = mx.fast.rope(qh, hd, false, 10000, 1, offset);
+      kh = mx.fast.rope(kh, hd, false, 10000, 1, offset);
+      c.k = c.k ? mx.concatenate([c.k, kh], 2) : kh;
+      c.v = c.v ? mx.concatenate([c.v, vh], 2) : vh;
+      const att = mx.fast.scaledDotProductAttention(qh, c.k, c.v, 1 / Math.sqrt(hd), T > 1 ? 'causal' : undefined);
+      h = mx.add(h, mm(mx.reshape(mx.transpose(att, [0, 2, 1, 3]), [1, T, hidden]), l.o));
+      const y = mx.fast.rmsNorm(h, l.n2, 1e-5);
+      const gate = mm(y, l.g);
+      h = mx.add(h, mm(mx.multiply(mx.multiply(gate, mx.sigmoid(gate)), mm(y, l.u)), l.d));
+    }
+    offset += T;
+    const logits = mm(mx.fast.rmsNorm(mx.take(h, mx.array([T - 1], mx.int32), 1), norm, 1e-5), emb);
+    const tok = mx.argmax(mx.reshape(logits, [-1]));
+    mx.eval(tok, ...cache.flatMap((c) => [c.k, c.v]));
+    return tok.item();
+  }
+  let tok = forward(Array.from({ length: cfg.prompt }, (_, i) => (i * 7919) % vocab));
+  for (let i = 0; i < 4; i++) tok = forward([tok]);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < cfg.steps; i++) tok = forward([tok]);
+  return Number(process.hrtime.bigint() - t0) / 1e9 / cfg.steps;
+}
+mx.cuda.resetCounters();
+ours.decode_token = decodeBench(decodeConfig);
+const decodeCounters = mx.cuda.counters();
+
+const peer = JSON.parse(execFileSync(process.env.PYTHON ?? 'python3', [join(here, 'peers.py'), JSON.stringify({ decodeConfig })],
+  { encoding: 'utf8', maxBuffer: 1 << 26 }));
+const flops = 2 * n ** 3;
+const rows = [
+  ['gemm f32 4096^3', 'TFLOP/s', flops / ours.gemm_f32 / 1e12, flops / peer.gemm_f32 / 1e12],
+  ['gemm tf32 4096^3', 'TFLOP/s', flops / ours.gemm_tf32 / 1e12, flops / peer.gemm_tf32 / 1e12],
+  ['gemm bf16 4096^3', 'TFLOP/s', flops / ours.gemm_bf16 / 1e12, flops / peer.gemm_bf16 / 1e12],
+  ['softmax (8192,4096) f32', 'ms', ours.softmax * 1e3, peer.softmax * 1e3],
+  ['layerNorm (8192,4096) f32', 'ms', ours.layernorm * 1e3, peer.layernorm * 1e3],
+  ['attention 1x32x4096x128 causal bf16', 'ms', ours.attention * 1e3, peer.attention * 1e3],
+  ['4-bit GEMV 14336x4096 g64 (ours GB/s | peer: copy GB/s)', 'GB/s', qBytes / ours.qgemv / 1e9, peer.copy_bytes / peer.copy / 1e9],
+  ['bf16 GEMV 14336x4096 (peer only)', 'ms', NaN, peer.gemv_bf16 * 1e3],
+  ['copy 1 GiB f32 (read+write)', 'GB/s', 2 * (1 << 30) / ours.copy / 1e9, peer.copy_bytes / peer.copy / 1e9],
+  ['decode token, 30L x 576 llama bf16 (vs HF eager)', 'ms', ours.decode_token * 1e3, peer.decode_token * 1e3],
+];
+console.log(`\nGPU: ${peer.device} (torch ${peer.torch})\n`);
+console.log('| case | unit | ours | pytorch | ratio (>1: ours faster) |\n|---|---|---|---|---|');
+for (const [name, unit, o, p] of rows) {
+  const ratio = unit === 'ms' ? p / o : o / p;
+  console.log(`| ${name} | ${unit} | ${o.toFixed(3)} | ${p.toFixed(3)} | ${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'} |`);
+}
+console.log('\ndecode GPU counters:', JSON.stringify(decodeCounters));
+const result = { device: peer.device, ours, peer, rows, decodeCounters };
+writeFileSync(process.env.OUT ? join(process.env.OUT, 'bench-gpu.json') : join(here, 'results.json'), JSON.stringify(result, null, 2));

@@ -1,0 +1,181 @@
+// Affine quantized matmul on the GPU (bits 2/4/8, any group size >= 32): few rows of x with
+// transposed weights use a warp-per-output-row GEMV over the packed words (16-byte loads);
+// otherwise W is dequantized into a scratch array and multiplied with cuBLASLt.
+#include "../../primitives/quantized.h"
+#include "common.cuh"
+
+namespace mlx::cu {
+
+// Defined in matmul.cu.
+void gemm_arrays(const Array& a, const Array& b, Array& out, const Stream& s);
+
+namespace {
+
+template <typename T, int Bits>
+__global__ void dequant_kernel(const uint32_t* w, const T* scales, const T* biases, T* out, int64_t rows, int64_t K, int gs) {
+  constexpr int per = 32 / Bits;
+  constexpr uint32_t mask = (1u << Bits) - 1u;
+  int64_t wpr = K / per, gpr = K / gs;
+  int64_t total = rows * K;
+  for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < total; e += (int64_t)gridDim.x * blockDim.x) {
+    int64_t r = e / K, k = e % K;
+    uint32_t word = w[r * wpr + k / per];
+    float q = (float)((word >> ((k % per) * Bits)) & mask);
+    int64_t g = r * gpr + k / gs;
+    out[e] = cvt<T>(cvt<float>(scales[g]) * q + cvt<float>(biases[g]));
+  }
+}
+
+// y[m, n] = sum_k x[m, k] * (s[n, g] * q[n, k] + b[n, g]); one warp per n, all M (<= 8) rows at once.
+template <typename T, int Bits, int MaxM>
+__global__ void qmv_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases, T* y, int64_t M, int64_t N,
+                           int64_t K, int gs) {
+  constexpr int per = 32 / Bits;
+  constexpr uint32_t mask = (1u << Bits) - 1u;
+  int lane = threadIdx.x & 31;
+  int64_t n = blockIdx.x * (int64_t)(blockDim.x >> 5) + (threadIdx.x >> 5);
+  if (n >= N) return;
+  int64_t wpr = K / per, gpr = K / gs;
+  const uint4* wr = reinterpret_cast<const uint4*>(w + n * wpr);
+  int64_t chunks = wpr / 4;  // 4 words per lane per step
+  float acc[MaxM];
+#pragma unroll
+  for (int m = 0; m < MaxM; m++) acc[m] = 0.f;
+  for (int64_t c = lane; c < chunks; c += 32) {
+    uint4 q4 = wr[c];
+    uint32_t words[4] = {q4.x, q4.y, q4.z, q4.w};
+    int64_t k0 = c * 4 * per;
+    int64_t g = k0 / gs;  // 4*per values (16 or 32) stay inside one group (gs >= 32, aligned)
+    float sc = cvt<float>(scales[n * gpr + g]), bi = cvt<float>(biases[n * gpr + g]);
+#pragma unroll
+    for (int m = 0; m < MaxM; m++) {
+      if (m >= M) break;
+      const T* xr = x + m * K + k0;
+      // x's slice for these 4 words in 16-byte loads: scalar loads would touch 32 lines per warp instruction.
+      constexpr int kPerVec = 16 / sizeof(T), kVecs = 4 * per / kPerVec;
+      float xv[4 * per];
+#pragma unroll
+      for (int u = 0; u < kVecs; u++) {
+        uint4 raw = reinterpret_cast<const uint4*>(xr)[u];
+        const T* tv = reinterpret_cast<const T*>(&raw);
+#pragma unroll
+        for (int e = 0; e < kPerVec; e++) xv[u * kPerVec + e] = cvt<float>(tv[e]);
+      }
+      float dq = 0.f, xs = 0.f;
+#pragma unroll
+      for (int wi = 0; wi < 4; wi++) {
+#pragma unroll
+        for (int t = 0; t < per; t++) {
+          float xe = xv[wi * per + t];
+          dq += xe * (float)((words[wi] >> (t * Bits)) & mask);
+          xs += xe;
+        }
+      }
+      acc[m] += sc * dq + bi * xs;
+    }
+  }
+#pragma unroll
+  for (int m = 0; m < MaxM; m++) {
+    if (m >= M) break;
+    float v = warp_reduce(acc[m], [](float a, float b) { return a + b; });
+    if (lane == 0) y[m * N + n] = cvt<T>(v);
+  }
+}
+
+Array dequantize_gpu(const Array& wq, const Array& sc, const Array& bi, int bits, int gs, Dtype dt, const Stream& s) {
+  int64_t wpr = wq.shape(-1), K = wpr * 32 / bits, rows = wq.size() / wpr;
+  Shape sh = wq.shape();
+  sh.back() = K;
+  Array out = device_empty(sh, dt, s);
+  Array w = contiguous_gpu(wq, s), scc = contiguous_gpu(sc, s), bic = contiguous_gpu(bi, s);
+  const uint32_t* wp = cu::in<uint32_t>(w, s);
+  const void *sp = in_ptr(scc, s), *bp = in_ptr(bic, s);
+  void* op = out.buffer()->device_ptr;
+  cudaStream_t st = stream_of(s);
+  int64_t total = rows * K;
+  dispatch_dev_float(dt, [&](auto tp) {
+    using T = MLX_T(tp);
+    if constexpr (!std::is_same_v<T, double>) {
+      int blk = blocks_for(total, 256);
+      if (bits == 4) dequant_kernel<T, 4><<<blk, 256, 0, st>>>(wp, (const T*)sp, (const T*)bp, (T*)op, rows, K, gs);
+      else if (bits == 8) dequant_kernel<T, 8><<<blk, 256, 0, st>>>(wp, (const T*)sp, (const T*)bp, (T*)op, rows, K, gs);
+      else dequant_kernel<T, 2><<<blk, 256, 0, st>>>(wp, (const T*)sp, (const T*)bp, (T*)op, rows, K, gs);
+      MLX_CUDA_LAUNCHED();
+    }
+  });
+  return out;
+}
+
+bool supported(int bits, int gs, Dtype dt) {
+  return (bits == 2 || bits == 4 || bits == 8) && gs >= 32 && gs % 32 == 0 &&
+         (dt == Dtype::float32 || dt == Dtype::float16 || dt == Dtype::bfloat16);
+}
+
+void dequantize(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out) {
+  auto& P = static_cast<const Dequantize&>(p);
+  Dtype dt = out[0].dtype();
+  if (!supported(P.bits(), P.group_size(), dt) || in[1].dtype() != dt || in[2].dtype() != dt || in[0].size() == 0)
+    return cpu_fallback(p, in, out);
+  Array d = dequantize_gpu(in[0], in[1], in[2], P.bits(), P.group_size(), dt, p.stream());
+  out[0].copy_shared_buffer(d);
+}
+
+// A 2-D view (rows, cols) of a row-contiguous array's buffer, or a transposed view of it.
+Array view2d(const Array& a, int64_t r, int64_t c, bool transpose) {
+  Array v(std::make_shared<ArrayDesc>(transpose ? Shape{c, r} : Shape{r, c}, a.dtype()));
+  Strides st = transpose ? Strides{1, c} : Strides{c, 1};
+  v.copy_shared_buffer(a, st, layout_flags(v.shape(), st, a.data_size()), a.data_size());
+  return v;
+}
+
+void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out) {
+  auto& P = static_cast<const QuantizedMatmul&>(p);
+  const Array &x0 = in[0], &wq = in[1];
+  Dtype dt = out[0].dtype();
+  int bits = P.bits(), gs = P.group_size();
+  if (!supported(bits, gs, dt) || x0.dtype() != dt || in[2].dtype() != dt || in[3].dtype() != dt || wq.ndim() != 2)
+    return cpu_fallback(p, in, out);
+  auto& s = p.stream();
+  Array x = contiguous_gpu(x0, s);
+  int64_t K = x.shape(-1), M = K ? x.size() / K : 0;
+  int64_t wrows = wq.shape(0), wK = wq.shape(1) * 32 / bits;
+  int64_t N = out[0].shape(-1);
+  void* yp = alloc_out(out[0], s);
+  if (out[0].size() == 0) return;
+  bool rows_aligned = (bits == 4 || bits == 8) && (wq.shape(1) % 4) == 0 && K % gs == 0;
+  bool x_aligned = (reinterpret_cast<uintptr_t>(in_ptr(x, s)) % 16) == 0;
+  if (P.transpose() && M <= 8 && rows_aligned && x_aligned && wK == K && wrows == N) {
+    Array w = contiguous_gpu(wq, s), sc = contiguous_gpu(in[2], s), bi = contiguous_gpu(in[3], s);
+    const uint32_t* wp = cu::in<uint32_t>(w, s);
+    const void *xp = in_ptr(x, s), *sp = in_ptr(sc, s), *bp = in_ptr(bi, s);
+    cudaStream_t st = stream_of(s);
+    constexpr int warps = 8;
+    unsigned grid = (unsigned)((N + warps - 1) / warps);
+    dispatch_dev_float(dt, [&](auto tp) {
+      using T = MLX_T(tp);
+      if constexpr (!std::is_same_v<T, double>) {
+        auto args = std::make_tuple((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, M, N, K, gs);
+        auto launch = [&](auto kern) {
+          std::apply([&](auto... a) { kern<<<grid, warps * 32, 0, st>>>(a...); }, args);
+          MLX_CUDA_LAUNCHED();
+        };
+        if (bits == 4) { if (M == 1) launch(qmv_kernel<T, 4, 1>); else launch(qmv_kernel<T, 4, 8>); }
+        else if (bits == 8) { if (M == 1) launch(qmv_kernel<T, 8, 1>); else launch(qmv_kernel<T, 8, 8>); }
+        else launch(qmv_kernel<T, 2, 8>);
+      }
+    });
+    return;
+  }
+  // Dequantize, then x (M, K) @ W^T (K, N) or x @ W (K, N).
+  Array wd = dequantize_gpu(wq, in[2], in[3], bits, gs, dt, s);
+  Array xa = view2d(x, M, K, false);
+  Array wb = P.transpose() ? view2d(wd, wrows, wK, true) : wd;
+  gemm_arrays(xa, wb, out[0], s);
+}
+
+}  // namespace
+
+MLX_REGISTER_KERNEL(gpu, Dequantize, dequantize);
+MLX_REGISTER_KERNEL(gpu, QuantizedMatmul, quantized_matmul);
+
+}  // namespace mlx::cu
