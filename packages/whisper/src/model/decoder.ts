@@ -166,15 +166,11 @@ export class TextDecoder extends nn.Module {
     this.ln = new nn.LayerNorm(nState);
   }
   /**
-   * x [B, T, D] → [B, T, nVocab] with the tied embedding. Float weights: computed as (E · xᵀ)ᵀ, which streams the
-   * 51k×D matrix once for all B·T rows (x · Eᵀ with few rows measured ~1.7× slower for 5 rows: beam search).
+   * x [B, T, D] → [B, T, nVocab] with the tied embedding (x · Eᵀ; quantizedMatmul when quantized). The engine's
+   * small-M GEMM streams E once for all B·T rows, so beams cost little more than one row.
    */
   private outputProjection(x: A): A {
-    const emb = this.tokenEmbedding;
-    if (!(emb instanceof nn.Embedding)) return (emb as nn.Embedding).asLinear(x); // quantized: quantizedMatmul
-    const [b, t, d] = x.shape;
-    if (b * t > 64) return emb.asLinear(x);
-    return mx.transpose(mx.matmul(emb.weight, mx.transpose(x.reshape([b * t, d])))).reshape([b, t, this.nVocab]);
+    return (this.tokenEmbedding as nn.Embedding).asLinear(x);
   }
   /** tokens int32 [B, T] → float32 logits [B, T (or positions.length), nVocab] (and per-layer cross-attention logits when asked). */
   forward(tokens: A, audio: A, cache: KVCache, wantQK: boolean, positions?: readonly number[]): { logits: A; crossQK?: A[] } {
