@@ -16,6 +16,8 @@
 #include "gemm.h"
 
 namespace mlx::cpu::gemm_detail::small_m {
+// Internal linkage: every ISA file gets its own copies, compiled with its own instruction set.
+namespace {
 
 template <class V, int KIND>
 inline typename V::R load_b(const void* p, int64_t i) {
@@ -144,4 +146,5 @@ SmallFn pick(bool nt, Dtype bt) {
   return kind == 0 ? nn_range<V, 0> : kind == 1 ? nn_range<V, 1> : nn_range<V, 2>;
 }
 
+}  // namespace
 }  // namespace mlx::cpu::gemm_detail::small_m
