@@ -3,7 +3,7 @@
 // Usage: node bench/whisper/run.mjs [--quick] [--record]   (--quick: 30 s clip only, one rep)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, appendFileSync, mkdirSync } from 'node:fs';
-import { cpus, homedir, tmpdir } from 'node:os';
+import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as mx from '@mlx/core';
@@ -33,6 +33,7 @@ async function speech(seconds) {
 // A clip's cut last sentence would count as errors for both systems alike; trim hypotheses to the reference length.
 const wer = (ref, hyp) => { const n = ref.split(/\s+/).length; return wordErrorRate(ref, hyp.trim().split(/\s+/).slice(0, n + 2).join(' ')); };
 
+const loadStart = loadavg()[0];
 const dir = mkdtempSync(join(tmpdir(), 'whisper-bench-'));
 const clips = [];
 for (const [name, secs] of quick ? [['30s', 30]] : [['30s', 30], ['5min', 300]]) {
@@ -99,7 +100,7 @@ for (const c of clips) for (const s of settings) {
   const p = peer.results.find((x) => x.name === c.name && x.compute_type === s.compute_type && x.beam === s.beam);
   rows.push(`| ${c.name} ${s.compute_type} beam ${s.beam} | ${o.seconds.toFixed(2)} s | ${p.seconds.toFixed(2)} s | ${(p.seconds / o.seconds).toFixed(2)}× | ${(100 * wer(c.ref, o.text)).toFixed(1)}% | ${(100 * wer(c.ref, p.text)).toFixed(1)}% |`);
 }
-const stamp = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${cpus()[0].model} · ${cpus().length} cores`;
+const stamp = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${cpus()[0].model} · ${cpus().length} cores · load average ${loadStart.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end`;
 const table = [
   '| case (tiny.en, end to end) | ours | faster-whisper | ratio (>1: we are faster) | WER ours | WER faster-whisper |',
   '|---|---|---|---|---|---|',
