@@ -3,7 +3,7 @@
 // Usage: node bench/whisper/run.mjs [--quick] [--record]   (--quick: 30 s clip only, one rep)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, appendFileSync, mkdirSync } from 'node:fs';
-import { cpus, homedir, tmpdir } from 'node:os';
+import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as mx from '@mlx/core';
@@ -33,6 +33,7 @@ async function speech(seconds) {
 // A clip's cut last sentence would count as errors for both systems alike; trim hypotheses to the reference length.
 const wer = (ref, hyp) => { const n = ref.split(/\s+/).length; return wordErrorRate(ref, hyp.trim().split(/\s+/).slice(0, n + 2).join(' ')); };
 
+const loadStart = loadavg()[0];
 const dir = mkdtempSync(join(tmpdir(), 'whisper-bench-'));
 const clips = [];
 for (const [name, secs] of quick ? [['30s', 30]] : [['30s', 30], ['5min', 300]]) {
@@ -43,8 +44,13 @@ for (const [name, secs] of quick ? [['30s', 30]] : [['30s', 30], ['5min', 300]])
 }
 const settings = [{ compute_type: 'float32', beam: 1 }, { compute_type: 'float32', beam: 5 }, { compute_type: 'int8', beam: 1 }, { compute_type: 'int8', beam: 5 }];
 
-// --- ours
+// --- ours and faster-whisper (same CT2 files), interleaved per setting so that a change of machine load during
+// the run (other engineers' builds) hits both alike
+const python = execFileSync('bash', [join(here, 'setup.sh')], { encoding: 'utf8' }).trim().split('\n').pop();
+const runPeer = (setting) => JSON.parse(execFileSync(python, [join(here, 'peer.py'), JSON.stringify({ model: modelDir, threads: 2, reps: 1,
+  wavs: clips.map((c) => ({ name: c.name, path: c.path })), settings: [setting] })], { encoding: 'utf8', maxBuffer: 1 << 26 })).results;
 const ours = [];
+const peer = { results: [] };
 let encoder;
 for (const dtype of ['float32', 'int8']) {
   const w = await loadWhisper(modelDir, dtype === 'int8' ? { quantize: { bits: 8 } } : { dtype: 'float32' });
@@ -59,17 +65,16 @@ for (const dtype of ['float32', 'int8']) {
     for (const c of clips) {
       const t0 = performance.now();
       const r = await transcribe(w, c.path, { beamSize: beam, language: 'en' });
-      ours.push({ name: c.name, compute_type: dtype, beam, seconds: (performance.now() - t0) / 1000, text: r.text });
-      console.error(`ours ${dtype} beam ${beam} ${c.name}: ${ours.at(-1).seconds.toFixed(2)} s`);
+      ours.push({ name: c.name, compute_type: dtype, beam, seconds: (performance.now() - t0) / 1000, text: r.text, load: loadavg()[0] });
+      console.error(`ours ${dtype} beam ${beam} ${c.name}: ${ours.at(-1).seconds.toFixed(2)} s (load ${loadavg()[0].toFixed(1)})`);
+    }
+    for (const r of runPeer({ compute_type: dtype, beam })) {
+      peer.results.push({ ...r, load: loadavg()[0] });
+      console.error(`faster-whisper ${dtype} beam ${beam} ${r.name}: ${r.seconds.toFixed(2)} s (load ${loadavg()[0].toFixed(1)})`);
     }
   }
   w.dispose();
 }
-
-// --- faster-whisper (same CT2 files)
-const python = execFileSync('bash', [join(here, 'setup.sh')], { encoding: 'utf8' }).trim().split('\n').pop();
-const peer = JSON.parse(execFileSync(python, [join(here, 'peer.py'), JSON.stringify({ model: modelDir, threads: 2, reps: 1,
-  wavs: clips.map((c) => ({ name: c.name, path: c.path })), settings })], { encoding: 'utf8', maxBuffer: 1 << 26 }));
 
 // --- streaming: feed a 30 s clip paced at real time in 100 ms chunks
 const w = await loadWhisper(modelDir, { dtype: 'float32' });
@@ -99,7 +104,7 @@ for (const c of clips) for (const s of settings) {
   const p = peer.results.find((x) => x.name === c.name && x.compute_type === s.compute_type && x.beam === s.beam);
   rows.push(`| ${c.name} ${s.compute_type} beam ${s.beam} | ${o.seconds.toFixed(2)} s | ${p.seconds.toFixed(2)} s | ${(p.seconds / o.seconds).toFixed(2)}× | ${(100 * wer(c.ref, o.text)).toFixed(1)}% | ${(100 * wer(c.ref, p.text)).toFixed(1)}% |`);
 }
-const stamp = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${cpus()[0].model} · ${cpus().length} cores`;
+const stamp = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${cpus()[0].model} · ${cpus().length} cores · load average ${loadStart.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end`;
 const table = [
   '| case (tiny.en, end to end) | ours | faster-whisper | ratio (>1: we are faster) | WER ours | WER faster-whisper |',
   '|---|---|---|---|---|---|',

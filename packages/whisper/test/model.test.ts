@@ -84,6 +84,30 @@ describe('decoder cache', () => {
     expect(() => model.decode(long, enc.index(mx.Slice(0, 1)))).toThrow(mx.InvalidArgumentError);
     expect(() => model.embedAudio(mx.zeros([1, 7, 10]))).toThrow(mx.ShapeError);
   });
+  it('one audio, several rows: batch-1 cross K/V with folded queries equals repeated audio; positions picks rows', async () => {
+    const io = mx.load(join(FIX, 'tiny-en', 'io.npz')) as Record<string, mx.array>;
+    const { model } = await loadWhisperModel(join(FIX, 'tiny-en', 'hf'));
+    const enc1 = model.embedAudio(io.mel).index(mx.Slice(0, 1));
+    const prompt = io.prompt.index(mx.Slice(0, 1));
+    const tp = prompt.shape[1];
+    const cache = model.newCache();
+    const first = model.decode(prompt, enc1, cache, { positions: [0, -1] }).logits;
+    expect(first.shape[1]).toBe(2);
+    expect(relErr(first.index(mx.Slice(), mx.Slice(0, 1)), io.logits.index(mx.Slice(0, 1), mx.Slice(0, 1)))).toBeLessThan(1e-4);
+    expect(relErr(first.index(mx.Slice(), mx.Slice(1, 2)), io.logits.index(mx.Slice(0, 1), mx.Slice(tp - 1, tp)))).toBeLessThan(1e-4);
+    cache.reorder(mx.zeros([3], mx.int32));
+    const step = mx.repeat(io.steps.index(mx.Slice(0, 1), mx.Slice(0, 1)), 3, 0);
+    const r = model.decode(step, enc1, cache, { crossAttention: true });
+    expect(relErr(r.logits, mx.repeat(io.logits.index(mx.Slice(0, 1), mx.Slice(tp, tp + 1)), 3, 0))).toBeLessThan(1e-4);
+    // The same step with the audio repeated to 3 rows (no folding) gives the same cross-attention logits.
+    const c2 = model.newCache();
+    model.decode(mx.repeat(prompt, 3, 0), mx.repeat(enc1, 3, 0), c2);
+    const r2 = model.decode(step, mx.repeat(enc1, 3, 0), c2, { crossAttention: true });
+    expect(r.crossQK![1].shape).toEqual([3, model.dims.nTextHead, 1, model.dims.nAudioCtx]);
+    expect(relErr(r.crossQK![1], r2.crossQK![1])).toBeLessThan(1e-5);
+    expect(() => model.decode(prompt, enc1, undefined, { positions: [tp] })).toThrow(mx.InvalidArgumentError);
+    cache.dispose(); c2.dispose();
+  });
   it('decode loops keep native handles flat (cache owns and frees its K/V)', async () => {
     const io = mx.load(join(FIX, 'tiny-en', 'io.npz')) as Record<string, mx.array>;
     const { model } = await loadWhisperModel(join(FIX, 'tiny-en', 'hf'));

@@ -21,7 +21,7 @@ export interface WhisperModelLike {
   embedAudio(mel: mx.array): mx.array;
   newCache(): DecoderCache;
   decode(tokens: mx.array, audioFeatures: mx.array, cache?: DecoderCache,
-    opts?: { crossAttention?: boolean }): { logits: mx.array; crossQK?: mx.array[] };
+    opts?: { crossAttention?: boolean; positions?: readonly number[] }): { logits: mx.array; crossQK?: mx.array[] };
 }
 
 export interface WhisperTokenizerLike {

@@ -126,12 +126,15 @@ export async function decodeWindow(ctx: DecodeContext, audioFeatures: mx.array, 
       const subKey = temperature > 0 ? mx.random.key((seed0 + i * 7919) % 2 ** 31) : undefined;
       const outs = mx.tidy(() => {
         const input = mx.array(flat).reshape([rows, T]);
-        const { logits } = model.decode(input, audioFeatures, cache);
+        // The first pass only needs the last position (next token) and the start-of-transcript one (no-speech).
+        const positions = i === 0 ? [sotIndex, T - 1] : undefined;
+        const { logits } = model.decode(input, audioFeatures, cache, positions ? { positions } : undefined);
+        const full = logits.shape[1] === T;  // a model may ignore `positions`
         let last = logits.index(mx.Slice(), -1).astype(mx.float32);  // [rows, V]
         if (rows !== nGroup) { cache!.reorder(dup!); last = mx.repeat(last, nGroup, 0); }
         const res: Record<string, mx.array> = {};
         if (i === 0) {
-          res.noSpeech = mx.softmax(logits.index(0, sotIndex).astype(mx.float32), -1).index(tokenizer.noSpeech);
+          res.noSpeech = mx.softmax(logits.index(0, full ? sotIndex : 0).astype(mx.float32), -1).index(tokenizer.noSpeech);
         }
         const f = filterLogits(last, i === 0 ? maskFirst : maskLater, rules, iota, tokenizer.timestampBegin);
         if (beam) {

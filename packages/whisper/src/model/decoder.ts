@@ -30,13 +30,24 @@ export class KVCache implements DecoderCache {
   advance(t: number): void { this._length += t; }
   /** The cached arrays per layer (e.g. for mx.eval). */
   parameters(): LayerState[] { return this.layers; }
+  /**
+   * Keeps the self-attention K/V rows `batchIndices` (lazily: the next decode step evaluates the gather). The
+   * cross-attention K/V stay as they are: one audio's rows are identical for every beam, so they are kept at
+   * batch 1 and the decoder folds the beams into query rows.
+   */
   reorder(batchIndices: A): void {
     for (const l of this.layers) {
-      for (const key of ['k', 'v', 'crossK', 'crossV'] as const) {
+      for (const key of ['k', 'v'] as const) {
         const old = l[key];
         if (!old) continue;
         l[key] = own(mx.take(old, batchIndices, 0));
-        mx.eval(l[key]);
+        old.dispose();
+      }
+      // Several audios in one batch (rows differ): those rows move with their beams.
+      for (const key of ['crossK', 'crossV'] as const) {
+        const old = l[key];
+        if (!old || old.shape[0] === 1) continue;
+        l[key] = own(mx.take(old, batchIndices, 0));
         old.dispose();
       }
     }
@@ -115,7 +126,15 @@ export class DecoderBlock extends nn.Module {
       const [ck, cv] = this.crossAttn.keysValues(audio);
       [state.crossK, state.crossV] = [own(ck), own(cv)];
     }
-    const cq = heads(this.crossAttn.query.forward(this.crossAttnLn.forward(x)), this.nHead);
+    const crossIn = this.crossAttnLn.forward(x);
+    const [b, tq] = crossIn.shape;
+    const h = this.nHead, d = this.attn.nState, dh = d / h;
+    // One audio, several rows (beams/samples): attend with all rows' queries as one [1, H, B·T, dh] block against
+    // the batch-1 K/V instead of broadcasting K/V to B rows (one pass over K/V instead of B).
+    const fold = b > 1 && state.crossK.shape[0] === 1;
+    const cq = fold
+      ? mx.transpose(this.crossAttn.query.forward(crossIn).reshape([b * tq, h, dh]), [1, 0, 2]).reshape([1, h, b * tq, dh])
+      : heads(this.crossAttn.query.forward(crossIn), h);
     let o: A;
     let qk: A | undefined;
     if (wantQK) {
@@ -123,11 +142,12 @@ export class DecoderBlock extends nn.Module {
       qk = mx.multiply(mx.matmul(cq, mx.transpose(state.crossK, [0, 1, 3, 2])), scale);
       o = mx.matmul(mx.softmax(qk.astype(mx.float32), -1).astype(cq.dtype), state.crossV);
       qk = qk.astype(mx.float32);
+      if (fold) qk = mx.transpose(qk.reshape([h, b, tq, -1]), [1, 0, 2, 3]);
     } else {
       o = mx.fast.scaledDotProductAttention(cq, state.crossK, state.crossV, scale);
     }
-    const [b, , tq] = o.shape;
-    x = mx.add(x, this.crossAttn.out.forward(mx.transpose(o, [0, 2, 1, 3]).reshape([b, tq, this.attn.nState])));
+    // [1 or B, H, rows, dh] → [B, T, D]
+    x = mx.add(x, this.crossAttn.out.forward(mx.transpose(o, [0, 2, 1, 3]).reshape([b, tq, d])));
     x = mx.add(x, this.mlp2.forward(gelu(this.mlp1.forward(this.mlpLn.forward(x)))));
     return { x, qk };
   }
@@ -146,18 +166,14 @@ export class TextDecoder extends nn.Module {
     this.ln = new nn.LayerNorm(nState);
   }
   /**
-   * x [B, T, D] → [B, T, nVocab] with the tied embedding. Float weights: computed as (E · xᵀ)ᵀ, which streams the
-   * 51k×D matrix once for all B·T rows (x · Eᵀ with few rows measured ~1.7× slower for 5 rows: beam search).
+   * x [B, T, D] → [B, T, nVocab] with the tied embedding (x · Eᵀ; quantizedMatmul when quantized). The engine's
+   * small-M GEMM streams E once for all B·T rows, so beams cost little more than one row.
    */
   private outputProjection(x: A): A {
-    const emb = this.tokenEmbedding;
-    if (!(emb instanceof nn.Embedding)) return (emb as nn.Embedding).asLinear(x); // quantized: quantizedMatmul
-    const [b, t, d] = x.shape;
-    if (b * t > 64) return emb.asLinear(x);
-    return mx.transpose(mx.matmul(emb.weight, mx.transpose(x.reshape([b * t, d])))).reshape([b, t, this.nVocab]);
+    return (this.tokenEmbedding as nn.Embedding).asLinear(x);
   }
-  /** tokens int32 [B, T] → float32 logits [B, T, nVocab] (and per-layer cross-attention logits when asked). */
-  forward(tokens: A, audio: A, cache: KVCache, wantQK: boolean): { logits: A; crossQK?: A[] } {
+  /** tokens int32 [B, T] → float32 logits [B, T (or positions.length), nVocab] (and per-layer cross-attention logits when asked). */
+  forward(tokens: A, audio: A, cache: KVCache, wantQK: boolean, positions?: readonly number[]): { logits: A; crossQK?: A[] } {
     const offset = cache.length;
     const t = tokens.shape[1];
     if (offset + t > this.nCtx) {
@@ -173,6 +189,8 @@ export class TextDecoder extends nn.Module {
       if (r.qk) qks.push(r.qk);
     }
     cache.advance(t);
+    // Only the asked positions go through the vocabulary projection (the first pass needs 1–2 of T rows).
+    if (positions) x = mx.take(x, mx.array(Int32Array.from(positions, (p) => (p < 0 ? p + t : p))), 1);
     x = this.ln.forward(x);
     const logits = this.outputProjection(x).astype(mx.float32);
     return wantQK ? { logits, crossQK: qks } : { logits };

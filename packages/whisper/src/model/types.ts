@@ -32,6 +32,11 @@ export interface DecoderCache {
 export interface DecodeOptions {
   /** Also return the per-layer cross-attention weights (softmaxed), for word timestamps. */
   crossAttention?: boolean;
+  /**
+   * Positions along T whose logits are wanted (negative: from the end); logits are then [B, positions.length,
+   * nVocab]. The vocabulary projection is the largest GEMM of a step: skip it for the rows nobody reads.
+   */
+  positions?: readonly number[];
 }
 
 export interface DecodeResult {

@@ -41,7 +41,11 @@ export class WhisperNet extends nn.Module implements WhisperModel {
     const c = cache ?? new KVCache(this.dims.nTextLayer);
     if (!(c instanceof KVCache)) throw new mx.InvalidArgumentError('[whisper] decode: the cache must come from model.newCache().');
     const toks = tokens;
-    const r = mx.tidy(() => this.decoder.forward(toks.astype(mx.int32), audioFeatures, c, opts?.crossAttention ?? false));
+    const t = tokens.shape[1];
+    if (opts?.positions?.some((p) => !Number.isInteger(p) || p >= t || p < -t)) {
+      throw new mx.InvalidArgumentError(`[whisper] decode: positions must be integers in [-${t}, ${t}).`);
+    }
+    const r = mx.tidy(() => this.decoder.forward(toks.astype(mx.int32), audioFeatures, c, opts?.crossAttention ?? false, opts?.positions));
     if (!cache) c.dispose();
     return r;
   }
