@@ -28,5 +28,10 @@ export class MapWeights implements WeightSource {
     return { weight, scales, biases, quant: { bits, groupSize } };
   }
 
+  release(arrays: A[]): void {
+    const drop = new Set(arrays);
+    for (const [k, a] of Object.entries(this.arrays)) if (drop.has(a)) { delete this.arrays[k]; a.dispose(); }
+  }
+
   dispose(): void { for (const a of Object.values(this.arrays)) a.dispose(); }
 }
