@@ -148,7 +148,8 @@ class Attention {
     }
     const { keys, values, keyPositions } = cache.update(k, v);
     const mask = ctx.mask(T, before, keys.shape[2], keyPositions, cache.window);
-    const out = mx.fast.scaledDotProductAttention(q, keys, values, this.spec.attnScale, mask);
+    const out = emulateQ8Activations ? f16ProbAttention(q, keys, values, this.spec.attnScale, mask)
+      : mx.fast.scaledDotProductAttention(q, keys, values, this.spec.attnScale, mask);
     return this.o.forward(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [B, T, H * D]));
   }
 
@@ -163,6 +164,20 @@ class Attention {
     const out = attend(this.index, sq(q), sq(k), sq(mx.transpose(v, [2, 1, 0, 3])), { window: this.layer.window, scale: this.spec.attnScale });
     return this.o.forward(mx.reshape(out, [N, H * D]));
   }
+}
+
+/** llama.cpp's non-flash CPU attention: softmax in f32, probabilities rounded to f16 before the product with V. */
+function f16ProbAttention(q: A, k: A, v: A, scale: number, mask: A | 'causal' | undefined): A {
+  const [, H, T] = q.shape, KV = k.shape[1], L = k.shape[2];
+  if (H !== KV) { k = mx.repeat(k, H / KV, 1); v = mx.repeat(v, H / KV, 1); }
+  let s = mx.multiply(mx.matmul(q, mx.transpose(k, [0, 1, 3, 2])), scale);
+  if (mask === 'causal') {
+    const qi = mx.add(mx.reshape(mx.arange(T), [T, 1]), L - T), kj = mx.reshape(mx.arange(L), [1, L]);
+    mask = mx.lessEqual(kj, qi);
+  }
+  if (mask) s = mx.where(mask, s, -Infinity);
+  const p = mx.astype(mx.astype(mx.softmax(s, -1), mx.float16), mx.float32);
+  return mx.matmul(p, v);
 }
 
 /** Attention callback of `forwardFlat`: q [N, H, D], k/v [N, KVH, D] (RoPE applied) → [N, H, D] or [N, H·D]. */
