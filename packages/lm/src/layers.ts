@@ -21,7 +21,10 @@ export interface WeightTensor {
  * q = round(x/d). For Q4_1 weights the dot adds m·s per block with s = f16(d·Σq) (Q8_1's stored sum, rounded
  * from the unrounded d), which differs from d16·Σq: `q8Correction` carries that difference.
  */
-export const emulateQ8Activations = process.env.MLX_LM_EMULATE_Q8 === '1';
+const emulateEnv = process.env.MLX_LM_EMULATE_Q8 ?? '';
+export const emulateQ8Activations = emulateEnv !== '' && emulateEnv !== '0';
+/** Attention rounding to emulate: llama.cpp's flash attention (its CPU default, 'auto') or the non-flash path. */
+export const emulatedAttention: 'flash' | 'noflash' = emulateEnv === 'noflash' ? 'noflash' : 'flash';
 const toF16 = (a: A): A => mx.astype(mx.astype(a, mx.float16), mx.float32);
 function roundQ8(x: A): { xq: A; sumCorrection: A } | null {
   const K = x.shape[x.ndim - 1];

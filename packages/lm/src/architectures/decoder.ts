@@ -2,7 +2,8 @@
 // their config turns into (DecoderSpec) and in tensor naming; the math lives here once.
 import * as mx from '@mlx/core';
 import { ModelFormatError } from '../errors.js';
-import { Embedding, emulateQ8Activations, gegluTanh, Linear, RMSNorm, swiglu, type WeightTensor } from '../layers.js';
+import { flashAttentionF16 } from '../emulation.js';
+import { Embedding, emulatedAttention, emulateQ8Activations, gegluTanh, Linear, RMSNorm, swiglu, type WeightTensor } from '../layers.js';
 import { KVCache, QuantizedKVCache, RotatingKVCache, type LayerCache } from '../generation/cache.js';
 
 type A = mx.array;
@@ -148,8 +149,9 @@ class Attention {
     }
     const { keys, values, keyPositions } = cache.update(k, v);
     const mask = ctx.mask(T, before, keys.shape[2], keyPositions, cache.window);
-    const out = emulateQ8Activations ? f16ProbAttention(q, keys, values, this.spec.attnScale, mask)
-      : mx.fast.scaledDotProductAttention(q, keys, values, this.spec.attnScale, mask);
+    const out = !emulateQ8Activations ? mx.fast.scaledDotProductAttention(q, keys, values, this.spec.attnScale, mask)
+      : emulatedAttention === 'noflash' ? f16ProbAttention(q, keys, values, this.spec.attnScale, mask)
+        : flashAttentionF16(q, keys, values, this.spec.attnScale, maskPredicate(mask, T, keys.shape[2]));
     return this.o.forward(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [B, T, H * D]));
   }
 
@@ -164,6 +166,13 @@ class Attention {
     const out = attend(this.index, sq(q), sq(k), sq(mx.transpose(v, [2, 1, 0, 3])), { window: this.layer.window, scale: this.spec.attnScale });
     return this.o.forward(mx.reshape(out, [N, H * D]));
   }
+}
+
+function maskPredicate(mask: A | 'causal' | undefined, T: number, L: number): (b: number, i: number, j: number) => boolean {
+  if (mask === undefined) return () => true;
+  if (mask === 'causal') return (_b, i, j) => j <= L - T + i;
+  const m = mx.astype(mask, mx.uint8).toTypedArray() as Uint8Array, per = mask.shape[0] === 1 ? 0 : T * L;
+  return (b, i, j) => m[b * per + i * L + j] === 1;
 }
 
 /** llama.cpp's non-flash CPU attention: softmax in f32, probabilities rounded to f16 before the product with V. */

@@ -1,0 +1,71 @@
+// Numerics experiment (MLX_LM_EMULATE_Q8=1, off by default): llama.cpp's CPU flash attention with an f16 KV cache,
+// computed in plain JS so its sequential f16 rounding is reproduced. Per query row, keys in order:
+//   s = (f16(q) · k) · scale (f32);  if s > M: M = s, VKQ = f16(VKQ · e^(Mold−M)), w = 1, else w = e^(s−M);
+//   VKQ = f16(VKQ + v · w);  S = S · ms + w;  out = f32(VKQ) / S.
+// The f16 accumulator is what moves logits by ~0.05 against a float32 attention. Slow (the graph is evaluated
+// per layer); for fixture comparisons only.
+import * as mx from '@mlx/core';
+
+type A = mx.array;
+
+const F32 = new Float32Array(1), U32 = new Uint32Array(F32.buffer);
+/** Round a float32 value to the nearest f16 (ties to even), returned as a number. */
+export function f16Round(x: number): number {
+  F32[0] = x;
+  const bits = U32[0], sign = bits >>> 31 ? -1 : 1, exp = (bits >>> 23) & 0xff;
+  const a = Math.abs(F32[0]);
+  if (exp === 0xff || a === 0) return F32[0];
+  if (a >= 65520) return sign * Infinity;
+  const e = Math.max(exp - 127, -14);
+  const ulp = 2 ** (e - 10);
+  const q = a / ulp;
+  let f = Math.floor(q);
+  const d = q - f;
+  if (d > 0.5 || (d === 0.5 && f % 2 === 1)) f++;
+  return sign * f * ulp;
+}
+
+/**
+ * Attention of q [B, H, T, D] over k/v [B, KV, L, D] (already f16 values) with llama.cpp's flash-attention
+ * rounding. `allowed(b, i, j)`: may query i attend key j.
+ */
+export function flashAttentionF16(q: A, k: A, v: A, scale: number, allowed: (b: number, i: number, j: number) => boolean): A {
+  const [B, H, T, D] = q.shape, KV = k.shape[1], L = k.shape[2];
+  mx.eval(q, k, v);
+  const qd = mx.astype(q, mx.float32).toTypedArray() as Float32Array;
+  const kd = mx.astype(k, mx.float32).toTypedArray() as Float32Array;
+  const vd = mx.astype(v, mx.float32).toTypedArray() as Float32Array;
+  const out = new Float32Array(B * H * T * D);
+  const acc = new Float64Array(D);
+  const qh = new Float32Array(D);
+  for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) {
+    const kvh = Math.floor(h / (H / KV));
+    for (let i = 0; i < T; i++) {
+      const qo = ((b * H + h) * T + i) * D;
+      for (let d = 0; d < D; d++) qh[d] = f16Round(qd[qo + d]);
+      acc.fill(0);
+      let M = -Infinity, S = 0;
+      for (let j = 0; j < L; j++) {
+        if (!allowed(b, i, j)) continue;
+        const ko = ((b * KV + kvh) * L + j) * D;
+        let dot = 0;
+        for (let d = 0; d < D; d++) dot += qh[d] * kd[ko + d];
+        const s = Math.fround(Math.fround(dot) * scale);
+        let ms = 1, vs = 1;
+        if (s > M) {
+          const Mold = M;
+          M = s;
+          ms = Math.fround(Math.exp(Mold - M));
+          for (let d = 0; d < D; d++) acc[d] = f16Round(Math.fround(acc[d] * ms));
+        } else {
+          vs = Math.fround(Math.exp(s - M));
+        }
+        for (let d = 0; d < D; d++) acc[d] = f16Round(Math.fround(acc[d] + vd[ko + d] * vs));
+        S = Math.fround(Math.fround(S * ms) + vs);
+      }
+      const inv = S === 0 ? 0 : Math.fround(1 / S);
+      for (let d = 0; d < D; d++) out[qo + d] = Math.fround(acc[d] * inv);
+    }
+  }
+  return mx.reshape(mx.array(out), [B, H, T, D]);
+}
