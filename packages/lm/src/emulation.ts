@@ -69,3 +69,17 @@ export function flashAttentionF16(q: A, k: A, v: A, scale: number, allowed: (b: 
   }
   return mx.reshape(mx.array(out), [B, H, T, D]);
 }
+
+/** ggml's RoPE angles: theta_scale = powf(base, −2/dims), theta multiplied along the pairs in float32. */
+export function ggmlRopeCosSin(offset: number, T: number, base: number, dims: number): { cos: A; sin: A } {
+  const half = dims / 2, ts = Math.fround(Math.pow(base, -2 / dims));
+  const cos = new Float32Array(T * half), sin = new Float32Array(T * half);
+  for (let t = 0; t < T; t++) {
+    let theta = Math.fround(offset + t);
+    for (let i = 0; i < half; i++) {
+      cos[t * half + i] = Math.fround(Math.cos(theta)), sin[t * half + i] = Math.fround(Math.sin(theta));
+      theta = Math.fround(theta * ts);
+    }
+  }
+  return { cos: mx.reshape(mx.array(cos), [1, T, half]), sin: mx.reshape(mx.array(sin), [1, T, half]) };
+}

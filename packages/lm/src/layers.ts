@@ -10,6 +10,8 @@ export interface QuantSpec { bits: number; groupSize: number }
 /** A weight as stored: dense [out, in], or packed uint32 [out, in*bits/32] with scales/biases [out, in/groupSize]. */
 export interface WeightTensor {
   weight: A;
+  /** GGML block type the tensor came from (GGUF), e.g. 'Q4_1'. */
+  ggmlType?: string;
   scales?: A;
   biases?: A;
   quant?: QuantSpec;
@@ -51,7 +53,7 @@ export class Linear {
       if (r) {
         x = r.xq;
         // Q4_1 (4-bit with offsets): the offset term uses Q8_1's f16 block sum
-        if (quant.bits === 4 && biases) correction = mx.matmul(r.sumCorrection, mx.transpose(mx.astype(biases, mx.float32)));
+        if (this.w.ggmlType === 'Q4_1' && biases) correction = mx.matmul(r.sumCorrection, mx.transpose(mx.astype(biases, mx.float32)));
       }
     }
     let y = quant

@@ -5,7 +5,7 @@ Writes, per prompt: the last prompt position's top-20 logits (ids + values), 32 
 step the margin between the best and second-best logit (how close each step is to a tie).
 
   pip install torch transformers gguf accelerate
-  python scripts/oracles/hf/lm_gguf_reference.py MODEL.gguf packages/lm/test/fixtures/llamacpp/NAME.json OUT.json
+  [STEPS=32] [PROMPTS=n] python scripts/oracles/hf/lm_gguf_reference.py MODEL.gguf packages/lm/test/fixtures/llamacpp/NAME.json OUT.json
 """
 import json
 import os
@@ -15,7 +15,8 @@ import torch
 from transformers import AutoModelForCausalLM
 
 TOP = 20
-STEPS = 32
+STEPS = int(os.environ.get("STEPS", "32"))
+PROMPTS = int(os.environ.get("PROMPTS", "1000"))
 
 
 def main():
@@ -28,7 +29,7 @@ def main():
     model.eval()
     out = {"model": os.path.basename(gguf_path), "engine": "transformers float32 (GGUF dequantized)", "prompts": []}
     with torch.no_grad():
-        for p in fixture["prompts"]:
+        for p in fixture["prompts"][:PROMPTS]:
             ids = torch.tensor([p["promptIds"]], dtype=torch.long)
             res = model(input_ids=ids, use_cache=True)
             last = res.logits[0, -1].float()

@@ -2,7 +2,7 @@
 // their config turns into (DecoderSpec) and in tensor naming; the math lives here once.
 import * as mx from '@mlx/core';
 import { ModelFormatError } from '../errors.js';
-import { flashAttentionF16 } from '../emulation.js';
+import { flashAttentionF16, ggmlRopeCosSin } from '../emulation.js';
 import { Embedding, emulatedAttention, emulateQ8Activations, gegluTanh, Linear, RMSNorm, swiglu, type WeightTensor } from '../layers.js';
 import { KVCache, QuantizedKVCache, RotatingKVCache, type LayerCache } from '../generation/cache.js';
 
@@ -133,6 +133,9 @@ class Attention {
     const r = ctx.rope;
     if (r.kind === 'positions') return this.ropePositions(x, r.positions, ctx);
     if (r.kind === 'cosSin') return this.ropeCosSin(x, typeof r.cosSin === 'function' ? r.cosSin(this.index) : r.cosSin);
+    const l = this.layer;
+    if (emulateQ8Activations && !ctx.leftPad && x.shape[0] === 1 && l.ropeBase !== null && !l.ropeFreqs && l.ropeScale === 1)
+      return this.ropeCosSin(x, ggmlRopeCosSin(cache.offset, x.shape[2], l.ropeBase, this.spec.ropeDims));
     return this.ropeAt(x, ctx.ropeOffset(cache.offset), ctx);
   }
 

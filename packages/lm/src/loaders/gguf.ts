@@ -41,6 +41,7 @@ export function loadGgufModel(path: string, opts: { dequantize?: boolean } = {})
   const names = new Set(header.tensors.map((t) => t.name));
   const rawConfig = arch.fromGguf(md, names);
   const inDims = new Map(header.tensors.map((t) => [t.name.replace(/\.weight$/, ''), t.shape[t.shape.length - 1]]));
+  const types = new Map(header.tensors.map((t) => [t.name.replace(/\.weight$/, ''), t.type]));
   const [arrays] = opts.dequantize ? mx.loadGguf(path, { dequantize: true }) : mx.loadGguf(path, { kQuantsAsAffine: true });
   if (opts.dequantize) {
     for (const [k, a] of Object.entries(arrays)) if (a.dtype !== mx.float32) { arrays[k] = mx.astype(a, mx.float32); a.dispose(); }
@@ -59,6 +60,6 @@ export function loadGgufModel(path: string, opts: { dequantize?: boolean } = {})
     const k = inDims.get(ggufOf.get(base) ?? '');
     if (!k) throw new ModelFormatError(`${path}: no header entry for '${base}'.`, path);
     return k;
-  });
+  }, (base) => types.get(ggufOf.get(base) ?? ''));
   return { arch, rawConfig, weights, metadata: md, source: 'gguf' };
 }
