@@ -38,6 +38,8 @@ def main():
     t = median_time(lambda: np.copyto(dst, big), 5)
     out["info"]["copy_GBps"] = 2 * big.nbytes / t / 1e9
 
+    if "engine" in cfg:
+        engine_cases(cfg["engine"], out, rng)
     for n in cfg["gemm"]:
         a = rng.standard_normal((n, n), dtype=np.float32)
         b = rng.standard_normal((n, n), dtype=np.float32)
@@ -71,6 +73,40 @@ def main():
 
     out["mlx"]["chain"] = median_time(build_chain, 20) / chain
     print(json.dumps(out))
+
+
+def engine_cases(cfg, out, rng):
+    """Mirrors bench/core/engine_cases.mjs (same case names)."""
+    v = cfg["vocab"]
+    w = rng.standard_normal((v["N"], v["K"]), dtype=np.float32)
+    mw = mx.array(w)
+    mwh, mwb = mw.astype(mx.float16), mw.astype(mx.bfloat16)
+    mx.eval(mw, mwh, mwb)
+    for m in v["rows"]:
+        x = rng.standard_normal((m, v["K"]), dtype=np.float32)
+        mxx = mx.array(x)
+        out["numpy"][f"f32 x[{m}]·Wᵀ"] = median_time(lambda: x @ w.T, 11)
+        out["mlx"][f"f32 x[{m}]·Wᵀ"] = median_time(lambda: mx.eval(mxx @ mw.T), 11)
+    for m in cfg["half"]["rows"]:
+        x = mx.array(rng.standard_normal((m, v["K"]), dtype=np.float32))
+        xh, xb = x.astype(mx.float16), x.astype(mx.bfloat16)
+        mx.eval(xh, xb)
+        out["mlx"][f"f16 x[{m}]·Wᵀ"] = median_time(lambda: mx.eval(xh @ mwh.T), 7)
+        out["mlx"][f"bf16 x[{m}]·Wᵀ"] = median_time(lambda: mx.eval(xb @ mwb.T), 7)
+    del mw, mwh, mwb
+    q = cfg["qmm"]
+    wq, s, b = mx.quantize(mx.array(rng.standard_normal((q["N"], q["K"]), dtype=np.float32)), q["gs"], q["bits"])
+    mx.eval(wq, s, b)
+    for m in q["rows"]:
+        x = mx.array(rng.standard_normal((m, q["K"]), dtype=np.float32))
+        f = lambda: mx.eval(mx.quantized_matmul(x, wq, s, b, transpose=True, group_size=q["gs"], bits=q["bits"]))
+        out["mlx"][f"qmm q4 {q['N']}x{q['K']} M={m}"] = median_time(f, 5 if m >= 256 else 21)
+    for c in cfg["qmv"]:
+        cq, cs, cb = mx.quantize(mx.array(rng.standard_normal((c["N"], c["K"]), dtype=np.float32)), c["gs"], c["bits"])
+        x = mx.array(rng.standard_normal((1, c["K"]), dtype=np.float32))
+        mx.eval(cq, cs, cb, x)
+        f = lambda: mx.eval(mx.quantized_matmul(x, cq, cs, cb, transpose=True, group_size=c["gs"], bits=c["bits"]))
+        out["mlx"][f"qmv {c['name']}"] = median_time(f, 11)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ export * from './errors.js';
 export { array, Complex, type ArrayLike, type Scalar, type TypedArray } from './array.js';
 export * from './device.js';
 export {
-  tidy, dispose, getActiveMemory, getPeakMemory, resetPeakMemory, getCacheMemory, setMemoryLimit,
+  tidy, keep, dispose, getActiveMemory, getPeakMemory, resetPeakMemory, getCacheMemory, setMemoryLimit,
   setCacheLimit, setWiredLimit, clearCache, getWrappersCount, setNumThreads, getNumThreads,
 } from './memory.js';
 export {

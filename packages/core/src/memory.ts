@@ -7,6 +7,8 @@ type Scope = Set<Disposable_>;
 
 const scopes = new AsyncLocalStorage<Scope>();
 let activeScopes = 0;
+// Arrays passed to keep(): no tidy scope disposes them; their owner calls dispose().
+const kept = new WeakSet<object>();
 
 /** Registers a freshly created array with the current tidy scope, if any. Returns it. */
 export function track<T>(x: T): T {
@@ -37,6 +39,7 @@ function release(scope: Scope, result: unknown, parent: Scope | undefined) {
   const keep = new Set<unknown>();
   collect(result, keep);
   for (const x of scope) {
+    if (kept.has(x)) continue;  // kept arrays leave every scope
     if (keep.has(x)) parent?.add(x);  // survivors belong to the enclosing scope
     else x.dispose();
   }
@@ -69,6 +72,22 @@ export function tidy<T>(fn: () => T): T {
   activeScopes--;
   release(scope, result, parent);
   return result;
+}
+
+/**
+ * Marks arrays (and arrays inside nested objects/lists) so that no enclosing `tidy` disposes them, even when
+ * the tidy's result does not reach them (like tfjs `keep`). The caller owns them and disposes them itself.
+ * Returns its argument (the first one when several are given).
+ */
+export function keep<T>(value: T, ...more: unknown[]): T {
+  const all = new Set<unknown>();
+  collect([value, ...more], all);
+  const scope = activeScopes > 0 ? scopes.getStore() : undefined;
+  for (const x of all) {
+    kept.add(x as object);
+    scope?.delete(x as Disposable_);
+  }
+  return value;
 }
 
 /** Disposes arrays (and arrays inside nested objects/lists) now. */

@@ -187,7 +187,9 @@ describe('instruction-set fallbacks', () => {
     const bad = [];
     for (const [m, k, n, ta, tb, dt] of [[37, 300, 45, 0, 0, 'float32'], [300, 33, 70, 1, 0, 'float32'], [13, 520, 29, 0, 1, 'float32'],
                                          [1, 100, 77, 0, 0, 'float32'], [77, 100, 1, 1, 0, 'float32'], [40, 60, 50, 1, 1, 'float16'],
-                                         [40, 60, 50, 0, 0, 'bfloat16'], [40, 60, 50, 0, 1, 'float64']]) {
+                                         [40, 60, 50, 0, 0, 'bfloat16'], [40, 60, 50, 0, 1, 'float64'],
+                                         [5, 70, 300, 0, 1, 'float16'], [9, 64, 100, 1, 0, 'bfloat16'], [3, 40, 200, 0, 0, 'float32'],
+                                         [7, 33, 90, 0, 1, 'float32'], [200, 64, 1, 0, 0, 'float16'], [1, 50, 300, 0, 1, 'bfloat16']]) {
       const ad = q(m * k, m), bd = q(k * n, n);
       let a = mx.reshape(mx.array(ad), ta ? [k, m] : [m, k]), b = mx.reshape(mx.array(bd), tb ? [n, k] : [k, n]);
       if (ta) a = a.T; if (tb) b = b.T;
@@ -210,3 +212,60 @@ describe('instruction-set fallbacks', () => {
     });
   }
 });
+
+// Few rows against a large B take the streamed small-M kernels (B read in place, halves widened in registers).
+// Oracle: the float64 product of the same (rounded) inputs, which runs the separate portable float64 kernel.
+describe('small-M products vs the float64 kernel', () => {
+  const tol: Record<string, number> = { float32: 2e-5, float16: 2e-3, bfloat16: 1e-2 };
+  function checkClose(got: mx.array, a: mx.array, b: mx.array, dt: string) {
+    const ref = mx.matmul(a.astype(mx.float64), b.astype(mx.float64));
+    expect(got.shape).toEqual(ref.shape);
+    expect(got.dtype.name).toBe(dt);
+    const g = values(got.astype(mx.float64)), r = values(ref);
+    let scale = 1;
+    for (const v of r) scale = Math.max(scale, Math.abs(v));
+    let err = 0;
+    for (let i = 0; i < r.length; i++) err = Math.max(err, Math.abs(g[i] - r[i]));
+    expect(err).toBeLessThanOrEqual(tol[dt] * scale);
+  }
+  const shapes: Array<[number, number]> = [[37, 70], [64, 129], [300, 1], [1, 40], [129, 200]];
+  for (const dt of ['float32', 'float16', 'bfloat16']) {
+    it(`${dt}: M = 1..40, both B layouts, contiguous and strided A`, () => {
+      const d = dtypeByNameLocal(dt);
+      let i = 0;
+      for (let M = 1; M <= 40; M += M < 10 ? 1 : 7) {
+        const [K, N] = shapes[i++ % shapes.length];
+        mx.tidy(() => {
+          const a = mx.random.normal([M, K]).astype(d);
+          const w = mx.random.normal([N, K]).astype(d);  // Linear layout: a @ w.T
+          const bkn = mx.random.normal([K, N]).astype(d);
+          checkClose(mx.matmul(a, mx.transpose(w)), a, mx.transpose(w), dt);
+          checkClose(mx.matmul(a, bkn), a, bkn, dt);
+          const at = mx.transpose(mx.random.normal([K, M]).astype(d));  // column-major A
+          checkClose(mx.matmul(at, mx.transpose(w)), at, mx.transpose(w), dt);
+          const wide = mx.random.normal([K, 2 * N]).astype(d);  // B with a row stride larger than N
+          const bs = wide.index(mx.Slice(), mx.Slice(0, N));
+          checkClose(mx.matmul(a, bs), a, bs, dt);
+          return undefined;
+        });
+      }
+    });
+  }
+  it('matrix x vector (N = 1) in half precision and batched few-row products', () => {
+    for (const dt of ['float16', 'bfloat16']) {
+      const d = dtypeByNameLocal(dt);
+      const a = mx.random.normal([700, 96]).astype(d), v = mx.random.normal([96, 1]).astype(d);
+      checkClose(mx.matmul(a, v), a, v, dt);
+    }
+    const x = mx.random.normal([3, 5, 64]), w = mx.random.normal([1000, 64]);
+    checkClose(mx.matmul(x, mx.transpose(w)), x, mx.transpose(w), 'float32');
+  });
+  it('large vocabulary projection (5 rows x 4096 x 64) with threads', () => {
+    const x = mx.random.normal([5, 64]), w = mx.random.normal([4096, 64]).astype(mx.float16);
+    checkClose(mx.matmul(x.astype(mx.float16), mx.transpose(w)), x.astype(mx.float16), mx.transpose(w), 'float16');
+  });
+});
+
+function dtypeByNameLocal(n: string): mx.Dtype {
+  return n === 'float16' ? mx.float16 : n === 'bfloat16' ? mx.bfloat16 : mx.float32;
+}

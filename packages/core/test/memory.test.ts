@@ -90,4 +90,41 @@ describe('memory', () => {
     }
     expect(mx.add(mx.array([1]), 1).item()).toBe(2);
   });
+
+  it('keep() protects arrays from every enclosing tidy; the rest is still freed', () => {
+    let kept: mx.array | undefined, keptNested: mx.array | undefined, dropped: mx.array | undefined;
+    const out = mx.tidy(() => {
+      mx.tidy(() => {
+        kept = mx.keep(mx.multiply(mx.array([1, 2, 3]), 2));
+        dropped = mx.add(kept, 1);
+        const pair = { a: mx.array([7]), b: [mx.array([8])] };
+        mx.keep(pair);
+        keptNested = pair.b[0];
+        return undefined;
+      });
+      expect(kept!.disposed).toBe(false);
+      expect(dropped!.disposed).toBe(true);
+      return mx.add(kept!, 1);
+    });
+    expect(kept!.disposed).toBe(false);
+    expect(keptNested!.disposed).toBe(false);
+    expect(kept!.tolist()).toEqual([2, 4, 6]);
+    expect(out.tolist()).toEqual([3, 5, 7]);
+    mx.dispose(kept, keptNested, out);
+    expect(kept!.disposed).toBe(true);
+  });
+
+  it('keep() of an array created outside the tidy leaves it alive', () => {
+    let a: mx.array | undefined, b: mx.array | undefined;
+    mx.tidy(() => {
+      a = mx.array([1, 2]);
+      b = mx.array([3]);
+      mx.tidy(() => { mx.keep(a); return undefined; });
+      return undefined;
+    });
+    expect(a!.disposed).toBe(false);
+    expect(b!.disposed).toBe(true);
+    expect(a!.tolist()).toEqual([1, 2]);
+    mx.dispose(a);
+  });
 });

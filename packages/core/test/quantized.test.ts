@@ -85,6 +85,49 @@ describe('quantizedMatmul vs MLX', () => {
       }
     });
   }
+  // Rows beyond the qmv limit take the panel path (decode a panel of W once, multiply it with every row).
+  // Oracle: dequantize (bit-exact vs MLX above) and the float64 matmul kernel.
+  function checkQmm(x: mx.array, q: mx.array, s: mx.array, b: mx.array, gs: number, bits: number, transpose: boolean) {
+    const got = mx.quantizedMatmul(x, q, s, b, transpose, gs, bits);
+    const wd = mx.dequantize(q, s, b, gs, bits).astype(mx.float64);
+    const ref = mx.matmul(x.astype(mx.float64), transpose ? mx.transpose(wd) : wd);
+    expect(got.shape).toEqual(ref.shape);
+    expect(got.dtype.name).toBe(x.dtype.name);
+    const g = values(got.astype(mx.float64)), r = values(ref);
+    let scale = 1, err = 0;
+    for (const v of r) scale = Math.max(scale, Math.abs(v));
+    for (let i = 0; i < r.length; i++) err = Math.max(err, Math.abs(g[i] - r[i]));
+    const tol = x.dtype.name === 'float32' ? 2e-5 : x.dtype.name === 'float16' ? 2e-3 : 1e-2;
+    expect(err).toBeLessThanOrEqual(tol * scale);
+  }
+  it('many rows (9..80): every bit width, group size and scale dtype vs dequantize + float64 matmul', () => {
+    let i = 0;
+    const rows = [9, 13, 24, 32, 33, 40, 80];
+    for (const bits of [2, 3, 4, 5, 6, 8])
+      for (const gs of [32, 64, 128])
+        for (const dt of [mx.float32, mx.float16, mx.bfloat16]) {
+          mx.tidy(() => {
+            const M = rows[i++ % rows.length], N = 40 + (i % 3) * 17, K = 256;
+            const [q, s, b] = mx.quantize(mx.random.normal([N, K]).astype(dt), gs, bits);
+            checkQmm(mx.random.normal([M, K]).astype(dt), q, s, b, gs, bits, true);
+            return undefined;
+          });
+        }
+  });
+  it('many rows: strided x, batched x, group size 16, and prefill-sized M with threads', () => {
+    // quantize() takes groups of 32 and up; GGUF's 16-element groups are built by splitting each group in two.
+    const [q, s32, b32] = mx.quantize(mx.random.normal([96, 128]), 32, 4);
+    // Halves get different scales so a kernel that used 32-element groups would fail.
+    const s = mx.multiply(mx.repeat(s32, 2, -1), mx.array([1, 1.25, 1, 1.25, 1, 1.25, 1, 1.25]));
+    const b = mx.repeat(b32, 2, -1);
+    const xt = mx.transpose(mx.random.normal([128, 20]));  // column-major x
+    checkQmm(xt, q, s, b, 16, 4, true);
+    checkQmm(mx.random.normal([2, 11, 128]), q, s, b, 16, 4, true);
+    const [q8, s8, b8] = mx.quantize(mx.random.normal([300, 576]), 32, 8);
+    checkQmm(mx.random.normal([200, 576]), q8, s8, b8, 32, 8, true);
+    const [q4, s4, b4] = mx.quantize(mx.random.normal([300, 576]).astype(mx.bfloat16), 64, 4);
+    checkQmm(mx.random.normal([130, 576]).astype(mx.bfloat16), q4, s4, b4, 64, 4, true);
+  });
   it('vjp w.r.t. x matches MLX', () => {
     const c = byOp('qmmVjp')[0];
     const [x, q, s, b, ct] = c.inputs.map(decode);

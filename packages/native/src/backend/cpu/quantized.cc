@@ -5,6 +5,7 @@
 // portable otherwise); everything else -> dequantize a tile of W to f32 and run the packed GEMM on it.
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <type_traits>
@@ -16,6 +17,7 @@
 #include "copy.h"
 #include "cpu_features.h"
 #include "gemm/gemm.h"
+#include "simd/qdeq.h"
 #include "simd/qmv.h"
 
 namespace mlx::cpu {
@@ -252,14 +254,64 @@ qmv::RowsFn pick_rows(int bits, int gs, qmv::PrepFn* prep) {
   return rows_generic;
 }
 
-// Rows of x at most this many go through qmv; more rows dequantize tiles for the GEMM.
-constexpr int64_t kQmvMaxRows = 8;
+// Rows of x at most this many go through qmv; more rows dequantize panels for the GEMM kernels.
+// MLX_QMV_MAX_ROWS overrides it; MLX_QMM_PANEL=0 restores the older whole-tile path (benchmark baseline).
+int64_t env_int(const char* name, int64_t dflt) {
+  const char* e = std::getenv(name);
+  return e ? std::atoll(e) : dflt;
+}
+const int64_t kQmvMaxRows = env_int("MLX_QMV_MAX_ROWS", 8);
+const bool kQmmPanels = env_int("MLX_QMM_PANEL", 1) != 0;
 
 struct QParams {
   int gs, bits;
   bool transpose;
   Dtype sdt;  // scales and biases share it (the op casts them to one dtype)
 };
+
+qmv::DeqFn pick_deq() {
+#if defined(MLX_X86)
+  switch (best_isa()) {
+    case Isa::avx512: return qmv::deq_avx512();
+    case Isa::avx2: return qmv::deq_avx2();
+    default: break;
+  }
+#endif
+  return qmv::deq_panel;
+}
+
+// Transposed weights, more rows than qmv takes: threads take panels of weight rows, decode each panel once
+// to f32 in their cache and multiply it with all M rows of x (small-M kernels up to 32 rows, the packed
+// GEMM beyond), so the dequantized matrix never exists as a whole and each weight is decoded once.
+void qmm_panels(const QParams& qp, const float* x, int64_t M, int64_t K, int64_t N, const uint8_t* w,
+                const void* sc, const void* bi, float* y, bool threads) {
+  const int64_t G = K / qp.gs;
+  const qmv::DeqArgs da{w, K * qp.bits / 8, K, qp.gs, qp.bits, sc, bi, G, qp.sdt};
+  const qmv::DeqFn deq = pick_deq();
+  int nt = threads && M * N * K >= (int64_t(1) << 20) ? num_threads() : 1;
+  int64_t np;
+  if (M <= 32) {
+    np = 16;  // 16 rows of W (<= 256 KiB for K <= 4096) stay in L2 while every x row passes
+  } else {
+    const int64_t cap = std::max<int64_t>(16, ((int64_t(1) << 18) / K) / 16 * 16);  // <= 1 MiB of f32
+    const int64_t share = ((N + 4 * nt - 1) / (4 * nt) + 15) / 16 * 16;                 // ~4 panels a thread
+    np = std::max<int64_t>(16, std::min(cap, share));
+  }
+  const int64_t tasks = (N + np - 1) / np;
+  nt = (int)std::min<int64_t>(nt, tasks);
+  std::atomic<int64_t> next{0};
+  auto body = [&](int, int) {
+    std::vector<float> panel((size_t)(np * K));
+    for (int64_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) {
+      const int64_t n0 = t * np, n1 = std::min(N, n0 + np);
+      deq(da, n0, n1, panel.data());
+      gemm(Dtype::float32, M, n1 - n0, K, 1.0f, x, K, 1, panel.data(), 1, K, 0.0f, y + n0, N, false);
+    }
+  };
+  if (nt <= 1) body(0, 1);
+  else parallel_run(nt, body);
+}
+
 
 // One product: x (M x K, f32 row-major) with one quantized matrix; y (M x N, f32, row stride N).
 // w/sc/bi point at the quantized matrix: transpose ? [N, K] : [K, N] (packed along the last dim).
@@ -313,6 +365,10 @@ void qmm_one(const QParams& qp, const float* x, int64_t M, int64_t K, int64_t N,
     parallel_run(nt, [&](int, int) {
       for (int64_t t; (t = next.fetch_add(32, std::memory_order_relaxed)) < N;) range(t, std::min(N, t + 32));
     });
+    return;
+  }
+  if (qp.transpose && kQmmPanels && qp.gs % 8 == 0 && qp.gs <= 256) {
+    qmm_panels(qp, x, M, K, N, w, sc, bi, y, threads);
     return;
   }
   // Tiled dequantization + GEMM. Tiles are rows of the stored matrix (length L = its last dim).

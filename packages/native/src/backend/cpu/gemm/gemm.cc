@@ -342,6 +342,67 @@ bool gemv(int64_t n, int64_t K, float alpha, const float* W, int64_t rs, int64_t
   return true;
 }
 
+// Rows of A up to which a product streams B once through the small-M kernels instead of packing it.
+// MLX_GEMM_SMALL_M overrides it (0 turns the path off: the before/after benchmark uses that).
+const int64_t kSmallM = [] {
+  const char* e = std::getenv("MLX_GEMM_SMALL_M");
+  return e ? std::atoll(e) : int64_t(32);
+}();
+
+template <typename T> constexpr Dtype dtype_of() {
+  if constexpr (std::is_same_v<T, float16_t>) return Dtype::float16;
+  else if constexpr (std::is_same_v<T, bfloat16_t>) return Dtype::bfloat16;
+  else return Dtype::float32;
+}
+
+// Few rows of A against B read in place (either B layout with one unit stride), widened in registers; the
+// pool splits N. Returns false when B has no unit stride (the caller packs instead).
+template <typename T>
+bool gemm_small(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t a_rs, int64_t a_cs, const T* B,
+                int64_t b_rs, int64_t b_cs, float beta, float* C, int64_t ldc, bool threads) {
+  const bool nt = b_rs == 1, nn = !nt && b_cs == 1;
+  if (!(nt || nn) || K <= 0 || M > kSmallM) return false;
+  const GemmKernel& G = pick_kernel();
+  std::vector<float> abuf;
+  const float* Af;
+  int64_t lda;
+  if (std::is_same_v<T, float> && a_cs == 1) {
+    Af = reinterpret_cast<const float*>(A), lda = a_rs;
+  } else {
+    abuf.resize((size_t)(M * K));
+    for (int64_t m = 0; m < M; m++) {
+      if (a_cs == 1) cvt_row(G, A + m * a_rs, abuf.data() + m * K, K);
+      else for (int64_t k = 0; k < K; k++) abuf[m * K + k] = ld(A[m * a_rs + k * a_cs]);
+    }
+    Af = abuf.data(), lda = K;
+  }
+  const SmallArgs sa{Af, lda, (int)M, K, B, nt ? b_cs : b_rs, C, ldc, alpha, beta};
+  const SmallFn fn = G.small(nt, dtype_of<T>());
+  const int64_t chunk = 256;  // B rows (nt) or columns (nn) per task, a multiple of every tile width
+  const int64_t tasks = (N + chunk - 1) / chunk;
+  const int nt_pool = threads && N * K * (int64_t)sizeof(T) >= (int64_t(1) << 18)
+                          ? (int)std::min<int64_t>(num_threads(), tasks) : 1;
+  if (nt_pool <= 1) { fn(sa, 0, N); return true; }
+  // Tasks come from a shared counter: a thread that starts late on a busy machine just takes fewer.
+  std::atomic<int64_t> next{0};
+  parallel_run(nt_pool, [&](int, int) {
+    for (int64_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks;)
+      fn(sa, t * chunk, std::min(N, (t + 1) * chunk));
+  });
+  return true;
+}
+
+// Small-M dispatch for either orientation: few rows of A, or (N == 1 with contiguous C) few columns of B,
+// computed as C^T = B^T A^T.
+template <typename T>
+bool gemm_small_any(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t a_rs, int64_t a_cs,
+                    const T* B, int64_t b_rs, int64_t b_cs, float beta, float* C, int64_t ldc, bool threads) {
+  if (M <= kSmallM && gemm_small(M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, C, ldc, threads)) return true;
+  if (kSmallM > 0 && N == 1 && (ldc == 1 || M == 1))
+    return gemm_small<T>(1, M, K, alpha, B, b_cs, b_rs, A, a_cs, a_rs, beta, C, M, threads);
+  return false;
+}
+
 template <typename T>
 void gemm_half(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t a_rs, int64_t a_cs, const T* B,
                int64_t b_rs, int64_t b_cs, float beta, T* C, int64_t ldc, bool threads) {
@@ -350,7 +411,8 @@ void gemm_half(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t
   if (beta != 0.0f)
     for (int64_t i = 0; i < M; i++)
       for (int64_t j = 0; j < N; j++) acc[i * N + j] = static_cast<float>(C[i * ldc + j]);
-  gemm_f32<T>(M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, acc.data(), N, threads);
+  if (!gemm_small_any<T>(M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, acc.data(), N, threads))
+    gemm_f32<T>(M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, acc.data(), N, threads);
   for (int64_t i = 0; i < M; i++)
     for (int64_t j = 0; j < N; j++) C[i * ldc + j] = T(acc[i * N + j]);
 }
@@ -388,6 +450,7 @@ void gemm(Dtype dt, int64_t M, int64_t N, int64_t K, float alpha, const void* A,
         if (a_cs != 1) { xs.resize(K); for (int64_t k = 0; k < K; k++) xs[k] = a[k * a_cs]; x = xs.data(); }
         if (gemv(N, K, alpha, b, b_cs, b_rs, x, beta, c, threads)) return;
       }
+      if (gemm_small_any<float>(M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc, threads)) return;
       gemm_f32<float>(M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, ldc, threads);
       return;
     }

@@ -29,6 +29,21 @@ inline constexpr int64_t kGemmParallelWork = int64_t(1) << 21;
 
 namespace gemm_detail {
 
+// Small-M product (see small_m.h): C[m*ldc + n] = alpha * sum_k A[m*lda + k] * B(k, n) + beta * C[...] for
+// m < M, n in [n0, n1); A f32 contiguous rows; B of dtype bt, B(k, n) = B[n*ldb + k] (nt) or B[k*ldb + n] (nn).
+struct SmallArgs {
+  const float* A;
+  int64_t lda;
+  int M;
+  int64_t K;
+  const void* B;
+  int64_t ldb;
+  float* C;
+  int64_t ldc;
+  float alpha, beta;
+};
+using SmallFn = void (*)(const SmallArgs&, int64_t n0, int64_t n1);
+
 // One instruction set's microkernel and blocking. The tile kernel computes a full mr x nr block:
 //   C[i*ldc + j] = alpha * sum_k A[k*mr + i] * B[k*nr + j] + beta * C[i*ldc + j]   (beta == 0: C not read)
 // from panels packed by gemm.cc (zero padded to full mr / nr).
@@ -41,6 +56,7 @@ struct GemmKernel {
   void (*axpy)(float a, const float* x, float* y, int64_t n);      // y += a * x
   void (*f16_to_f32)(const uint16_t* x, float* y, int64_t n);      // widening used while packing
   void (*bf16_to_f32)(const uint16_t* x, float* y, int64_t n);
+  SmallFn (*small)(bool nt, Dtype bt);  // small-M kernels for B's layout and dtype
 };
 
 const GemmKernel& kernel_generic();

@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include "gemm.h"
+#include "small_m.h"
 
 namespace mlx::cpu::gemm_detail {
 
@@ -93,8 +94,34 @@ void bf16_to_f32(const uint16_t* x, float* y, int64_t n) {
   for (; i < n; i++) y[i] = bf16_to_float(x[i]);
 }
 
+struct V256 {
+  using R = __m256;
+  static constexpr int W = 8, MB = 2, NB = 4;  // 8 accumulators + 4 B vectors fit the 16 ymm registers
+  static R zero() { return _mm256_setzero_ps(); }
+  static R set1(float v) { return _mm256_set1_ps(v); }
+  static R load(const float* p) { return _mm256_loadu_ps(p); }
+  static R load_h(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)p)); }
+  static R load_b(const uint16_t* p) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*)p)), 16));
+  }
+  static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
+  static void prefetch(const char* p) { _mm_prefetch(p, _MM_HINT_T0); }
+  static float sum(R v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+  }
+  static void store(float* c, R v, float alpha, float beta) {
+    R r = _mm256_mul_ps(_mm256_set1_ps(alpha), v);
+    if (beta != 0.0f) r = _mm256_fmadd_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(c), r);
+    _mm256_storeu_ps(c, r);
+  }
+};
+SmallFn small(bool nt, Dtype bt) { return small_m::pick<V256>(nt, bt); }
+
 // kc x nr B panel (16 KiB) in L1, mc x kc A block (192 KiB) in L2.
-const GemmKernel k2{"avx2", MR, NR, 192, 256, 4096, tile, dot, axpy, f16_to_f32, bf16_to_f32};
+const GemmKernel k2{"avx2", MR, NR, 192, 256, 4096, tile, dot, axpy, f16_to_f32, bf16_to_f32, small};
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include "gemm.h"
+#include "small_m.h"
 
 namespace mlx::cpu::gemm_detail {
 
@@ -101,8 +102,29 @@ void bf16_to_f32(const uint16_t* x, float* y, int64_t n) {
   for (; i < n; i++) y[i] = bf16_to_float(x[i]);
 }
 
+struct V512 {
+  using R = __m512;
+  static constexpr int W = 16, MB = 4, NB = 4;
+  static R zero() { return _mm512_setzero_ps(); }
+  static R set1(float v) { return _mm512_set1_ps(v); }
+  static R load(const float* p) { return _mm512_loadu_ps(p); }
+  static R load_h(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)p)); }
+  static R load_b(const uint16_t* p) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i*)p)), 16));
+  }
+  static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
+  static void prefetch(const char* p) { _mm_prefetch(p, _MM_HINT_T0); }
+  static float sum(R v) { return _mm512_reduce_add_ps(v); }
+  static void store(float* c, R v, float alpha, float beta) {
+    R r = _mm512_mul_ps(_mm512_set1_ps(alpha), v);
+    if (beta != 0.0f) r = _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_loadu_ps(c), r);
+    _mm512_storeu_ps(c, r);
+  }
+};
+SmallFn small(bool nt, Dtype bt) { return small_m::pick<V512>(nt, bt); }
+
 // kc x nr B panel (32 KiB at kc=256) stays in L1; the mc x kc A block (480 KiB) in L2.
-const GemmKernel k512{"avx512", MR, NR, 480, 256, 4096, tile, dot, axpy, f16_to_f32, bf16_to_f32};
+const GemmKernel k512{"avx512", MR, NR, 480, 256, 4096, tile, dot, axpy, f16_to_f32, bf16_to_f32, small};
 
 }  // namespace
 

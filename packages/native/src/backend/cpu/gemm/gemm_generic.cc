@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "small_m.h"
 
 namespace mlx::cpu::gemm_detail {
 
@@ -52,7 +53,23 @@ void bf16_to_f32(const uint16_t* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; i++) y[i] = bf16_to_float(x[i]);
 }
 
-const GemmKernel kg{"generic", MR, NR, 128, 256, 4096, tile, dot, axpy, f16_to_f32, bf16_to_f32};
+// Scalar "vectors" (the compiler may still vectorise the tile loops).
+struct V1 {
+  using R = float;
+  static constexpr int W = 1, MB = 4, NB = 4;
+  static R zero() { return 0.0f; }
+  static R set1(float v) { return v; }
+  static R load(const float* p) { return *p; }
+  static R load_h(const uint16_t* p) { return half_to_float(*p); }
+  static R load_b(const uint16_t* p) { return bf16_to_float(*p); }
+  static R fma(R a, R b, R c) { return a * b + c; }
+  static float sum(R v) { return v; }
+  static void prefetch(const char*) {}
+  static void store(float* c, R v, float alpha, float beta) { *c = beta == 0.0f ? alpha * v : alpha * v + beta * *c; }
+};
+SmallFn small(bool nt, Dtype bt) { return small_m::pick<V1>(nt, bt); }
+
+const GemmKernel kg{"generic", MR, NR, 128, 256, 4096, tile, dot, axpy, f16_to_f32, bf16_to_f32, small};
 
 }  // namespace
 

@@ -38,7 +38,21 @@ using RowsFn = void (*)(const Args&, int64_t n0, int64_t n1, int64_t m0, int mb)
 using PrepFn = void (*)(const float* x, int64_t K, float* xp);
 inline int64_t xp_len(int64_t K) { return (K + 127) / 128 * 128; }
 
+// Panel dequantization (qdeq.h): rows [r0, r1) of the packed matrix to f32, out[(r - r0) * K + k].
+struct DeqArgs {
+  const uint8_t* w;    // rows of K*bits/8 bytes, row stride ldw (bytes)
+  int64_t ldw, K;
+  int gs, bits;        // gs a multiple of 8, at most 256
+  const void* scales;  // row stride lds (elements), dtype sdt; biases alike
+  const void* biases;
+  int64_t lds;
+  Dtype sdt;
+};
+using DeqFn = void (*)(const DeqArgs&, int64_t r0, int64_t r1, float* out);
+
 #if defined(MLX_X86)
+DeqFn deq_avx2();
+DeqFn deq_avx512();
 RowsFn rows_avx2(int bits);    // nullptr when the ISA file has no kernel for these bits
 RowsFn rows_avx512(int bits, int gs, PrepFn* prep);  // *prep set to the kernel's x re-layout, or nullptr
 #endif

@@ -5,6 +5,7 @@
 
 #include "../../../engine/half.h"
 #include "qmv.h"
+#include "qdeq.h"
 
 namespace mlx::cpu::qmv {
 
@@ -121,6 +122,8 @@ RowsFn rows_avx2(int bits) {
   if (bits == 8) return rows<8>;
   return nullptr;
 }
+
+DeqFn deq_avx2() { return deq_panel; }
 
 }  // namespace mlx::cpu::qmv
 #endif

@@ -16,6 +16,7 @@
 
 #include "../../../engine/half.h"
 #include "qmv.h"
+#include "qdeq.h"
 
 namespace mlx::cpu::qmv {
 
@@ -263,6 +264,8 @@ RowsFn rows_avx512(int bits, int gs, PrepFn* prep) {
   if (bits == 8) return rows<8>;
   return nullptr;
 }
+
+DeqFn deq_avx512() { return deq_panel; }
 
 }  // namespace mlx::cpu::qmv
 #endif
