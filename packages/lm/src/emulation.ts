@@ -4,6 +4,15 @@
 //   VKQ = f16(VKQ + v · w);  S = S · ms + w;  out = f32(VKQ) / S.
 // The f16 accumulator is what moves logits by ~0.05 against a float32 attention. Slow (the graph is evaluated
 // per layer); for fixture comparisons only.
+//
+// What it achieves (SmolLM2 Q4_1, bench/lm/llamacpp_agreement.mjs): with Q8_1/Q8_0 activations, the Q8_1 f16 block
+// sum, f16 K/V/Q, this flash attention and ggml's RoPE angles, prompt "capital of France" follows llama.cpp for 9
+// tokens (0 without emulation; transformers float32 and our unemulated model both answer "The capital of France is
+// Paris."), others 8 and 3; not the ≥ 5/6 full matches hoped for. Why it cannot get exact: Q8 activation rounding
+// is discontinuous, so 1e-6 differences in summation order (SIMD lanes, block order, a 46-row GEMM vs a 1-row GEMV)
+// flip single activations by a whole quantization step. Our own emulated model's logits for the same tokens differ
+// by up to 0.97 between a full prefill and prefill + incremental decode (7e-5 without emulation), more than
+// llama.cpp's departure margins (0.003-0.12); matching would need ggml's exact accumulation order in every dot.
 import * as mx from '@mlx/core';
 
 type A = mx.array;
