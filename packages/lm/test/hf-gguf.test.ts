@@ -32,7 +32,7 @@ function topErr(v: Float32Array, r: Ref): number {
 }
 
 describe.each([
-  ['smollm2-135m-instruct', 6, 32],
+  ['smollm2-135m-instruct', 6, 16],  // the fixture has 32 tokens (all equal ours); 16 keep the test short
   ['gemma-3-270m-it', 3, 16],
 ])('%s vs transformers float32 (same GGUF)', (name, nPrompts, nTokens) => {
   const fx = join(here, 'fixtures', 'hf-gguf', `${name}.json`);
