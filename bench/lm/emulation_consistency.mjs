@@ -1,8 +1,11 @@
+// Diagnostic: logits of prompt + 4 tokens, once by full prefill and once by prefill + incremental decode. Without
+// emulation they agree to ~1e-4; with MLX_LM_EMULATE_Q8=1 the Q8 activation rounding amplifies summation-order
+// differences (see packages/lm/src/emulation.ts). Usage: [MLX_LM_EMULATE_Q8=1] node bench/lm/emulation_consistency.mjs
 import { readFileSync } from 'node:fs';
 import * as mx from '@mlx/core';
-import { loadLM } from '/work/wt/lm2/packages/lm/dist/index.js';
+import { loadLM } from '../../packages/lm/dist/index.js';
 mx.setNumThreads(2);
-const { prompts } = JSON.parse(readFileSync('/work/wt/lm2/packages/lm/test/fixtures/llamacpp/smollm2-135m-instruct.json', 'utf8'));
+const { prompts } = JSON.parse(readFileSync(new URL('../../packages/lm/test/fixtures/llamacpp/smollm2-135m-instruct.json', import.meta.url), 'utf8'));
 const lm = await loadLM('smollm2-135m-instruct');
 const p = prompts[0], extra = p.outputIds.slice(0, 4);
 const m = lm.model;
