@@ -10,23 +10,36 @@ export interface QuantSpec { bits: number; groupSize: number }
 /** A weight as stored: dense [out, in], or packed uint32 [out, in*bits/32] with scales/biases [out, in/groupSize]. */
 export interface WeightTensor {
   weight: A;
+  /** GGML block type the tensor came from (GGUF), e.g. 'Q4_1'. */
+  ggmlType?: string;
   scales?: A;
   biases?: A;
   quant?: QuantSpec;
 }
 
 /**
- * Numerics experiment: round activations like llama.cpp's CPU dot products do before a quantized product
- * (blocks of 32, scale amax/127 stored as f16, 8-bit integers). Set with MLX_LM_EMULATE_Q8=1; off by default.
+ * Numerics experiment: round like llama.cpp's CPU kernels (set MLX_LM_EMULATE_Q8=1; off by default). Before a
+ * product with a 32-block quantized weight, activations become Q8_0/Q8_1 blocks: d = amax/127 (kept as f16),
+ * q = round(x/d). For Q4_1 weights the dot adds m·s per block with s = f16(d·Σq) (Q8_1's stored sum, rounded
+ * from the unrounded d), which differs from d16·Σq: `q8Correction` carries that difference.
  */
-export const emulateQ8Activations = process.env.MLX_LM_EMULATE_Q8 === '1';
-function roundQ8(x: A): A {
+const emulateEnv = process.env.MLX_LM_EMULATE_Q8 ?? '';
+export const emulateQ8Activations = emulateEnv !== '' && emulateEnv !== '0';
+/** Attention rounding to emulate: llama.cpp's flash attention (its CPU default, 'auto') or the non-flash path. */
+export const emulatedAttention: 'flash' | 'noflash' = emulateEnv === 'noflash' ? 'noflash' : 'flash';
+const toF16 = (a: A): A => mx.astype(mx.astype(a, mx.float16), mx.float32);
+function roundQ8(x: A): { xq: A; sumCorrection: A } | null {
   const K = x.shape[x.ndim - 1];
-  if (K % 32 !== 0) return x;
+  if (K % 32 !== 0) return null;
   const xr = mx.reshape(x, [...x.shape.slice(0, -1), K / 32, 32]);
-  const d = mx.divide(mx.max(mx.abs(xr), -1, true), 127);
-  const q = mx.round(mx.divide(xr, mx.maximum(d, 1e-30)));
-  return mx.reshape(mx.multiply(q, mx.astype(mx.astype(d, mx.float16), mx.float32)), x.shape);
+  const amax = mx.max(mx.abs(xr), -1, true);
+  const d = mx.divide(amax, 127);
+  const id = mx.where(mx.greater(amax, 0), mx.divide(127, amax), 0);
+  const q = mx.round(mx.multiply(xr, id));
+  const d16 = toF16(d);
+  const sq = mx.sum(q, -1, true);
+  const sumCorrection = mx.squeeze(mx.subtract(toF16(mx.multiply(d, sq)), mx.multiply(d16, sq)), -1);
+  return { xq: mx.reshape(mx.multiply(q, d16), x.shape), sumCorrection };
 }
 
 export class Linear {
@@ -34,10 +47,19 @@ export class Linear {
   get outputDims(): number { return this.w.weight.shape[0]; }
   forward(x: A): A {
     const { weight, scales, biases, quant } = this.w;
-    if (quant && emulateQ8Activations) x = roundQ8(x);
-    const y = quant
+    let correction: A | null = null;
+    if (quant && emulateQ8Activations && quant.groupSize === 32) {
+      const r = roundQ8(x);
+      if (r) {
+        x = r.xq;
+        // Q4_1 (4-bit with offsets): the offset term uses Q8_1's f16 block sum
+        if (this.w.ggmlType === 'Q4_1' && biases) correction = mx.matmul(r.sumCorrection, mx.transpose(mx.astype(biases, mx.float32)));
+      }
+    }
+    let y = quant
       ? mx.quantizedMatmul(x, weight, scales!, biases, true, quant.groupSize, quant.bits)
       : mx.matmul(x, mx.transpose(weight));
+    if (correction) y = mx.add(y, correction);
     return this.bias ? mx.add(y, this.bias) : y;
   }
   arrays(): A[] { return [this.w.weight, this.w.scales, this.w.biases, this.bias].filter((a): a is A => !!a); }

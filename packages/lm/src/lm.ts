@@ -34,6 +34,8 @@ export interface LoadLMOptions extends CacheOptions {
   signal?: AbortSignal;
   /** Supply a tokenizer (otherwise read from the GGUF metadata or tokenizer.json). */
   tokenizer?: Tokenizer;
+  /** GGUF: dequantize every weight to float32 (reference numerics; slower and larger). */
+  dequantize?: boolean;
 }
 
 const REGISTERED_FILES: Record<string, string> = {
@@ -50,15 +52,15 @@ async function resolvePath(nameOrPath: string, signal?: AbortSignal): Promise<st
   throw new ModelNotFoundError(`No model file or directory '${nameOrPath}' (looked in ${dir}).`);
 }
 
-function openModelFiles(path: string): LoadedModelFiles {
+function openModelFiles(path: string, dequantize = false): LoadedModelFiles {
   if (statSync(path).isDirectory()) {
     if (existsSync(join(path, 'config.json'))) return loadSafetensorsModel(path);
     const ggufs = readdirSync(path).filter((f) => f.endsWith('.gguf'));
     const pick = ggufs.find((f) => Object.values(REGISTERED_FILES).includes(f)) ?? ggufs[0];
     if (!pick) throw new ModelFormatError(`${path}: neither config.json nor a .gguf file.`, path);
-    return loadGgufModel(join(path, pick));
+    return loadGgufModel(join(path, pick), { dequantize });
   }
-  if (path.endsWith('.gguf')) return loadGgufModel(path);
+  if (path.endsWith('.gguf')) return loadGgufModel(path, { dequantize });
   throw new ModelFormatError(`${path}: expected a .gguf file or a model directory.`, path);
 }
 
@@ -183,7 +185,7 @@ export async function loadLM(nameOrPath: string, opts: LoadLMOptions = {}): Prom
   opts.signal?.throwIfAborted();
   if (opts.kvBits !== undefined && opts.kvBits !== 4 && opts.kvBits !== 8) throw new GenerationOptionsError(`kvBits must be 4 or 8 (got ${opts.kvBits}).`);
   const path = await resolvePath(nameOrPath, opts.signal);
-  const files = openModelFiles(path);
+  const files = openModelFiles(path, opts.dequantize);
   try {
     const config = parseConfig(files.arch, files.rawConfig, path);
     const spec = files.arch.toSpec(config, files.source);

@@ -2,7 +2,8 @@
 // their config turns into (DecoderSpec) and in tensor naming; the math lives here once.
 import * as mx from '@mlx/core';
 import { ModelFormatError } from '../errors.js';
-import { Embedding, emulateQ8Activations, gegluTanh, Linear, RMSNorm, swiglu, type WeightTensor } from '../layers.js';
+import { flashAttentionF16, ggmlRopeCosSin } from '../emulation.js';
+import { Embedding, emulatedAttention, emulateQ8Activations, gegluTanh, Linear, RMSNorm, swiglu, type WeightTensor } from '../layers.js';
 import { KVCache, QuantizedKVCache, RotatingKVCache, type LayerCache } from '../generation/cache.js';
 
 type A = mx.array;
@@ -49,48 +50,174 @@ export interface WeightSource {
   tensor(name: string): WeightTensor | undefined;
   array(name: string): A | undefined;
   file: string;
+  /** Drops (and disposes) arrays the model no longer needs. */
+  release?(arrays: A[]): void;
 }
 
 export interface CacheOptions { kvBits?: 4 | 8; kvGroupSize?: number }
 
-class Attention {
-  constructor(
-    readonly q: Linear, readonly k: Linear, readonly v: Linear, readonly o: Linear,
-    readonly qNorm: RMSNorm | null, readonly kNorm: RMSNorm | null, readonly spec: DecoderSpec, readonly layer: LayerSpec,
-  ) {}
-  forward(x: A, cache: LayerCache, ctx: StepContext): A {
-    const [B, T] = x.shape;
-    const { numHeads: H, numKvHeads: KV, headDim: D } = this.spec;
-    let q = mx.transpose(mx.reshape(this.q.forward(x), [B, T, H, D]), [0, 2, 1, 3]);
-    let k = mx.transpose(mx.reshape(this.k.forward(x), [B, T, KV, D]), [0, 2, 1, 3]);
-    const v = mx.transpose(mx.reshape(this.v.forward(x), [B, T, KV, D]), [0, 2, 1, 3]);
-    if (this.qNorm) q = this.qNorm.forward(q);
-    if (this.kNorm) k = this.kNorm.forward(k);
-    const offset = ctx.ropeOffset(cache.offset);
-    const { ropeBase, ropeFreqs, ropeScale } = this.layer;
-    const freqs = ropeFreqs ? ctx.freqsArray(ropeFreqs) : null;
-    q = mx.fast.rope(q, this.spec.ropeDims, this.spec.ropeTraditional, freqs ? null : ropeBase, ropeScale, offset, freqs);
-    k = mx.fast.rope(k, this.spec.ropeDims, this.spec.ropeTraditional, freqs ? null : ropeBase, ropeScale, offset, freqs);
-    const before = cache.offset;
-    if (emulateQ8Activations) {  // llama.cpp keeps K/V (and the query in Q·K) in f16
-      const h = (a: A) => mx.astype(mx.astype(a, mx.float16), mx.float32);
-      q = h(q), k = h(k);
-      const { keys, values, keyPositions } = cache.update(k, h(v));
-      const mask = ctx.mask(T, before, keys.shape[2], keyPositions, cache.window);
-      const out = mx.fast.scaledDotProductAttention(q, keys, values, this.spec.attnScale, mask);
-      return this.o.forward(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [B, T, H * D]));
-    }
-    const { keys, values, keyPositions } = cache.update(k, v);
-    const mask = ctx.mask(T, before, keys.shape[2], keyPositions, cache.window);
-    const out = mx.fast.scaledDotProductAttention(q, keys, values, this.spec.attnScale, mask);
-    return this.o.forward(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [B, T, H * D]));
+/** Rotary position input of one forward: cache offsets (default), explicit positions, or precomputed cos/sin. */
+export type RopeInput =
+  | { kind: 'offset' }
+  | { kind: 'positions'; positions: A /* int32 [B, T] */ }
+  | { kind: 'cosSin'; cosSin: RopeCosSin | ((layer: number) => RopeCosSin) };
+/** cos/sin of the rotation angle per pair, [B, T, ropeDims / 2] (e.g. Qwen2-VL's M-RoPE sections). */
+export interface RopeCosSin { cos: A; sin: A }
+
+/** q/k/v projections, fused into one matmul when the three weights share a format. */
+class QKV {
+  constructor(readonly fused: Linear | null, readonly parts: [Linear, Linear, Linear], readonly sizes: [number, number, number]) {}
+  forward(x: A): [A, A, A] {
+    if (!this.fused) return this.parts.map((l) => l.forward(x)) as [A, A, A];
+    const [q, k, v] = mx.split(this.fused.forward(x), [this.sizes[0], this.sizes[0] + this.sizes[1]], -1);
+    return [q, k, v];
   }
 }
 
+class Attention {
+  readonly qkv: QKV;
+  constructor(
+    q: Linear, k: Linear, v: Linear, readonly o: Linear,
+    readonly qNorm: RMSNorm | null, readonly kNorm: RMSNorm | null, readonly spec: DecoderSpec, readonly layer: LayerSpec,
+    readonly index: number,
+  ) {
+    this.qkv = new QKV(emulateQ8Activations ? null : fuseLinears([q, k, v]), [q, k, v], [q.outputDims, k.outputDims, v.outputDims]);
+  }
+
+  /** q, k, v as [B, heads, T, D] with q/k norms applied (before RoPE). */
+  private project(x: A): [A, A, A] {
+    const [B, T] = x.shape;
+    const { numHeads: H, numKvHeads: KV, headDim: D } = this.spec;
+    const [q0, k0, v0] = this.qkv.forward(x);
+    let q = mx.transpose(mx.reshape(q0, [B, T, H, D]), [0, 2, 1, 3]);
+    let k = mx.transpose(mx.reshape(k0, [B, T, KV, D]), [0, 2, 1, 3]);
+    const v = mx.transpose(mx.reshape(v0, [B, T, KV, D]), [0, 2, 1, 3]);
+    if (this.qNorm) q = this.qNorm.forward(q);
+    if (this.kNorm) k = this.kNorm.forward(k);
+    return [q, k, v];
+  }
+
+  /** RoPE of x [B, heads, T, D] at integer offsets (a number, or one per batch row). */
+  private ropeAt(x: A, offset: number | A, ctx: { freqsArray(f: Float32Array): A }): A {
+    const { ropeBase, ropeFreqs, ropeScale } = this.layer;
+    const freqs = ropeFreqs ? ctx.freqsArray(ropeFreqs) : null;
+    return mx.fast.rope(x, this.spec.ropeDims, this.spec.ropeTraditional, freqs ? null : ropeBase, ropeScale, offset, freqs);
+  }
+
+  /** RoPE at explicit positions [B, T]: each token becomes its own batch row so the fused kernel takes its offset. */
+  private ropePositions(x: A, positions: A, ctx: StepContext): A {
+    const [B, Hh, T, D] = x.shape;
+    const rows = mx.reshape(mx.transpose(x, [0, 2, 1, 3]), [B * T, Hh, 1, D]);
+    const r = this.ropeAt(rows, mx.reshape(positions, [B * T]), ctx);
+    return mx.transpose(mx.reshape(r, [B, T, Hh, D]), [0, 2, 1, 3]);
+  }
+
+  private ropeCosSin(x: A, { cos, sin }: RopeCosSin): A {
+    const [B, , T, D] = x.shape;
+    const R = this.spec.ropeDims, half = R / 2;
+    const c = mx.reshape(cos, [B, 1, T, half]), s = mx.reshape(sin, [B, 1, T, half]);
+    const rot = R < D ? x.index(mx.Slice(), mx.Slice(), mx.Slice(), mx.Slice(0, R)) : x;
+    let out: A;
+    if (this.spec.ropeTraditional) {  // interleaved pairs (x0, x1), (x2, x3), …
+      const p = mx.reshape(rot, [B, x.shape[1], T, half, 2]);
+      const all = mx.Slice(), a = p.index(all, all, all, all, 0), b = p.index(all, all, all, all, 1);
+      out = mx.reshape(mx.stack([mx.subtract(mx.multiply(a, c), mx.multiply(b, s)), mx.add(mx.multiply(a, s), mx.multiply(b, c))], -1), rot.shape);
+    } else {  // rotate-half pairs (x_i, x_{i+half})
+      const [a, b] = mx.split(rot, 2, -1);
+      out = mx.concatenate([mx.subtract(mx.multiply(a, c), mx.multiply(b, s)), mx.add(mx.multiply(a, s), mx.multiply(b, c))], -1);
+    }
+    return R < D ? mx.concatenate([out, x.index(mx.Slice(), mx.Slice(), mx.Slice(), mx.Slice(R))], -1) : out;
+  }
+
+  private rope(x: A, cache: LayerCache, ctx: StepContext): A {
+    const r = ctx.rope;
+    if (r.kind === 'positions') return this.ropePositions(x, r.positions, ctx);
+    if (r.kind === 'cosSin') return this.ropeCosSin(x, typeof r.cosSin === 'function' ? r.cosSin(this.index) : r.cosSin);
+    const l = this.layer;
+    if (emulateQ8Activations && !ctx.leftPad && x.shape[0] === 1 && l.ropeBase !== null && !l.ropeFreqs && l.ropeScale === 1)
+      return this.ropeCosSin(x, ggmlRopeCosSin(cache.offset, x.shape[2], l.ropeBase, this.spec.ropeDims));
+    return this.ropeAt(x, ctx.ropeOffset(cache.offset), ctx);
+  }
+
+  forward(x: A, cache: LayerCache, ctx: StepContext): A {
+    const [B, T] = x.shape;
+    const { numHeads: H, headDim: D } = this.spec;
+    let [q, k, v] = this.project(x);
+    q = this.rope(q, cache, ctx);
+    k = this.rope(k, cache, ctx);
+    const before = cache.offset;
+    if (emulateQ8Activations) {  // llama.cpp keeps K/V (and the query in Q·K) in f16
+      const h = (a: A) => mx.astype(mx.astype(a, mx.float16), mx.float32);
+      q = h(q), k = h(k), v = h(v);
+    }
+    const { keys, values, keyPositions } = cache.update(k, v);
+    const mask = ctx.mask(T, before, keys.shape[2], keyPositions, cache.window);
+    const out = !emulateQ8Activations ? mx.fast.scaledDotProductAttention(q, keys, values, this.spec.attnScale, mask)
+      : emulatedAttention === 'noflash' ? f16ProbAttention(q, keys, values, this.spec.attnScale, mask)
+        : flashAttentionF16(q, keys, values, this.spec.attnScale, maskPredicate(mask, T, keys.shape[2]));
+    return this.o.forward(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [B, T, H * D]));
+  }
+
+  /** Flat tokens x [N, C] at positions [N]; the caller's `attend` does the attention (paged KV). */
+  forwardFlat(x: A, positions: A, attend: FlatAttend, ctx: StepContext): A {
+    const [N] = x.shape;
+    const { numHeads: H, headDim: D } = this.spec;
+    let [q, k, v] = this.project(mx.expandDims(x, 0));  // [1, heads, N, D]
+    const rows = (a: A) => mx.transpose(a, [2, 1, 0, 3]);  // → [N, heads, 1, D]
+    q = this.ropeAt(rows(q), positions, ctx), k = this.ropeAt(rows(k), positions, ctx);
+    const sq = (a: A) => mx.squeeze(a, 2);
+    const out = attend(this.index, sq(q), sq(k), sq(mx.transpose(v, [2, 1, 0, 3])), { window: this.layer.window, scale: this.spec.attnScale });
+    return this.o.forward(mx.reshape(out, [N, H * D]));
+  }
+}
+
+function maskPredicate(mask: A | 'causal' | undefined, T: number, L: number): (b: number, i: number, j: number) => boolean {
+  if (mask === undefined) return () => true;
+  if (mask === 'causal') return (_b, i, j) => j <= L - T + i;
+  const m = mx.astype(mask, mx.uint8).toTypedArray() as Uint8Array, per = mask.shape[0] === 1 ? 0 : T * L;
+  return (b, i, j) => m[b * per + i * L + j] === 1;
+}
+
+/** llama.cpp's non-flash CPU attention: softmax in f32, probabilities rounded to f16 before the product with V. */
+function f16ProbAttention(q: A, k: A, v: A, scale: number, mask: A | 'causal' | undefined): A {
+  const [, H, T] = q.shape, KV = k.shape[1], L = k.shape[2];
+  if (H !== KV) { k = mx.repeat(k, H / KV, 1); v = mx.repeat(v, H / KV, 1); }
+  let s = mx.multiply(mx.matmul(q, mx.transpose(k, [0, 1, 3, 2])), scale);
+  if (mask === 'causal') {
+    const qi = mx.add(mx.reshape(mx.arange(T), [T, 1]), L - T), kj = mx.reshape(mx.arange(L), [1, L]);
+    mask = mx.lessEqual(kj, qi);
+  }
+  if (mask) s = mx.where(mask, s, -Infinity);
+  const p = mx.astype(mx.astype(mx.softmax(s, -1), mx.float16), mx.float32);
+  return mx.matmul(p, v);
+}
+
+/** Attention callback of `forwardFlat`: q [N, H, D], k/v [N, KVH, D] (RoPE applied) → [N, H, D] or [N, H·D]. */
+export type FlatAttend = (layer: number, q: A, k: A, v: A, opts: { window: number; scale: number }) => A;
+
+/** One Linear whose output rows are the given Linears' rows, or null when their formats differ. */
+function fuseLinears(ls: Linear[]): Linear | null {
+  const [a] = ls;
+  const same = ls.every((l) => l.w.quant?.bits === a.w.quant?.bits && l.w.quant?.groupSize === a.w.quant?.groupSize
+    && l.w.weight.dtype === a.w.weight.dtype && l.w.scales?.dtype === a.w.scales?.dtype
+    && !!l.w.biases === !!a.w.biases && !!l.bias === !!a.bias && l.w.weight.shape[1] === a.w.weight.shape[1]);
+  if (!same) return null;
+  const cat = (xs: (A | undefined)[]) => (xs[0] ? mx.concatenate(xs as A[], 0) : undefined);
+  return new Linear({
+    weight: cat(ls.map((l) => l.w.weight))!, scales: cat(ls.map((l) => l.w.scales)), biases: cat(ls.map((l) => l.w.biases)),
+    quant: a.w.quant,
+  }, cat(ls.map((l) => l.bias)));
+}
+
 class MLP {
-  constructor(readonly gate: Linear, readonly up: Linear, readonly down: Linear, readonly act: DecoderSpec['activation']) {}
+  readonly gateUp: Linear | null;
+  constructor(readonly gate: Linear, readonly up: Linear, readonly down: Linear, readonly act: DecoderSpec['activation']) {
+    this.gateUp = emulateQ8Activations ? null : fuseLinears([gate, up]);
+  }
   forward(x: A): A {
-    const g = this.gate.forward(x), u = this.up.forward(x);
+    let g: A, u: A;
+    if (this.gateUp) [g, u] = mx.split(this.gateUp.forward(x), 2, -1);
+    else g = this.gate.forward(x), u = this.up.forward(x);
     return this.down.forward(this.act === 'silu' ? swiglu(g, u) : gegluTanh(g, u));
   }
 }
@@ -99,13 +226,18 @@ class Block {
   constructor(readonly attn: Attention, readonly mlp: MLP, readonly inputNorm: RMSNorm, readonly postAttnNorm: RMSNorm,
     readonly preFfnNorm: RMSNorm | null, readonly postFfnNorm: RMSNorm | null) {}
   forward(x: A, cache: LayerCache, ctx: StepContext): A {
+    return this.around(x, (h) => this.attn.forward(h, cache, ctx));
+  }
+  forwardFlat(x: A, positions: A, attend: FlatAttend, ctx: StepContext): A {
+    return this.around(x, (h) => this.attn.forwardFlat(h, positions, attend, ctx));
+  }
+  private around(x: A, attention: (h: A) => A): A {
     if (this.preFfnNorm) {
       // Gemma: norm → attn → norm → residual; norm → mlp → norm → residual
-      const a = this.postAttnNorm.forward(this.attn.forward(this.inputNorm.forward(x), cache, ctx));
-      const h = mx.add(x, a);
+      const h = mx.add(x, this.postAttnNorm.forward(attention(this.inputNorm.forward(x))));
       return mx.add(h, this.postFfnNorm!.forward(this.mlp.forward(this.preFfnNorm.forward(h))));
     }
-    const h = mx.add(x, this.attn.forward(this.inputNorm.forward(x), cache, ctx));
+    const h = mx.add(x, attention(this.inputNorm.forward(x)));
     return mx.add(h, this.mlp.forward(this.postAttnNorm.forward(h)));
   }
 }
@@ -114,7 +246,7 @@ class Block {
 class StepContext {
   private masks = new Map<string, A | 'causal' | undefined>();
   private freqs = new Map<Float32Array, A>();
-  constructor(readonly batch: number, readonly leftPad: number[] | null) {}
+  constructor(readonly batch: number, readonly leftPad: number[] | null, readonly rope: RopeInput = { kind: 'offset' }) {}
   ropeOffset(offset: number): number | A {
     if (!this.leftPad) return offset;
     return mx.array(Int32Array.from(this.leftPad, (p) => offset - p));
@@ -179,8 +311,8 @@ export class DecoderModel {
       const p = `model.layers.${i}`;
       const attn = new Attention(linear(`${p}.self_attn.q_proj`), linear(`${p}.self_attn.k_proj`), linear(`${p}.self_attn.v_proj`),
         linear(`${p}.self_attn.o_proj`), spec.qkNorm ? norm(`${p}.self_attn.q_norm`) : null,
-        spec.qkNorm ? norm(`${p}.self_attn.k_norm`) : null, spec, layer);
-      const q = attn.q.outputDims, kv = attn.k.outputDims;
+        spec.qkNorm ? norm(`${p}.self_attn.k_norm`) : null, spec, layer, i);
+      const [q, kv] = attn.qkv.sizes;
       if (q !== spec.numHeads * spec.headDim || kv !== spec.numKvHeads * spec.headDim)
         throw new ModelFormatError(`${w.file}: layer ${i} projections (${q}, ${kv}) do not match heads × headDim.`, w.file);
       const mlp = new MLP(linear(`${p}.mlp.gate_proj`), linear(`${p}.mlp.up_proj`), linear(`${p}.mlp.down_proj`), spec.activation);
@@ -193,12 +325,19 @@ export class DecoderModel {
     this.lmHead = head ? new Linear(head) : null;
     // Materialise every weight once (format conversions, +1 norms): a lazy weight would be recomputed per step.
     mx.eval(this.arrays());
+    // The fused copies replace their parts: free the parts' memory.
+    const replaced: A[] = [];
+    for (const b of this.blocks) {
+      if (b.attn.qkv.fused) for (const l of b.attn.qkv.parts) replaced.push(...l.arrays());
+      if (b.mlp.gateUp) for (const l of [b.mlp.gate, b.mlp.up]) replaced.push(...l.arrays());
+    }
+    w.release?.(replaced);
   }
 
   arrays(): A[] {
     const out: A[] = [...this.embed.arrays(), this.norm.weight, ...(this.lmHead?.arrays() ?? [])];
     for (const b of this.blocks) {
-      for (const l of [b.attn.q, b.attn.k, b.attn.v, b.attn.o, b.mlp.gate, b.mlp.up, b.mlp.down]) out.push(...l.arrays());
+      for (const l of blockLinears(b)) out.push(...l.arrays());
       for (const n of [b.inputNorm, b.postAttnNorm, b.preFfnNorm, b.postFfnNorm, b.attn.qNorm, b.attn.kNorm]) if (n) out.push(n.weight);
     }
     return out;
@@ -206,12 +345,52 @@ export class DecoderModel {
 
   /** Logits [B, T, vocab] (float32) for token ids [B, T]; appends to the caches. */
   forward(ids: A, caches: LayerCache[], opts: { leftPad?: number[] | null; lastOnly?: boolean } = {}): A {
-    const [B] = ids.shape;
-    const ctx = new StepContext(B, opts.leftPad && opts.leftPad.some((p) => p > 0) ? opts.leftPad : null);
-    let h = this.embed.forward(ids);
-    if (this.spec.embedScale !== null) h = mx.multiply(h, Math.fround(this.spec.embedScale));
+    return this.forwardEmbeddings(this.embedTokens(ids), caches, opts);
+  }
+
+  /** Input embeddings [B, T, hidden] of token ids, scaled as the model does (Gemma: × sqrt(hidden)). */
+  embedTokens(ids: A): A {
+    const h = this.embed.forward(ids);
+    return this.spec.embedScale !== null ? mx.multiply(h, Math.fround(this.spec.embedScale)) : h;
+  }
+
+  /**
+   * Logits from input embeddings [B, T, hidden] (VLMs splice image features into `embedTokens` output).
+   * RoPE positions default to the cache offsets; `positions` (int32 [B, T]) or `ropeCosSin` (cos/sin per pair,
+   * [B, T, ropeDims/2], or a function of the layer index) override them, e.g. for M-RoPE.
+   */
+  forwardEmbeddings(inputsEmbeds: A, caches: LayerCache[], opts: { leftPad?: number[] | null; lastOnly?: boolean;
+    positions?: A; ropeCosSin?: RopeCosSin | ((layer: number) => RopeCosSin) } = {}): A {
+    const [B] = inputsEmbeds.shape;
+    const rope: RopeInput = opts.ropeCosSin ? { kind: 'cosSin', cosSin: opts.ropeCosSin }
+      : opts.positions ? { kind: 'positions', positions: opts.positions } : { kind: 'offset' };
+    const ctx = new StepContext(B, opts.leftPad && opts.leftPad.some((p) => p > 0) ? opts.leftPad : null, rope);
+    let h = inputsEmbeds;
     for (let i = 0; i < this.blocks.length; i++) h = this.blocks[i].forward(h, caches[i], ctx);
     if (opts.lastOnly && h.shape[1] > 1) h = h.index(mx.Slice(), mx.Slice(-1), mx.Slice());
+    return this.logits(h);
+  }
+
+  /**
+   * One batched step over flat tokens of several sequences (a paged-KV server): tokens/positions int32 [N],
+   * `segments` the token count of each sequence (in order, summing to N, informational for `attend`), `attend`
+   * does each layer's attention (and owns the KV storage), `logitRows` the rows whose logits are wanted.
+   * Returns logits [R, vocab].
+   */
+  forwardFlat(opts: { tokens: A; positions: A; segments: number[]; attend: FlatAttend; logitRows: A | number[] }): A {
+    const { tokens, positions, segments, attend } = opts;
+    const N = tokens.shape[0];
+    if (tokens.ndim !== 1 || positions.ndim !== 1 || positions.shape[0] !== N)
+      throw new ModelFormatError(`forwardFlat: tokens and positions must be 1-D of equal length (got [${tokens.shape}] and [${positions.shape}]).`);
+    if (segments.reduce((a, b) => a + b, 0) !== N) throw new ModelFormatError(`forwardFlat: segments sum to ${segments.reduce((a, b) => a + b, 0)}, not ${N}.`);
+    const ctx = new StepContext(1, null);
+    let h = mx.squeeze(this.embedTokens(mx.expandDims(tokens, 0)), 0);
+    for (const b of this.blocks) h = b.forwardFlat(h, positions, attend, ctx);
+    const rows = Array.isArray(opts.logitRows) ? mx.array(Int32Array.from(opts.logitRows)) : opts.logitRows;
+    return this.logits(mx.take(h, rows, 0));
+  }
+
+  private logits(h: A): A {
     h = this.norm.forward(h);
     let logits = this.lmHead ? this.lmHead.forward(h) : this.embed.asLinear(h);
     const cap = this.spec.finalLogitSoftcap;
@@ -228,12 +407,17 @@ export class DecoderModel {
   weightBytes(): number {
     let n = 0;
     const add = (arrs: A[]) => { for (const a of arrs) n += a.nbytes; };
-    for (const b of this.blocks) {
-      for (const l of [b.attn.q, b.attn.k, b.attn.v, b.attn.o, b.mlp.gate, b.mlp.up, b.mlp.down]) add(l.arrays());
-    }
+    for (const b of this.blocks) for (const l of blockLinears(b)) add(l.arrays());
     add(this.lmHead ? this.lmHead.arrays() : this.embed.arrays());
     return n;
   }
+}
+
+/** The Linears a block runs (fused ones instead of their parts). */
+function blockLinears(b: Block): Linear[] {
+  const qkv = b.attn.qkv.fused ? [b.attn.qkv.fused] : b.attn.qkv.parts;
+  const mlp = b.mlp.gateUp ? [b.mlp.gateUp, b.mlp.down] : [b.mlp.gate, b.mlp.up, b.mlp.down];
+  return [...qkv, b.attn.o, ...mlp];
 }
 
 function embedShape(e: Embedding, spec: DecoderSpec): [number, number] {

@@ -31,7 +31,8 @@ export interface LoadedModelFiles {
   source: 'gguf' | 'hf';
 }
 
-export function loadGgufModel(path: string): LoadedModelFiles {
+/** `dequantize`: every tensor as float32 (a reference path: slower, 4-8x the memory). */
+export function loadGgufModel(path: string, opts: { dequantize?: boolean } = {}): LoadedModelFiles {
   const header = mx.readGgufHeader(path);
   const md = header.metadata;
   const archName = md['general.architecture'];
@@ -40,7 +41,11 @@ export function loadGgufModel(path: string): LoadedModelFiles {
   const names = new Set(header.tensors.map((t) => t.name));
   const rawConfig = arch.fromGguf(md, names);
   const inDims = new Map(header.tensors.map((t) => [t.name.replace(/\.weight$/, ''), t.shape[t.shape.length - 1]]));
-  const [arrays] = mx.loadGguf(path, { kQuantsAsAffine: true });
+  const types = new Map(header.tensors.map((t) => [t.name.replace(/\.weight$/, ''), t.type]));
+  const [arrays] = opts.dequantize ? mx.loadGguf(path, { dequantize: true }) : mx.loadGguf(path, { kQuantsAsAffine: true });
+  if (opts.dequantize) {
+    for (const [k, a] of Object.entries(arrays)) if (a.dtype !== mx.float32) { arrays[k] = mx.astype(a, mx.float32); a.dispose(); }
+  }
   const mapped: Record<string, mx.array> = {};
   const ggufOf = new Map<string, string>();
   for (const [name, a] of Object.entries(arrays)) {
@@ -55,6 +60,6 @@ export function loadGgufModel(path: string): LoadedModelFiles {
     const k = inDims.get(ggufOf.get(base) ?? '');
     if (!k) throw new ModelFormatError(`${path}: no header entry for '${base}'.`, path);
     return k;
-  });
+  }, (base) => types.get(ggufOf.get(base) ?? ''));
   return { arch, rawConfig, weights, metadata: md, source: 'gguf' };
 }
