@@ -9,6 +9,8 @@ type Fn = (x: mx.array) => mx.array;
 export interface LlamaLayerFns {
   inputNorm: Fn;
   qProj: Fn; kProj: Fn; vProj: Fn; oProj: Fn;
+  /** q|k|v concatenated on the last axis (a model's fused projection); used instead of qProj/kProj/vProj when given */
+  qkvProj?: Fn;
   qNorm?: Fn; kNorm?: Fn;   // per-head norms (Qwen3), applied on [.., D]
   postAttentionNorm: Fn;
   mlp: Fn;
@@ -82,9 +84,12 @@ export class LlamaBatched implements BatchedLM {
     let x = f.embed(tokens);
     f.layers.forEach((L, i) => {
       const h = L.inputNorm(x);
-      let q = byRows(h, L.qProj).reshape([n, f.numHeads, 1, D]);
-      let k = byRows(h, L.kProj).reshape([n, f.numKvHeads, 1, D]);
-      const v = byRows(h, L.vProj).reshape([n, f.numKvHeads, D]);
+      const [q0, k0, v0] = L.qkvProj
+        ? mx.split(byRows(h, L.qkvProj), [f.numHeads * D, (f.numHeads + f.numKvHeads) * D], -1)
+        : [byRows(h, L.qProj), byRows(h, L.kProj), byRows(h, L.vProj)];
+      let q = q0.reshape([n, f.numHeads, 1, D]);
+      let k = k0.reshape([n, f.numKvHeads, 1, D]);
+      const v = v0.reshape([n, f.numKvHeads, D]);
       if (L.qNorm) q = L.qNorm(q);
       if (L.kNorm) k = L.kNorm(k);
       q = rope(q).reshape([n, f.numHeads, D]);

@@ -23,7 +23,8 @@ export function batchedFromLM(lm: LM, opts: { disposeLM?: boolean } = {}): Llama
   const layers: LlamaLayerFns[] = m.blocks.map((b) => ({
     inputNorm: (x) => b.inputNorm.forward(x),
     postAttentionNorm: (x) => b.postAttnNorm.forward(x),
-    qProj: (x) => b.attn.q.forward(x), kProj: (x) => b.attn.k.forward(x), vProj: (x) => b.attn.v.forward(x),
+    qProj: (x) => b.attn.qkv.parts[0].forward(x), kProj: (x) => b.attn.qkv.parts[1].forward(x), vProj: (x) => b.attn.qkv.parts[2].forward(x),
+    qkvProj: b.attn.qkv.fused ? (x) => b.attn.qkv.fused!.forward(x) : undefined,
     oProj: (x) => b.attn.o.forward(x),
     qNorm: b.attn.qNorm ? (x) => b.attn.qNorm!.forward(x) : undefined,
     kNorm: b.attn.kNorm ? (x) => b.attn.kNorm!.forward(x) : undefined,
