@@ -160,4 +160,30 @@ describe('mlx (runtime)', () => {
     expect(chat.out).toMatch(/Paris/);
     expect(chat.out).toMatch(/\(memory cleared\)/);
   });
+
+  it('serve: usage error without a model (exit 1, no stack)', async () => {
+    const r = await mlxIn(['serve']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/give at least one --model or --whisper/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it.runIf(hasLM)('serve: starts an OpenAI-compatible server on a free port, answers, shuts down on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [bin, 'serve', '--model', 'smollm2-135m-instruct', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no listen line: ${err}`)), 40_000);
+      child.stderr.on('data', (d) => { err += d; const m = /listening on (http:\/\/\S+)/.exec(err); if (m) { clearTimeout(t); resolve(m[1]); } });
+    });
+    const models = await (await fetch(`${url}/v1/models`)).json() as { data: Array<{ id: string }> };
+    expect(models.data.map((m) => m.id)).toContain('smollm2-135m-instruct');
+    const chat = await (await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'smollm2-135m-instruct', messages: [{ role: 'user', content: 'What is the capital of France?' }], max_tokens: 8, temperature: 0 }) })).json() as { choices: Array<{ message: { content: string } }> };
+    expect(chat.choices[0].message.content).toMatch(/Paris/);
+    const bad = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    expect(bad.status).toBe(400);
+    const code = await new Promise<number | null>((resolve) => { child.on('exit', (c) => resolve(c)); child.kill('SIGTERM'); });
+    expect(code).toBe(0);
+  }, 60_000);
 });
