@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+[[ -d .cache/bin ]] && export PATH="$PWD/.cache/bin:$PATH"  # espeak-ng unpacked without root (system-deps.sh)
 if [[ " $* " != *" --mic "* && " $* " != *" --wav "* ]] && ! command -v espeak-ng >/dev/null; then
   echo "demo: espeak-ng is needed to synthesise the questions (apt-get install espeak-ng), or pass --mic / --wav FILE" >&2
   exit 1
