@@ -2,7 +2,8 @@
 // (left id, right id) → (merged id, rank) built once from `tokenizer.ggml.merges`, so the merge
 // loop allocates no strings. Words seen before come from a bounded cache.
 import { BYTE_TO_CHAR, utf8Encoder } from './bytes.js';
-import { MergeQueue, PairTable } from './heap.js';
+import { PairTable } from './heap.js';
+import { SymbolChain, type MergeRule } from './symbol-chain.js';
 
 const CACHE_LIMIT = 50_000;
 
@@ -18,13 +19,16 @@ export class BytePairEncoder {
   /** Ids ≥ vocabSize name merge pieces that are not tokens; what they are emitted as. */
   private readonly extraOutput: number[][] = [];
   private readonly cache = new Map<string, number[]>();
-  private readonly queue = new MergeQueue();
   // Scratch buffers, grown to the longest word seen.
   private bytes = new Uint8Array(256);
-  private sym = new Int32Array(64);
-  private size = new Int32Array(64);
-  private prev = new Int32Array(64);
-  private next = new Int32Array(64);
+  private readonly chain = new SymbolChain();
+  private readonly rule: MergeRule = {
+    offer: (queue, a, b, pos, len) => {
+      const s = this.merges.find(a, b);
+      if (s >= 0) queue.push(this.merges.rank[s], pos, len, this.merges.rank[s]);
+    },
+    symbolOf: (rank) => this.merged(rank),
+  };
 
   constructor(private readonly ids: Map<string, number>, vocabSize: number, merges: readonly string[],
               private readonly ignoreMerges: boolean) {
@@ -95,46 +99,10 @@ export class BytePairEncoder {
       const whole = this.ids.get(mapped);
       if (whole !== undefined) { out.push(whole); return; }
     }
-    if (n > this.sym.length) {
-      const cap = n * 2;
-      this.sym = new Int32Array(cap); this.size = new Int32Array(cap);
-      this.prev = new Int32Array(cap); this.next = new Int32Array(cap);
-    }
-    const { sym, size, prev, next, queue, merges } = this;
-    for (let i = 0; i < n; i++) {
-      sym[i] = this.byteSymbol[bytes[i]];
-      size[i] = 1; prev[i] = i - 1; next[i] = i + 1 < n ? i + 1 : -1;
-    }
-    queue.clear();
-    for (let i = 0; i + 1 < n; i++) {
-      const s = merges.find(sym[i], sym[i + 1]);
-      if (s >= 0) queue.push(merges.rank[s], i, 2, merges.rank[s]);
-    }
-    while (queue.size) {
-      queue.pop();
-      const l = queue.topPosition, len = queue.topLen;
-      const r = next[l];
-      if (r < 0 || size[l] === 0 || size[r] === 0 || size[l] + size[r] !== len) continue; // stale
-      sym[l] = this.merged(queue.topValue);
-      size[l] = len;
-      size[r] = 0;
-      const rr = next[r];
-      next[l] = rr;
-      if (rr >= 0) prev[rr] = l;
-      const p = prev[l];
-      if (p >= 0) {
-        const s = merges.find(sym[p], sym[l]);
-        if (s >= 0) queue.push(merges.rank[s], p, size[p] + len, merges.rank[s]);
-      }
-      if (rr >= 0) {
-        const s = merges.find(sym[l], sym[rr]);
-        if (s >= 0) queue.push(merges.rank[s], l, len + size[rr], merges.rank[s]);
-      }
-    }
-    for (let i = 0; i >= 0; i = next[i]) {
-      const id = sym[i];
-      if (id < this.vocabSize) out.push(id);
-      else for (const c of this.extraOutput[id - this.vocabSize]) out.push(c);
-    }
+    const { chain } = this;
+    chain.reserve(n);
+    const { sym, size } = chain;
+    for (let i = 0; i < n; i++) { sym[i] = this.byteSymbol[bytes[i]]; size[i] = 1; }
+    chain.mergeAll(n, this.rule, out, this.vocabSize, this.extraOutput);
   }
 }

@@ -7,7 +7,8 @@
 // never precedes U+2581 inside any token: no merge can cross such a cut, so segments encode
 // independently (exactly as the whole text would) and repeated segments come from a cache.
 import { utf8Encoder } from './bytes.js';
-import { MergeQueue, PairTable } from './heap.js';
+import { PairTable } from './heap.js';
+import { SymbolChain, type MergeRule } from './symbol-chain.js';
 
 const SPACE_MARK = 0x2581;
 const CACHE_LIMIT = 50_000;
@@ -27,11 +28,14 @@ export class SentencePieceEncoder {
   /** Code units that precede U+2581 inside some token: no cut there. */
   private readonly joinsSpace = new Uint8Array(0x10000);
   private readonly cache = new Map<string, number[]>();
-  private readonly queue = new MergeQueue();
-  private sym = new Int32Array(64);
-  private size = new Int32Array(64);
-  private prev = new Int32Array(64);
-  private next = new Int32Array(64);
+  private readonly chain = new SymbolChain();
+  private readonly rule: MergeRule = {
+    offer: (queue, a, b, pos, len) => {
+      const m = this.mergeOf(a, b);
+      if (m >= 0) queue.push(-this.scores[m], pos, len, m);
+    },
+    symbolOf: (id) => id,
+  };
 
   constructor(private readonly tokens: readonly string[], private readonly ids: Map<string, number>,
               private readonly scores: Float32Array, private readonly byteTokens: Int32Array) {
@@ -99,12 +103,9 @@ export class SentencePieceEncoder {
   }
 
   private merge(seg: string, out: number[]): void {
-    if (seg.length > this.sym.length) {
-      const cap = seg.length * 2;
-      this.sym = new Int32Array(cap); this.size = new Int32Array(cap);
-      this.prev = new Int32Array(cap); this.next = new Int32Array(cap);
-    }
-    const { sym, size, prev, next, queue, scores } = this;
+    const { chain } = this;
+    chain.reserve(seg.length);
+    const { sym, size } = chain;
     let n = 0;
     for (let i = 0; i < seg.length; n++) {
       const c = seg.charCodeAt(i);
@@ -114,37 +115,6 @@ export class SentencePieceEncoder {
       size[n] = w;
       i += w;
     }
-    for (let i = 0; i < n; i++) { prev[i] = i - 1; next[i] = i + 1 < n ? i + 1 : -1; }
-    queue.clear();
-    for (let i = 0; i + 1 < n; i++) {
-      const m = this.mergeOf(sym[i], sym[i + 1]);
-      if (m >= 0) queue.push(-scores[m], i, size[i] + size[i + 1], m);
-    }
-    while (queue.size) {
-      queue.pop();
-      const l = queue.topPosition, len = queue.topLen;
-      const r = next[l];
-      if (r < 0 || size[l] === 0 || size[r] === 0 || size[l] + size[r] !== len) continue; // stale
-      sym[l] = queue.topValue;
-      size[l] = len;
-      size[r] = 0;
-      const rr = next[r];
-      next[l] = rr;
-      if (rr >= 0) prev[rr] = l;
-      const p = prev[l];
-      if (p >= 0) {
-        const m = this.mergeOf(sym[p], sym[l]);
-        if (m >= 0) queue.push(-scores[m], p, size[p] + len, m);
-      }
-      if (rr >= 0) {
-        const m = this.mergeOf(sym[l], sym[rr]);
-        if (m >= 0) queue.push(-scores[m], l, len + size[rr], m);
-      }
-    }
-    for (let i = 0; i >= 0; i = next[i]) {
-      const id = sym[i];
-      if (id < this.vocabSize) out.push(id);
-      else for (const t of this.extraOutput[id - this.vocabSize]) out.push(t);
-    }
+    chain.mergeAll(n, this.rule, out, this.vocabSize, this.extraOutput);
   }
 }

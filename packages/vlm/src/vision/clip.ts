@@ -3,22 +3,12 @@
 import * as mx from '@mlx/core';
 import { z } from 'zod';
 import { take, type Weights } from '../language/decoder.js';
-import { activation, lin, patchify, VitLayer } from './common.js';
+import { activation, lin, patchify, VitLayer, vitConfigSchema } from './common.js';
 import { interpolatePositions } from './positions.js';
 
 type A = mx.array;
 
-export const clipVisionConfigSchema = z.object({
-  hidden_size: z.number().int().positive(),
-  intermediate_size: z.number().int().positive(),
-  num_hidden_layers: z.number().int().positive(),
-  num_attention_heads: z.number().int().positive(),
-  image_size: z.number().int().positive(),
-  patch_size: z.number().int().positive(),
-  num_channels: z.number().int().positive().default(3),
-  layer_norm_eps: z.number().default(1e-5),
-  hidden_act: z.string().default('quick_gelu'),
-}).loose();
+export const clipVisionConfigSchema = vitConfigSchema({ layerNormEps: 1e-5, hiddenAct: 'quick_gelu' });
 export type ClipVisionConfig = z.infer<typeof clipVisionConfigSchema>;
 
 export class ClipVisionTower {

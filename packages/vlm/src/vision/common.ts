@@ -1,8 +1,24 @@
 // Pieces shared by the vision towers: linear, activations, pre-norm ViT blocks with q/k/v/out projections.
 import * as mx from '@mlx/core';
+import { z } from 'zod';
 import { take, type Weights } from '../language/decoder.js';
 
 type A = mx.array;
+
+/** The HF vision_config keys every ViT tower reads; towers differ in the norm epsilon and activation defaults. */
+export function vitConfigSchema(defaults: { layerNormEps: number; hiddenAct: string }) {
+  return z.object({
+    hidden_size: z.number().int().positive(),
+    intermediate_size: z.number().int().positive(),
+    num_hidden_layers: z.number().int().positive(),
+    num_attention_heads: z.number().int().positive(),
+    image_size: z.number().int().positive(),
+    patch_size: z.number().int().positive(),
+    num_channels: z.number().int().positive().default(3),
+    layer_norm_eps: z.number().default(defaults.layerNormEps),
+    hidden_act: z.string().default(defaults.hiddenAct),
+  }).loose();
+}
 
 export const linear = (x: A, w: A, b?: A): A => (b ? mx.add(mx.matmul(x, mx.transpose(w)), b) : mx.matmul(x, mx.transpose(w)));
 

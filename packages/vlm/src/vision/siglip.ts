@@ -4,21 +4,11 @@
 import * as mx from '@mlx/core';
 import { z } from 'zod';
 import { take, type Weights } from '../language/decoder.js';
-import { activation, lin, patchify, VitLayer } from './common.js';
+import { activation, lin, patchify, VitLayer, vitConfigSchema } from './common.js';
 
 type A = mx.array;
 
-export const siglipVisionConfigSchema = z.object({
-  hidden_size: z.number().int().positive(),
-  intermediate_size: z.number().int().positive(),
-  num_hidden_layers: z.number().int().positive(),
-  num_attention_heads: z.number().int().positive(),
-  image_size: z.number().int().positive(),
-  patch_size: z.number().int().positive(),
-  num_channels: z.number().int().positive().default(3),
-  layer_norm_eps: z.number().default(1e-6),
-  hidden_act: z.string().default('gelu_pytorch_tanh'),
-}).loose();
+export const siglipVisionConfigSchema = vitConfigSchema({ layerNormEps: 1e-6, hiddenAct: 'gelu_pytorch_tanh' });
 export type SiglipVisionConfig = z.infer<typeof siglipVisionConfigSchema>;
 
 /** Position ids of the valid patches of an nh x nw patch grid in a side x side table (HF's bucketize rule). */
