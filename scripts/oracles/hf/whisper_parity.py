@@ -83,6 +83,16 @@ def ct2_variables(sd, cfg, int8=False):
               for p, w in zip(parts, ws)]
         return np.concatenate(ws, 0), np.concatenate(bs, 0)
 
+    def self_attention(o, s):  # CT2 fuses q/k/v into linear_0
+        ln(o + '/self_attention/layer_norm', s + '.self_attn_layer_norm')
+        lin(o + '/self_attention/linear_0', *fused(s + '.self_attn', ['q_proj', 'k_proj', 'v_proj']))
+        lin(o + '/self_attention/linear_1', g(s + '.self_attn.out_proj.weight'), g(s + '.self_attn.out_proj.bias'))
+
+    def ffn(o, s):
+        ln(o + '/ffn/layer_norm', s + '.final_layer_norm')
+        lin(o + '/ffn/linear_0', g(s + '.fc1.weight'), g(s + '.fc1.bias'))
+        lin(o + '/ffn/linear_1', g(s + '.fc2.weight'), g(s + '.fc2.bias'))
+
     e, d = 'model.encoder', 'model.decoder'
     for c in ('conv1', 'conv2'):
         v.append(('encoder/%s/weight' % c, g('%s.%s.weight' % (e, c))))  # [out, in, k] like PyTorch
@@ -91,28 +101,20 @@ def ct2_variables(sd, cfg, int8=False):
     v.append(('encoder/num_heads', np.array(cfg.encoder_attention_heads, np.int16)))
     for i in range(cfg.encoder_layers):
         s, o = '%s.layers.%d' % (e, i), 'encoder/layer_%d' % i
-        ln(o + '/self_attention/layer_norm', s + '.self_attn_layer_norm')
-        lin(o + '/self_attention/linear_0', *fused(s + '.self_attn', ['q_proj', 'k_proj', 'v_proj']))
-        lin(o + '/self_attention/linear_1', g(s + '.self_attn.out_proj.weight'), g(s + '.self_attn.out_proj.bias'))
-        ln(o + '/ffn/layer_norm', s + '.final_layer_norm')
-        lin(o + '/ffn/linear_0', g(s + '.fc1.weight'), g(s + '.fc1.bias'))
-        lin(o + '/ffn/linear_1', g(s + '.fc2.weight'), g(s + '.fc2.bias'))
+        self_attention(o, s)
+        ffn(o, s)
     ln('encoder/layer_norm', e + '.layer_norm')
     v.append(('decoder/embeddings/weight', g(d + '.embed_tokens.weight')))
     v.append(('decoder/position_encodings/encodings', g(d + '.embed_positions.weight')))
     v.append(('decoder/num_heads', np.array(cfg.decoder_attention_heads, np.int16)))
     for i in range(cfg.decoder_layers):
         s, o = '%s.layers.%d' % (d, i), 'decoder/layer_%d' % i
-        ln(o + '/self_attention/layer_norm', s + '.self_attn_layer_norm')
-        lin(o + '/self_attention/linear_0', *fused(s + '.self_attn', ['q_proj', 'k_proj', 'v_proj']))
-        lin(o + '/self_attention/linear_1', g(s + '.self_attn.out_proj.weight'), g(s + '.self_attn.out_proj.bias'))
+        self_attention(o, s)
         ln(o + '/attention/layer_norm', s + '.encoder_attn_layer_norm')
         lin(o + '/attention/linear_0', g(s + '.encoder_attn.q_proj.weight'), g(s + '.encoder_attn.q_proj.bias'))
         lin(o + '/attention/linear_1', *fused(s + '.encoder_attn', ['k_proj', 'v_proj']))
         lin(o + '/attention/linear_2', g(s + '.encoder_attn.out_proj.weight'), g(s + '.encoder_attn.out_proj.bias'))
-        ln(o + '/ffn/layer_norm', s + '.final_layer_norm')
-        lin(o + '/ffn/linear_0', g(s + '.fc1.weight'), g(s + '.fc1.bias'))
-        lin(o + '/ffn/linear_1', g(s + '.fc2.weight'), g(s + '.fc2.bias'))
+        ffn(o, s)
     ln('decoder/layer_norm', d + '.layer_norm')
     return v
 
@@ -121,6 +123,16 @@ def mlx_weights(sd, cfg):
     """openai/whisper names (mlx-whisper), conv weights channels-last [out, k, in]."""
     g = lambda k: sd[k].detach().numpy().astype(np.float32)
     w = {}
+    def self_attention(o, s):  # CT2 fuses q/k/v into linear_0
+        ln(o + '/self_attention/layer_norm', s + '.self_attn_layer_norm')
+        lin(o + '/self_attention/linear_0', *fused(s + '.self_attn', ['q_proj', 'k_proj', 'v_proj']))
+        lin(o + '/self_attention/linear_1', g(s + '.self_attn.out_proj.weight'), g(s + '.self_attn.out_proj.bias'))
+
+    def ffn(o, s):
+        ln(o + '/ffn/layer_norm', s + '.final_layer_norm')
+        lin(o + '/ffn/linear_0', g(s + '.fc1.weight'), g(s + '.fc1.bias'))
+        lin(o + '/ffn/linear_1', g(s + '.fc2.weight'), g(s + '.fc2.bias'))
+
     e, d = 'model.encoder', 'model.decoder'
     for c in ('conv1', 'conv2'):
         w['encoder.%s.weight' % c] = np.ascontiguousarray(g('%s.%s.weight' % (e, c)).transpose(0, 2, 1))
