@@ -17,6 +17,7 @@
 #include "copy.h"
 #include "cpu_features.h"
 #include "gemm/gemm.h"
+#include "quantized_mm.h"
 #include "simd/qdeq.h"
 #include "simd/qmv.h"
 
@@ -262,6 +263,10 @@ int64_t env_int(const char* name, int64_t dflt) {
 }
 const int64_t kQmvMaxRows = env_int("MLX_QMV_MAX_ROWS", 8);
 const bool kQmmPanels = env_int("MLX_QMM_PANEL", 1) != 0;
+// Rows of x up to this many (above kQmvMaxRows) take the row-invariant kernels of quantized_mm.cc: each row's
+// result is bit-identical to the same row computed alone. Above it, dequantized panels + GEMM (fastest for long
+// prompts, but the sums round differently). MLX_QMM_INVARIANT_MAX_ROWS overrides it.
+const int64_t kInvariantMaxRows = env_int("MLX_QMM_INVARIANT_MAX_ROWS", 64);
 
 struct QParams {
   int gs, bits;
@@ -365,6 +370,12 @@ void qmm_one(const QParams& qp, const float* x, int64_t M, int64_t K, int64_t N,
     parallel_run(nt, [&](int, int) {
       for (int64_t t; (t = next.fetch_add(32, std::memory_order_relaxed)) < N;) range(t, std::min(N, t + 32));
     });
+    return;
+  }
+  if (qp.transpose && M <= kInvariantMaxRows) {
+    qmv::PrepFn prep;
+    qmv::RowsFn fn = pick_rows(bits, gs, &prep);
+    qmm_invariant(x, M, K, N, w, sc, bi, qp.sdt, gs, bits, y, threads, fn, prep);
     return;
   }
   if (qp.transpose && kQmmPanels && qp.gs % 8 == 0 && qp.gs <= 256) {

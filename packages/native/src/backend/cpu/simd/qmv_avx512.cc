@@ -115,7 +115,9 @@ inline __mmask16 first_n(int64_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mm
 template <int NR, int MB, int STEPS, typename S>
 inline void block4(const __m512i* v, const float* const* xb, const S* const* sr, int64_t g0, __mmask16 gm,
                    const __m512 lut, const __m512i sidx, __m512 (*tot)[MB]) {
-  constexpr int CH = NR * MB >= 8 ? 1 : NR * MB >= 4 ? 2 : 4;  // independent FMA chains per (row, x row)
+  // Two independent FMA chains per (row, x row) whatever NR and MB are: a row's sums must not depend on how many
+  // rows share the call (continuous batching; quantized_mm.cc computes the same sums for many rows).
+  constexpr int CH = 2;
   __m512 acc[NR][MB][CH];
   for (int i = 0; i < NR; i++)
     for (int r = 0; r < MB; r++)
