@@ -43,7 +43,7 @@ export async function serveCommand(argv: string[], io: { log?: (s: string) => vo
     if (!Number.isFinite(n) || n < 0) throw new Error(`mlx serve: --${name} must be a non-negative number (got '${v}').`);
     return n;
   };
-  const lms: Array<{ id: string; model: import('./llama-batched.js').LlamaBatched }> = [];
+  const lms: Array<{ id: string; model: import('./model.js').BatchedLM }> = [];
   for (const m of values.model ?? []) {
     log(`loading ${m} …`);
     lms.push({ id: idOf(m), model: (await loadBatchedLM(m)).model });
@@ -69,7 +69,7 @@ export async function serveCommand(argv: string[], io: { log?: (s: string) => vo
   if (io.installSignals !== false) {
     const stop = (sig: string) => {
       log(`mlx serve: ${sig}, finishing in-flight requests …`);
-      server.close().then(() => { for (const m of lms) m.model.dispose(); process.exit(0); }, () => process.exit(1));
+      server.close().then(() => { for (const m of lms) m.model.dispose?.(); process.exit(0); }, () => process.exit(1));
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

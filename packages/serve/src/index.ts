@@ -2,6 +2,7 @@
 export * from './errors.js';
 export * from './model.js';
 export { LlamaBatched, type LlamaFns, type LlamaLayerFns } from './llama-batched.js';
+export { FlatBatched } from './flat-batched.js';
 export { BlockManager, blockHash, type BlockStats } from './kv/block-manager.js';
 export { PagedKv, type StepRow } from './kv/paged-kv.js';
 export { greedy, isGreedy, sampleRow, type SamplingParams } from './sampling.js';

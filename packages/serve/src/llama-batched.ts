@@ -29,10 +29,10 @@ export interface LlamaFns {
   attnScale?: number;
   dtype?: mx.Dtype;
   /**
-   * Rows up to which the engine's quantized matmul uses its matrix-vector kernel (above: dequantize + GEMM, whose
-   * sums round differently). Linear layers run on row groups that a request alone would also form (decode rows in
-   * groups of at most this many, each prefill chunk on its own), so batched outputs equal single-request outputs
-   * bit for bit. 0 runs every linear layer once over all rows (faster when GEMM wins; not bit-exact).
+   * Splits linear layers into row groups that a request alone would also form (decode rows in groups of at most
+   * this many, each prefill chunk on its own). Not needed with the scheduler, which runs decode rows and each
+   * prefill chunk as separate passes and relies on the engine's row-invariant quantized matmul; 0 (default) runs
+   * every linear layer once over all rows of the pass.
    */
   matvecRows?: number;
   encodeChat?: (messages: ChatMessage[]) => number[];
@@ -74,7 +74,7 @@ export class LlamaBatched implements BatchedLM {
   forward(tokens: mx.array, positions: mx.array, attend: AttendFn, logitRows: mx.array, segments?: readonly number[]): mx.array {
     const f = this.fns;
     const n = tokens.shape[0];
-    const limit = f.matvecRows ?? 8;
+    const limit = f.matvecRows ?? 0;
     const groups = limit > 0 ? rowGroups(segments ?? [n], limit) : [n];
     const byRows = (x: mx.array, fn: (x: mx.array) => mx.array) => applyRows(x, groups, fn);
     const D = f.headDim;

@@ -1,23 +1,25 @@
-// @mlx/lm models behind the scheduler: the DecoderModel's own layers (embedding, q/k/v/o, norms, MLP, output
-// head) run over the flat token list of a step, with attention going to the paged KV cache (llama-batched.ts).
-// @mlx/lm has no step API taking external KV storage, so the layer walk is repeated here; see the report.
+// @mlx/lm models behind the scheduler. Llama-style models: the DecoderModel's own layers (embedding, q/k/v/o,
+// norms, MLP, output head) run over the flat token list of a step, with attention going to the paged KV cache
+// (llama-batched.ts). Other layouts (Gemma 3): the model's forwardFlat hook (flat-batched.ts).
 import * as mx from '@mlx/core';
 import { loadLM, type LM, type LoadLMOptions } from '@mlx/lm';
 import { LlamaBatched, type LlamaLayerFns } from './llama-batched.js';
 import type { ChatMessage } from './model.js';
-import { InvalidRequestError } from './errors.js';
+import { FlatBatched } from './flat-batched.js';
 
-/** Wraps a loaded LM (llama, mistral, qwen2, qwen3 layouts). Gemma-style models are refused (see below). */
-export function batchedFromLM(lm: LM, opts: { disposeLM?: boolean } = {}): LlamaBatched {
+/**
+ * Wraps a loaded LM. Llama-style layouts (llama, mistral, qwen2, qwen3) run through LlamaBatched; models with
+ * Gemma-style layers (sandwich norms, embedding scale, logit softcap, sliding windows, per-layer RoPE) through
+ * the model's own flat-batch hook (FlatBatched).
+ */
+export function batchedFromLM(lm: LM, opts: { disposeLM?: boolean } = {}): LlamaBatched | FlatBatched {
   const m = lm.model;
   const spec = m.spec;
-  // Gemma needs sandwich norms, per-layer RoPE bases, sliding windows and a logit softcap: not in this path yet.
-  if (spec.sandwichNorms || spec.embedScale !== null || spec.finalLogitSoftcap !== null || spec.layers.some((l) => Number.isFinite(l.window))) {
-    throw new InvalidRequestError(`Continuous batching does not support '${spec.modelType}' models yet (sliding-window / Gemma layers).`);
-  }
+  const dispose = () => { if (opts.disposeLM) lm.dispose(); };
   const l0 = spec.layers[0];
-  if (spec.layers.some((l) => l.ropeBase !== l0.ropeBase || l.ropeFreqs !== l0.ropeFreqs || l.ropeScale !== l0.ropeScale)) {
-    throw new InvalidRequestError(`Per-layer RoPE settings of '${spec.modelType}' are not supported by the batched path.`);
+  if (spec.sandwichNorms || spec.embedScale !== null || spec.finalLogitSoftcap !== null || spec.layers.some((l) => Number.isFinite(l.window))
+    || spec.layers.some((l) => l.ropeBase !== l0.ropeBase || l.ropeFreqs !== l0.ropeFreqs || l.ropeScale !== l0.ropeScale)) {
+    return new FlatBatched(lm, dispose);
   }
   const freqs = l0.ropeFreqs ? mx.array(l0.ropeFreqs) : undefined;
   const layers: LlamaLayerFns[] = m.blocks.map((b) => ({
@@ -40,11 +42,11 @@ export function batchedFromLM(lm: LM, opts: { disposeLM?: boolean } = {}): Llama
     attnScale: spec.attnScale,
     // The same prompt ids as lm.generate(messages) (BOS handling included).
     encodeChat: (messages: ChatMessage[]) => lm.encodePrompt(messages),
-  }, lm.tokenizer, spec.vocabSize, spec.maxContext, () => { freqs?.dispose(); if (opts.disposeLM) lm.dispose(); });
+  }, lm.tokenizer, spec.vocabSize, spec.maxContext, () => { freqs?.dispose(); dispose(); });
 }
 
 /** Loads a model by registered name, directory or file and wraps it for the scheduler. */
-export async function loadBatchedLM(nameOrPath: string, opts: LoadLMOptions = {}): Promise<{ lm: LM; model: LlamaBatched }> {
+export async function loadBatchedLM(nameOrPath: string, opts: LoadLMOptions = {}): Promise<{ lm: LM; model: LlamaBatched | FlatBatched }> {
   const lm = await loadLM(nameOrPath, opts);
   try {
     return { lm, model: batchedFromLM(lm, { disposeLM: true }) };

@@ -28,9 +28,10 @@ export interface KvLayout {
 
 /**
  * Attention for one layer over the flat token list: q `[N, Hq, D]`, k and v `[N, Hkv, D]` (positions already
- * encoded). The callee stores k/v in the cache and returns the attention output `[N, Hq, D]`.
+ * encoded). The callee stores k/v in the cache and returns the attention output `[N, Hq, D]`. `window`: a sliding-
+ * window layer sees only the keys at most `window - 1` positions before the query (default: all).
  */
-export type AttendFn = (layer: number, q: mx.array, k: mx.array, v: mx.array) => mx.array;
+export type AttendFn = (layer: number, q: mx.array, k: mx.array, v: mx.array, window?: number) => mx.array;
 
 export interface BatchedLM {
   readonly kv: KvLayout;

@@ -69,6 +69,12 @@ export interface SchedulerMetrics {
   memory: { activeBytes: number; peakBytes: number; cacheBytes: number; rssBytes: number };
 }
 
+/**
+ * Most rows per forward pass: the CPU engine's quantized matmul is row-invariant up to 64 rows
+ * (MLX_QMM_INVARIANT_MAX_ROWS); more rows would switch to its GEMM path, whose sums round differently.
+ */
+export const PASS_ROWS = 64;
+
 class Sequence {
   readonly tokens: number[];
   computed = 0;                 // positions whose K/V are in the cache
@@ -235,32 +241,27 @@ export class Scheduler {
       rows.push({ seq, blockTable: seq.blockTable, start: seq.computed, count, sample: seq.computed + count === seq.tokens.length });
     }
     const n = rows.reduce((s, r) => s + r.count, 0);
-    const tokens = new Int32Array(n);
-    const positions = new Int32Array(n);
-    const logitRows: number[] = [];
-    let at = 0;
-    for (const r of rows) {
-      for (let i = 0; i < r.count; i++) { tokens[at + i] = r.seq.tokens[r.start + i]; positions[at + i] = r.start + i; }
-      at += r.count;
-      if (r.sample) logitRows.push(at - 1);
-    }
-    const sampled = rows.filter((r) => r.sample);
-    let next: Int32Array;
+    const passes = this.passes(rows);
+    const sampled = passes.flat().filter((r) => r.sample);
+    const next: number[] = [];
     try {
-      const outs = mx.tidy(() => {
-        const attend = this.kv.plan(rows);
-        const logits = this.model.forward(mx.array(tokens), mx.array(positions), attend, mx.array(Int32Array.from(logitRows)), rows.map((r) => r.count));
-        if (!sampled.length) return [] as mx.array[];
-        const greedyAll = mx.argmax(logits, 1).astype(mx.int32);
-        if (sampled.every((r) => isGreedy(r.seq.req.sampling))) return [greedyAll];
-        const perRow = sampled.map((r, i) => isGreedy(r.seq.req.sampling)
-          ? mx.take(greedyAll, i, 0)
-          : sampleRow(mx.take(logits, i, 0), r.seq.req.sampling, r.seq.tokens, r.seq.generated.length));
-        return [mx.stack(perRow)];
-      });
-      await mx.asyncEval(...outs, ...this.kv.pools);
-      next = outs.length ? Int32Array.from(outs[0].toTypedArray() as Int32Array) : new Int32Array(0);
-      mx.dispose(outs);
+      // One evaluation per pass (the K/V pools are updated in place by each pass's writes).
+      for (const group of passes) {
+        const outs = mx.tidy(() => {
+          const logits = this.forwardPass(group);
+          const rowsSampled = group.filter((r) => r.sample);
+          if (!logits) return [] as mx.array[];
+          const greedyAll = mx.argmax(logits, 1).astype(mx.int32);
+          if (rowsSampled.every((r) => isGreedy(r.seq.req.sampling))) return [greedyAll];
+          const perRow = rowsSampled.map((r, i) => isGreedy(r.seq.req.sampling)
+            ? mx.take(greedyAll, i, 0)
+            : sampleRow(mx.take(logits, i, 0), r.seq.req.sampling, r.seq.tokens, r.seq.generated.length));
+          return [mx.stack(perRow)];
+        });
+        await mx.asyncEval(...outs, ...this.kv.pools);
+        if (outs.length) next.push(...(outs[0].toTypedArray() as Int32Array));
+        mx.dispose(outs);
+      }
     } catch (e) {
       this.failAll(e);
       return;
@@ -274,6 +275,43 @@ export class Scheduler {
       if (this.prefixCache) this.registerFullBlocks(r.seq);
     }
     sampled.forEach((r, i) => this.accept(r.seq, next[i]));
+  }
+
+  /**
+   * The step's forward passes. The CPU engine's quantized matmul computes each row of a product of up to
+   * PASS_ROWS rows exactly as it would compute that row alone, so decode rows and prefill chunks of at most
+   * PASS_ROWS tokens share passes of up to PASS_ROWS rows without changing any result; a longer chunk (which takes
+   * the GEMM path) gets a pass of its own, as it would alone. Attention is per sequence either way (PagedKv.plan).
+   */
+  private passes<R extends StepRow>(rows: readonly R[]): R[][] {
+    const groups: R[][] = [];
+    let bin: R[] = [];
+    let used = 0;
+    for (const r of rows) {
+      if (r.count > PASS_ROWS) { groups.push([r]); continue; }
+      if (used + r.count > PASS_ROWS) { groups.push(bin); bin = []; used = 0; }
+      bin.push(r);
+      used += r.count;
+    }
+    if (bin.length) groups.push(bin);
+    return groups;
+  }
+
+  /** Lazy logits of one pass's sampled rows (undefined when none is sampled: the pass only fills the KV cache). */
+  private forwardPass(g: readonly (StepRow & { seq: Sequence; sample: boolean })[]): mx.array | undefined {
+    const n = g.reduce((s, r) => s + r.count, 0);
+    const tokens = new Int32Array(n);
+    const positions = new Int32Array(n);
+    const logitRows: number[] = [];
+    let at = 0;
+    for (const r of g) {
+      for (let i = 0; i < r.count; i++) { tokens[at + i] = r.seq.tokens[r.start + i]; positions[at + i] = r.start + i; }
+      at += r.count;
+      if (r.sample) logitRows.push(at - 1);
+    }
+    const attend = this.kv.plan(g);
+    const logits = this.model.forward(mx.array(tokens), mx.array(positions), attend, mx.array(Int32Array.from(logitRows)), g.map((r) => r.count));
+    return logitRows.length ? logits : undefined;
   }
 
   private registerFullBlocks(seq: Sequence): void {

@@ -62,6 +62,9 @@ export function tinyLlama(seed = 7, contextLength = 512): TinyModel {
   const fns: LlamaFns = {
     embed: (ids) => mx.take(embedW, ids, 0), layers, finalNorm: norm(finalW), lmHead: (x) => mx.matmul(x, embedW.T),
     numHeads: H, numKvHeads: Hkv, headDim: D, rope: { base: 10000, traditional: false },
+    // f32 weights: the engine's f32 matmul is not row-invariant across batch sizes (only the quantized one is), so
+    // linear layers keep the row groups a request alone forms.
+    matvecRows: 8,
   };
   mx.eval(...keep);
   const model = new LlamaBatched(fns, byteTokenizer(), V, contextLength, () => mx.dispose(keep));

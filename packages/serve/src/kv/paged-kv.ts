@@ -61,22 +61,42 @@ export class PagedKv {
       return s;
     };
     let singleGather: mx.array | undefined;
-    let singleMask: mx.array | undefined;
     let singleRows: mx.array | undefined;
+    let maxLen = 0;
     if (singles.length) {
-      const maxLen = Math.max(...singles.map((s) => s.row.start + 1));
+      maxLen = Math.max(...singles.map((s) => s.row.start + 1));
       const idx = new Int32Array(singles.length * maxLen);
-      const mask = new Float32Array(singles.length * maxLen).fill(-Infinity);
-      singles.forEach(({ row }, b) => {
-        const s = slotsOf(row);
-        idx.set(s, b * maxLen);
-        mask.fill(0, b * maxLen, b * maxLen + s.length);
-      });
+      singles.forEach(({ row }, b) => idx.set(slotsOf(row), b * maxLen));
       singleGather = mx.array(idx).reshape([singles.length, maxLen]);
-      singleMask = mx.array(mask).reshape([singles.length, 1, 1, maxLen]).astype(this.layout.dtype);
       singleRows = mx.array(Int32Array.from(singles.map((s) => s.flat)));
     }
-    const chunkPlans = chunks.map(({ flat, row }) => ({ flat, count: row.count, gather: mx.array(slotsOf(row)) }));
+    // Additive masks per window size (Infinity: full causal attention), built once per step.
+    const dtype = this.layout.dtype;
+    const singleMasks = new Map<number, mx.array>();
+    const singleMask = (window: number) => {
+      let m = singleMasks.get(window);
+      if (!m) {
+        const mask = new Float32Array(singles.length * maxLen).fill(-Infinity);
+        singles.forEach(({ row }, b) => mask.fill(0, b * maxLen + Math.max(0, row.start - window + 1), b * maxLen + row.start + 1));
+        singleMasks.set(window, (m = mx.array(mask).reshape([singles.length, 1, 1, maxLen]).astype(dtype)));
+      }
+      return m;
+    };
+    const chunkPlans = chunks.map(({ flat, row }) => ({ flat, row, count: row.count, gather: mx.array(slotsOf(row)), masks: new Map<number, mx.array | 'causal'>() }));
+    const chunkMask = (c: (typeof chunkPlans)[number], window: number): mx.array | 'causal' => {
+      const L = c.row.start + c.count;
+      if (L <= window) return 'causal';
+      let m = c.masks.get(window);
+      if (!m) {
+        const mask = new Float32Array(c.count * L).fill(-Infinity);
+        for (let i = 0; i < c.count; i++) {
+          const qp = c.row.start + i;
+          mask.fill(0, i * L + Math.max(0, qp - window + 1), i * L + qp + 1);
+        }
+        c.masks.set(window, (m = mx.array(mask).reshape([1, 1, c.count, L]).astype(dtype)));
+      }
+      return m;
+    };
     const write = mx.array(writeSlots);
     // Order in which group outputs are concatenated, and the permutation back to flat order.
     const order: number[] = [...singles.map((s) => s.flat), ...chunks.flatMap((c) => Array.from({ length: c.row.count }, (_, i) => c.flat + i))];
@@ -86,7 +106,7 @@ export class PagedKv {
     const unpermute = identity ? undefined : mx.array(inverse);
     const scale = this.layout.attnScale ?? 1 / Math.sqrt(this.layout.headDim);
 
-    return (layer, q, k, v) => {
+    return (layer, q, k, v, window = Infinity) => {
       this.kPools[layer].indexPut_(write, k);
       this.vPools[layer].indexPut_(write, v);
       const kp = this.kPools[layer];
@@ -96,14 +116,14 @@ export class PagedKv {
         const qs = mx.take(q, singleRows!, 0).reshape([singles.length, q.shape[1], 1, q.shape[2]]);
         const ks = mx.take(kp, singleGather, 0).transpose([0, 2, 1, 3]);
         const vs = mx.take(vp, singleGather, 0).transpose([0, 2, 1, 3]);
-        const o = mx.fast.scaledDotProductAttention(qs, ks, vs, scale, singleMask);
+        const o = mx.fast.scaledDotProductAttention(qs, ks, vs, scale, singleMask(window));
         outs.push(o.reshape([singles.length, q.shape[1], q.shape[2]]));
       }
       for (const c of chunkPlans) {
         const qc = q.index(mx.Slice(c.flat, c.flat + c.count)).transpose([1, 0, 2]).reshape([1, q.shape[1], c.count, q.shape[2]]);
         const kc = mx.take(kp, c.gather, 0).transpose([1, 0, 2]).reshape([1, k.shape[1], -1, k.shape[2]]);
         const vc = mx.take(vp, c.gather, 0).transpose([1, 0, 2]).reshape([1, v.shape[1], -1, v.shape[2]]);
-        const o = mx.fast.scaledDotProductAttention(qc, kc, vc, scale, 'causal');
+        const o = mx.fast.scaledDotProductAttention(qc, kc, vc, scale, chunkMask(c, window));
         outs.push(o.reshape([q.shape[1], c.count, q.shape[2]]).transpose([1, 0, 2]));
       }
       const out = outs.length === 1 ? outs[0] : mx.concatenate(outs, 0);
