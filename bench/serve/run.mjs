@@ -2,11 +2,11 @@
 // SmolLM2-135M. Checks that every output equals the same request run alone (greedy) and reports aggregate
 // throughput (ratio against one client) and p50/p99 time to first token and total latency.
 // Usage: node bench/serve/run.mjs [--tokens 32] [--levels 1,4,16,32] [--record]
-import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchRoot } from '../lib/harness.mjs';
+import { chat as chatAt, pct, prompts as makePrompts, startServer } from './client.mjs';
 
 const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : def; };
 const maxTokens = Number(arg('tokens', 32));
@@ -14,51 +14,10 @@ const levels = arg('levels', '1,4,16,32').split(',').map(Number);
 const record = process.argv.includes('--record');
 const modelPath = arg('model', join(process.env.MLX_MODELS_DIR ?? join(homedir(), '.cache/mlx-ts/models'), 'smollm2-135m-instruct'));
 
-const topics = ['the sea', 'mountains', 'a city at night', 'coffee', 'autumn', 'robots', 'the moon', 'a library',
-  'rain', 'a bicycle', 'friendship', 'the desert', 'a violin', 'snow', 'a garden', 'trains'];
-const kinds = ['Write a short poem about', 'Give three facts about'];
-const prompts = Array.from({ length: 32 }, (_, i) => `${kinds[i % 2]} ${topics[i % 16]}.`);
+const prompts = makePrompts(32);
+const chat = (url, content) => chatAt(url, content, maxTokens);
 
-async function startServer() {
-  const child = spawn(process.execPath, [join(benchRoot, 'serve/server.mjs'), modelPath, '256', '256'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d) => { buf += d; const m = /URL (\S+)/.exec(buf); if (m) resolve(m[1]); });
-    child.on('exit', (c) => reject(new Error(`server exited with ${c}`)));
-  });
-  return { child, url };
-}
-
-/** One streaming chat request; returns text, token count (from usage), TTFT and total seconds. */
-async function chat(url, content) {
-  const t0 = performance.now();
-  const res = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'smollm2-135m-instruct', messages: [{ role: 'user', content }], max_tokens: maxTokens,
-      temperature: 0, stream: true, stream_options: { include_usage: true }, ignore_eos: true }),
-  });
-  if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-  const dec = new TextDecoder();
-  let buf = '', text = '', ttft, tokens = 0;
-  for await (const chunk of res.body) {
-    buf += dec.decode(chunk, { stream: true });
-    let i;
-    while ((i = buf.indexOf('\n\n')) >= 0) {
-      const line = buf.slice(0, i); buf = buf.slice(i + 2);
-      if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
-      const j = JSON.parse(line.slice(6));
-      if (j.error) throw new Error(j.error.message);
-      if (j.usage) tokens = j.usage.completion_tokens;
-      const c = j.choices?.[0]?.delta?.content;
-      if (c) { ttft ??= (performance.now() - t0) / 1000; text += c; }
-    }
-  }
-  return { text, tokens, ttft: ttft ?? NaN, total: (performance.now() - t0) / 1000 };
-}
-
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
-
-const { child, url } = await startServer();
+const { child, url } = await startServer(modelPath);
 try {
   await chat(url, 'Warm up.');
   // Reference: every prompt alone.

@@ -1,0 +1,68 @@
+// GPU load test (run on the GPU machine; prepared, not yet run): @mlx/serve with MLX_DEFAULT_DEVICE=gpu serving
+// SmolLM2-135M (the Q4_1 GGUF) to 32 and 64 concurrent streaming clients, against HF transformers `generate` with
+// the same batch size, prompts (token ids from our tokenizer), new-token count and model configuration (random
+// weights; see hf_generate.py). Aggregate generated tokens per second, both sides; goal ≥ 2,000 tok/s and ≥ 2×.
+// One command:  node bench/serve/gpu/run.mjs [--tokens 128] [--clients 32,64] [--python python3] [--dtype bfloat16]
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as mx from '../../../packages/core/dist/index.js';
+import { loadBatchedLM } from '../../../packages/serve/dist/index.js';
+import { chat, pct, prompts as makePrompts, startServer } from '../client.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : def; };
+const maxTokens = Number(arg('tokens', 128));
+const levels = arg('clients', '32,64').split(',').map(Number);
+const python = arg('python', process.env.PYTHON ?? 'python3');
+const dtype = arg('dtype', 'bfloat16');
+const dir = arg('model', join(process.env.MLX_MODELS_DIR ?? join(homedir(), '.cache/mlx-ts/models'), 'smollm2-135m-instruct'));
+const gguf = dir.endsWith('.gguf') ? dir : join(dir, 'SmolLM2-135M-Instruct.Q4_1.gguf');
+
+// The model's configuration and the prompts' token ids, for the peer.
+const meta = mx.readGgufHeader(gguf).metadata;
+const g = (k) => meta[`llama.${k}`];
+const config = { vocab: Number(meta['tokenizer.ggml.tokens']?.length ?? 49152), hidden: Number(g('embedding_length')),
+  ffn: Number(g('feed_forward_length')), layers: Number(g('block_count')), heads: Number(g('attention.head_count')),
+  kvHeads: Number(g('attention.head_count_kv')), eps: Number(g('attention.layer_norm_rms_epsilon')),
+  ropeTheta: Number(g('rope.freq_base') ?? 10000), context: Number(g('context_length')) };
+const maxClients = Math.max(...levels);
+const prompts = makePrompts(maxClients);
+const { model } = await loadBatchedLM(gguf);
+const promptIds = prompts.map((p) => model.encodeChat([{ role: 'user', content: p }]));
+model.dispose();
+
+const rows = [];
+const { child, url } = await startServer(gguf, { kvMiB: 2048, prefillChunk: 512, maxBatch: Math.max(64, maxClients), env: { MLX_DEFAULT_DEVICE: 'gpu' } });
+try {
+  await chat(url, 'Warm up.', 8);
+  await Promise.all(prompts.slice(0, maxClients).map((p) => chat(url, p, 8)));  // warm every batch size's kernels
+  for (const c of levels) {
+    const runs = [];
+    for (let rep = 0; rep < 3; rep++) {
+      const t0 = performance.now();
+      const rs = await Promise.all(prompts.slice(0, c).map((p) => chat(url, p, maxTokens)));
+      const wall = (performance.now() - t0) / 1000;
+      runs.push({ wall, tokens: rs.reduce((s, r) => s + r.tokens, 0), ttft50: pct(rs.map((r) => r.ttft), 50), total99: pct(rs.map((r) => r.total), 99) });
+    }
+    runs.sort((a, b) => a.wall - b.wall);
+    const med = runs[1];
+    rows.push({ clients: c, ours: med.tokens / med.wall, wall: med.wall, ttft50: med.ttft50, total99: med.total99 });
+    console.error(`ours, ${c} clients: ${(med.tokens / med.wall).toFixed(0)} tok/s`);
+  }
+} finally {
+  child.kill('SIGTERM');
+}
+
+const peer = JSON.parse(execFileSync(python, [join(here, 'hf_generate.py')], {
+  input: JSON.stringify({ config, batches: levels, prompts: promptIds, new_tokens: maxTokens, dtype, reps: 3 }),
+  maxBuffer: 1 << 24, stdio: ['pipe', 'pipe', 'inherit'] }).toString());
+const f = (v, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '-');
+const table = ['| clients (= HF batch) | ours tok/s | HF generate tok/s | ratio | ours TTFT p50 s | ours total p99 s |', '|---|---|---|---|---|---|',
+  ...rows.map((r) => { const hf = peer[String(r.clients)].tok_s; return `| ${r.clients} | ${f(r.ours)} | ${f(hf)} | ${f(r.ours / hf, 2)}× | ${f(r.ttft50, 2)} | ${f(r.total99, 2)} |`; })].join('\n');
+console.log(`serve GPU load test — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${peer.device} · torch ${peer.torch} (${dtype}) · SmolLM2-135M: ours Q4_1 GGUF, HF random weights in the same config · ${maxTokens} new tokens per request, streaming over loopback HTTP (ours) vs in-process generate (HF)\n${table}`);
+const out = process.env.OUT ?? join(here, '..', '..', 'out');
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, 'serve-gpu.json'), JSON.stringify({ config, rows, peer, maxTokens, dtype }, null, 2));
