@@ -1,5 +1,5 @@
 // Per-part timings of tiny.en on this machine (not a peer comparison): encoder ops, decoder step at batch 1 and 5.
-// Usage: node bench/whisper/profile.mjs [float32|int8]
+// Usage: node bench/whisper/profile.mjs [float32|int8|q8]   (int8: int8 x int8 products; q8: 8-bit affine groups)
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as mx from '@mlx/core';
@@ -8,7 +8,7 @@ import { loadWhisper } from '../../packages/whisper/dist/index.js';
 mx.setNumThreads?.(2);
 const dtype = process.argv[2] ?? 'float32';
 const modelDir = join(homedir(), '.cache', 'mlx-ts', 'models', 'whisper-tiny.en');
-const w = await loadWhisper(modelDir, dtype === 'int8' ? { quantize: { bits: 8 } } : { dtype: 'float32' });
+const w = await loadWhisper(modelDir, dtype === 'int8' ? { quantize: 'int8' } : dtype === 'q8' ? { quantize: { bits: 8 } } : { dtype: 'float32' });
 const m = w.model;
 const time = async (label, fn, reps = 5) => {
   const ts = [];

@@ -53,7 +53,7 @@ const ours = [];
 const peer = { results: [] };
 let encoder;
 for (const dtype of ['float32', 'int8']) {
-  const w = await loadWhisper(modelDir, dtype === 'int8' ? { quantize: { bits: 8 } } : { dtype: 'float32' });
+  const w = await loadWhisper(modelDir, dtype === 'int8' ? { quantize: 'int8' } : { dtype: 'float32' });
   if (dtype === 'float32') {  // encoder alone, one 30 s window, median of 3 after a warm-up
     const mel = logMelSpectrogram(clips[0].audio.subarray(0, 480000), 80, 0).reshape([1, 80, 3000]);
     const ts = [];
