@@ -28,6 +28,11 @@ bool has_avx512_vnni() {
 namespace {
 
 inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+inline int32_t load4(const int8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);  // (no aliasing cast: GCC folds this into the broadcast's memory operand)
+  return v;
+}
 
 // Quantizes one row of K floats into ld bytes (zero-padded: value 0, i.e. 0x80 when as_u8); returns sum_k q.
 MLX_VNNI int32_t quantize_row(const float* x, int64_t K, int8_t* q, int64_t ld, float* xs, bool as_u8) {
@@ -181,7 +186,7 @@ MLX_VNNI void large_tile(const Large& L, int64_t m0, int64_t p0) {
                   b2 = _mm512_loadu_si512(w2 + g * 64);
 #define MLX_I8_ROW(i)                                                                   \
   {                                                                                     \
-    const __m512i x4 = _mm512_set1_epi32(*reinterpret_cast<const int32_t*>(xp + 4 * i)); \
+    const __m512i x4 = _mm512_set1_epi32(load4(xp + 4 * i));                           \
     c##i##0 = _mm512_dpbusd_epi32(c##i##0, b0, x4);                                     \
     c##i##1 = _mm512_dpbusd_epi32(c##i##1, b1, x4);                                     \
     c##i##2 = _mm512_dpbusd_epi32(c##i##2, b2, x4);                                     \
