@@ -1,5 +1,5 @@
 // Per-part timings of tiny.en on this machine (not a peer comparison): encoder ops, decoder step at batch 1 and 5.
-// Usage: node bench/whisper/profile.mjs [float32|int8]
+// Usage: node bench/whisper/profile.mjs [float32|int8|q8]   (int8: int8 x int8 products; q8: 8-bit affine groups)
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as mx from '@mlx/core';
@@ -8,7 +8,7 @@ import { loadWhisper } from '../../packages/whisper/dist/index.js';
 mx.setNumThreads?.(2);
 const dtype = process.argv[2] ?? 'float32';
 const modelDir = join(homedir(), '.cache', 'mlx-ts', 'models', 'whisper-tiny.en');
-const w = await loadWhisper(modelDir, dtype === 'int8' ? { quantize: { bits: 8 } } : { dtype: 'float32' });
+const w = await loadWhisper(modelDir, dtype === 'int8' ? { quantize: 'int8' } : dtype === 'q8' ? { quantize: { bits: 8 } } : { dtype: 'float32' });
 const m = w.model;
 const time = async (label, fn, reps = 5) => {
   const ts = [];
@@ -69,4 +69,18 @@ for (const B of [1, 5]) {
   const hB = mx.random.normal([B, 1, 384]);
   await time(`  output projection B=${B}`, () => m.decoder.outputProjection(hB), 10);
   cache.dispose();
+}
+
+// the beam-5 step's search part on [5, V] logits: timestamp filter + log-softmax, top-k (argpartition), gather
+{
+  const { filterLogits, suppressionMask } = await import('../../packages/whisper/dist/decoding/logit-filters.js');
+  const V = m.dims.nVocab, B = 5, tb = w.tokenizer.timestampBegin;
+  const iota = mx.arange(0, V, 1, mx.int32).reshape([1, V]);
+  const mask = suppressionMask(V, w.suppressTokens);
+  const logits = mx.random.normal([B, V]);
+  const rules = Array.from({ length: B }, () => ({ textEnd: 0, timestampStart: tb + 10, timestampEnd: V }));
+  await time('beam-5 filter (timestamp rules + log-softmax)', () => filterLogits(logits, mask, rules, iota, tb).logprobs, 20);
+  const lp = filterLogits(logits, mask, rules, iota, tb).logprobs; mx.eval(lp);
+  await time('beam-5 top-6 (argpartition over [5, V])', () => mx.argpartition(mx.negative(lp), 5, -1).index(mx.Slice(), mx.Slice(0, 6)), 20);
+  await time('beam-5 top-6 (topk values)', () => mx.topk(lp, 6, -1), 20);
 }

@@ -53,7 +53,7 @@ const ours = [];
 const peer = { results: [] };
 let encoder;
 for (const dtype of ['float32', 'int8']) {
-  const w = await loadWhisper(modelDir, dtype === 'int8' ? { quantize: { bits: 8 } } : { dtype: 'float32' });
+  const w = await loadWhisper(modelDir, dtype === 'int8' ? { quantize: 'int8' } : { dtype: 'float32' });
   if (dtype === 'float32') {  // encoder alone, one 30 s window, median of 3 after a warm-up
     const mel = logMelSpectrogram(clips[0].audio.subarray(0, 480000), 80, 0).reshape([1, 80, 3000]);
     const ts = [];
@@ -63,9 +63,10 @@ for (const dtype of ['float32', 'int8']) {
   await transcribe(w, clips[0].audio.subarray(0, 16000 * 5), { beamSize: 1 });  // warm-up
   for (const beam of [1, 5]) {
     for (const c of clips) {
-      const t0 = performance.now();
+      const t0 = performance.now(), c0 = process.cpuUsage();
       const r = await transcribe(w, c.path, { beamSize: beam, language: 'en' });
-      ours.push({ name: c.name, compute_type: dtype, beam, seconds: (performance.now() - t0) / 1000, text: r.text, load: loadavg()[0] });
+      const cpu = process.cpuUsage(c0);
+      ours.push({ name: c.name, compute_type: dtype, beam, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, text: r.text, load: loadavg()[0] });
       console.error(`ours ${dtype} beam ${beam} ${c.name}: ${ours.at(-1).seconds.toFixed(2)} s (load ${loadavg()[0].toFixed(1)})`);
     }
     for (const r of runPeer({ compute_type: dtype, beam })) {
@@ -102,12 +103,13 @@ const rows = [];
 for (const c of clips) for (const s of settings) {
   const o = ours.find((x) => x.name === c.name && x.compute_type === s.compute_type && x.beam === s.beam);
   const p = peer.results.find((x) => x.name === c.name && x.compute_type === s.compute_type && x.beam === s.beam);
-  rows.push(`| ${c.name} ${s.compute_type} beam ${s.beam} | ${o.seconds.toFixed(2)} s | ${p.seconds.toFixed(2)} s | ${(p.seconds / o.seconds).toFixed(2)}× | ${(100 * wer(c.ref, o.text)).toFixed(1)}% | ${(100 * wer(c.ref, p.text)).toFixed(1)}% |`);
+  const cpuRatio = p.cpu_seconds && o.cpuSeconds ? `${(p.cpu_seconds / o.cpuSeconds).toFixed(2)}× (${o.cpuSeconds.toFixed(1)} / ${p.cpu_seconds.toFixed(1)} s)` : '-';
+  rows.push(`| ${c.name} ${s.compute_type} beam ${s.beam} | ${o.seconds.toFixed(2)} s | ${p.seconds.toFixed(2)} s | ${(p.seconds / o.seconds).toFixed(2)}× | ${cpuRatio} | ${(100 * wer(c.ref, o.text)).toFixed(1)}% | ${(100 * wer(c.ref, p.text)).toFixed(1)}% | ${o.load.toFixed(1)} / ${p.load.toFixed(1)} |`);
 }
 const stamp = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${cpus()[0].model} · ${cpus().length} cores · load average ${loadStart.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end`;
 const table = [
-  '| case (tiny.en, end to end) | ours | faster-whisper | ratio (>1: we are faster) | WER ours | WER faster-whisper |',
-  '|---|---|---|---|---|---|',
+  '| case (tiny.en, end to end) | ours | faster-whisper | ratio (>1: we are faster) | CPU-time ratio (ours / fw CPU s) | WER ours | WER faster-whisper | load (ours / fw) |',
+  '|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
   `| encoder, one 30 s window (fp32) | ${encoder.toFixed(3)} s | limit ${limit.toFixed(3)} s | ${(100 * limit / encoder).toFixed(0)}% of the FLOP limit | | |`,

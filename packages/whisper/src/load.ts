@@ -13,6 +13,7 @@ import { loadCt2Whisper } from './loaders/ct2.js';
 import { loadHfWhisper, readJson } from './loaders/hf.js';
 import { loadMlxWhisper } from './loaders/mlx.js';
 import { inferDims, type WeightMap } from './loaders/weights.js';
+import { quantizeInt8 } from './model/int8.js';
 import { WhisperNet } from './model/whisper.js';
 import type { LoadWhisperOptions, Whisper } from './model/types.js';
 import { BpeWhisperTokenizer } from './tokenizer.js';
@@ -54,11 +55,13 @@ export async function loadWhisperModel(dir: string, opts: LoadWhisperOptions = {
   let config: Record<string, unknown> = {};
   let heads: { audio?: number; text?: number };
   let quantize = opts.quantize;
+  if (typeof quantize === 'string' && quantize !== 'int8') throw new mx.InvalidArgumentError(`[whisper] quantize must be 'int8' or { bits, groupSize }, got '${quantize}'.`);
   if (layout === 'ct2') {
     const r = loadCt2Whisper(join(dir, 'model.bin'));
     weights = r.weights;
-    // int8 CTranslate2 weights stay 8-bit in memory (per-row scales re-expressed as affine groups).
-    if (r.int8 && !quantize && !opts.dtype) quantize = { bits: 8 };
+    // int8 CTranslate2 weights stay int8 (re-quantizing the dequantized rows gives back the same int8 values
+    // and scales) and run through int8 x int8 products.
+    if (r.int8 && !quantize && !opts.dtype) quantize = 'int8';
     heads = { audio: r.encoderHeads, text: r.decoderHeads };
     if (existsSync(join(dir, 'config.json'))) config = readJson(join(dir, 'config.json'));
   } else if (layout === 'hf') {
@@ -87,7 +90,10 @@ export async function loadWhisperModel(dir: string, opts: LoadWhisperOptions = {
     throw new ModelFormatError(file, 0, `weights do not fit the inferred dimensions: ${(e as Error).message}`);
   }
   model.eval();
-  if (quantize) {
+  if (quantize === 'int8') {
+    if (opts.dtype === 'float16') throw new mx.InvalidArgumentError("[whisper] quantize: 'int8' computes in float32; drop dtype: 'float16'.");
+    quantizeInt8(model);
+  } else if (quantize) {
     const g = quantize.groupSize ?? (dims.nTextState % 64 === 0 ? 64 : 32);
     nn.quantize(model, g, quantize.bits, (_path, m) =>
       (m instanceof nn.Linear || m instanceof nn.Embedding) && (m as nn.Linear).weight.shape[1] % g === 0);

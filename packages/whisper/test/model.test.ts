@@ -7,6 +7,7 @@ import * as mx from '@mlx/core';
 import * as nn from '@mlx/nn';
 import { loadWhisperModel } from '../src/load.js';
 import type { WhisperNet } from '../src/model/whisper.js';
+import { Int8Embedding, Int8Linear } from '../src/model/int8.js';
 
 const FIX = join(__dirname, 'fixtures', 'whisper-parity');
 
@@ -45,13 +46,21 @@ describe.each(['tiny-en', 'tiny-multi'])('parity with transformers: %s', (name) 
     const { model } = await loadWhisperModel(join(FIX, name, layout));
     check(model, io, 1e-4);
   });
-  it('CT2 int8 (per-row scales) stays close to float32: dequantized, and kept 8-bit by default', async () => {
+  it('CT2 int8 (per-row scales) stays close to float32: dequantized, and kept int8 (int8 x int8 products) by default', async () => {
     const { model } = await loadWhisperModel(join(FIX, name, 'ct2-int8'), { dtype: 'float32' });
     check(model, io, 3e-2);
     const q = (await loadWhisperModel(join(FIX, name, 'ct2-int8'))).model;
-    const quantized = q.leafModules().some(([, m]) => m instanceof nn.QuantizedLinear);
-    expect(quantized).toBe(true); // (only layers whose input width is a multiple of the group size)
+    const leaves = q.leafModules().map(([, m]) => m);
+    expect(leaves.some((m) => m instanceof nn.Linear || m instanceof nn.QuantizedLinear)).toBe(false);
+    expect(leaves.filter((m) => m instanceof Int8Linear).length).toBeGreaterThan(0);
+    expect(leaves.some((m) => m instanceof Int8Embedding)).toBe(true);
     check(q, io, 6e-2);
+  });
+  it("quantize: 'int8' on float weights stays close; bad quantize values are typed errors", async () => {
+    const q = (await loadWhisperModel(join(FIX, name, 'hf'), { quantize: 'int8' })).model;
+    check(q, io, 6e-2);
+    await expect(loadWhisperModel(join(FIX, name, 'hf'), { quantize: 'int4' as never })).rejects.toBeInstanceOf(mx.InvalidArgumentError);
+    await expect(loadWhisperModel(join(FIX, name, 'hf'), { quantize: 'int8', dtype: 'float16' })).rejects.toBeInstanceOf(mx.InvalidArgumentError);
   });
   it('float16 and 8-bit quantized variants stay close', async () => {
     const f16 = (await loadWhisperModel(join(FIX, name, 'hf'), { dtype: 'float16' })).model;

@@ -94,6 +94,33 @@ describe.skipIf(!canSpeak || !hasModel('whisper-tiny.en'))('tiny.en on espeak-ng
   });
 });
 
+describe.skipIf(!canSpeak || !hasModel('whisper-tiny.en'))("tiny.en with quantize: 'int8' (int8 x int8 products)", () => {
+  it('first-step logits stay close to transformers float32, and WER ≤ 10% over the same sentences (greedy)', async () => {
+    const w = await loadWhisper('whisper-tiny.en', { quantize: 'int8' });
+    try {
+      const ref = mx.load(join(__dirname, 'fixtures', 'real', 'fox-greedy.npz')) as Record<string, mx.array>;
+      const mel0 = padOrTrimMel(logMelSpectrogram(await loadAudio(join(__dirname, 'fixtures', 'real', 'fox-16k.wav')), 80, N_SAMPLES));
+      const t = w.tokenizer;
+      const first = w.model.decode(mx.array([[t.sot, t.noTimestamps]], mx.int32), w.model.embedAudio(mel0.reshape([1, 80, 3000]))).logits.index(0, -1);
+      const err = (mx.max(mx.abs(mx.subtract(first, ref.first_logits))).item() as number) / (mx.max(mx.abs(ref.first_logits)).item() as number);
+      expect(err).toBeLessThan(0.12);
+      const items = (makeSpeechCorpus() as Item[]).filter((c) => c.lang === 'en');
+      const refs: string[] = [], hyps: string[] = [];
+      for (const win of await packWindows(items)) {
+        const mel = padOrTrimMel(logMelSpectrogram(win.audio, w.model.dims.nMels, N_SAMPLES));
+        hyps.push((await greedyDecode(w, mel)).text);
+        refs.push(win.texts.join(' '));
+        mel.dispose();
+      }
+      const wer = wordErrorRate(refs, hyps);
+      console.log(`tiny.en int8 greedy WER over ${items.length} sentences: ${(wer * 100).toFixed(1)}%`);
+      expect(wer).toBeLessThanOrEqual(0.1);
+    } finally {
+      w.dispose();
+    }
+  });
+});
+
 describe.skipIf(!canSpeak || !hasModel('whisper-base'))('base (multilingual) language id', () => {
   it('detects German, French and Spanish espeak-ng speech', async () => {
     const w = await loadWhisper('whisper-base');

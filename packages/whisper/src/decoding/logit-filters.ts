@@ -69,18 +69,20 @@ export function filterLogits(logits: mx.array, additive: mx.array | undefined, r
 }
 
 /**
- * The timestamp rules as one compiled program: ~15 vocabulary-wide ops per step (masks, two log-softmaxes) fused
- * into a few passes; a decode step calls it once (for every beam at once).
+ * The timestamp rules as one compiled program (masks and one log-softmax over the vocabulary); a decode step calls
+ * it once for every beam at once. "Timestamps more probable than any text token" compares logsumexp(x[ts]) with
+ * max(x[text]) (both sides of openai's log-probability test shifted by the same logsumexp), and when it holds the
+ * remaining mass is the timestamps', so the final log-softmax needs no second vocabulary-wide logsumexp.
  */
 const timestampFilter = mx.compile((x: mx.array, textEnd: mx.array, tsStart: mx.array, tsEnd: mx.array, iota: mx.array,
   timestampBegin: number): mx.array[] => {
   const blocked = mx.logicalOr(mx.logicalOr(mx.less(iota, textEnd),
     mx.logicalAnd(mx.greaterEqual(iota, timestampBegin), mx.less(iota, tsStart))), mx.greaterEqual(iota, tsEnd));
   x = mx.where(blocked, -Infinity, x);
-  // If the timestamps together are more probable than any single text token, a timestamp must come next.
-  const lp = mx.subtract(x, mx.logsumexp(x, -1, true));
-  const tsMass = mx.logsumexp(lp.index(mx.Slice(), mx.Slice(timestampBegin)), -1, true);
-  const textMax = mx.max(lp.index(mx.Slice(), mx.Slice(0, timestampBegin)), -1, true);
-  x = mx.where(mx.logicalAnd(mx.greater(tsMass, textMax), mx.less(iota, timestampBegin)), -Infinity, x);
-  return [x, mx.subtract(x, mx.logsumexp(x, -1, true))];
+  const tsMass = mx.logsumexp(x.index(mx.Slice(), mx.Slice(timestampBegin)), -1, true);
+  const textMax = mx.max(x.index(mx.Slice(), mx.Slice(0, timestampBegin)), -1, true);
+  const onlyTimestamps = mx.greater(tsMass, textMax);  // [B, 1]
+  const all = mx.logsumexp(x, -1, true);
+  x = mx.where(mx.logicalAnd(onlyTimestamps, mx.less(iota, timestampBegin)), -Infinity, x);
+  return [x, mx.subtract(x, mx.where(onlyTimestamps, tsMass, all))];
 });

@@ -99,6 +99,11 @@ export interface Whisper {
 
 export interface LoadWhisperOptions {
   dtype?: 'float32' | 'float16';
-  quantize?: { bits: 4 | 8; groupSize?: number };
+  /**
+   * 'int8': int8 weight rows with per-row scales and int8 x int8 products (activations quantized per row on the
+   * fly, like CTranslate2's int8 compute type; the default for CTranslate2 int8 files). `{ bits, groupSize }`:
+   * MLX affine group quantization with float activations.
+   */
+  quantize?: 'int8' | { bits: 4 | 8; groupSize?: number };
   signal?: AbortSignal;
 }
