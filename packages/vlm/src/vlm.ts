@@ -123,7 +123,7 @@ export class VLM {
 
   private async *run(req: VlmRequest, opts: VlmGenerateOptions): AsyncGenerator<{ text: string; token: number }, Omit<VlmResult, 'tokens'>> {
     const signal = opts.signal;
-    signal?.throwIfAborted();
+    if (signal?.aborted) throw new CancelledError('Generation was aborted before it started.');
     const maxTokens = opts.maxTokens ?? 256;
     if (!Number.isInteger(maxTokens) || maxTokens < 0) throw new VlmInputError(`maxTokens must be an integer ≥ 0 (got ${opts.maxTokens})`);
     const sampler = makeSampler(opts, this.arch.text.vocabSize);

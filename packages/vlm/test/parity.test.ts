@@ -52,7 +52,7 @@ for (const name of ['llava', 'idefics3', 'qwen2_vl']) {
 }
 
 describe('bad input', () => {
-  it('placeholder/image mismatch, too many images, corrupt image, abort → typed errors', async () => {
+  it('placeholder/image mismatch, too many images, corrupt/empty/zero-size images, abort → typed errors', async () => {
     const vlm = await loadVLM(join(FIX, 'idefics3'));
     const a = join(FIX, 'images', 'a.png');
     await expect(vlm.generate({ images: [a], prompt: 'no placeholder' })).rejects.toBeInstanceOf(VlmInputError);
@@ -61,9 +61,22 @@ describe('bad input', () => {
     await expect(vlm.generate({ images: many, prompt: '<image>'.repeat(40) })).rejects.toBeInstanceOf(ContextOverflowError);
     await expect(vlm.generate({ images: [join(FIX, 'images', 'corrupt.png')], prompt: '<image>' })).rejects.toBeInstanceOf(ImageDecodeError);
     await expect(vlm.generate({ images: [join(FIX, 'images', 'empty.jpg')], prompt: '<image>' })).rejects.toMatchObject({ code: 'MLX_IMAGE_DECODE' });
+    await expect(vlm.generate({ images: [join(FIX, 'images', 'zero.png')], prompt: '<image>' })).rejects.toBeInstanceOf(ImageDecodeError);
+    await expect(vlm.generate({ images: [{ data: new Uint8Array(0), width: 0, height: 5, channels: 3 }], prompt: '<image>' }))
+      .rejects.toBeInstanceOf(ImageDecodeError);
+    // abort before the start and in the middle of a stream
     const ac = new AbortController();
     ac.abort();
-    await expect(vlm.generate({ images: [a], prompt: '<image>' }, { signal: ac.signal })).rejects.toBeTruthy();
+    await expect(vlm.generate({ images: [a], prompt: '<image>' }, { signal: ac.signal })).rejects.toBeInstanceOf(mx.CancelledError);
+    const mid = new AbortController();
+    const seen: number[] = [];
+    await expect((async () => {
+      for await (const t of vlm.stream({ images: [a], prompt: '<image>' }, { maxTokens: 50, temperature: 0, signal: mid.signal })) {
+        seen.push(t.token);
+        if (seen.length === 2) mid.abort();
+      }
+    })()).rejects.toMatchObject({ code: 'MLX_CANCELLED' });
+    expect(seen.length).toBe(2);
     // still healthy
     const ok = await vlm.generate({ images: [a], prompt: 'x<image>y' }, { maxTokens: 2, temperature: 0 });
     expect(ok.tokens.length).toBe(2);
