@@ -46,6 +46,12 @@ for (const name of ['llava', 'idefics3', 'qwen2_vl']) {
       expect(out.tokens).toEqual(meta.greedy_tokens);
       expect(out.stats.generationTokens).toBe(16);
       expect(out.stats.imageTokens).toBe(ref.vision_features.shape[0]);
+      // prepared inputs are reusable (the caller owns them) and give the same greedy tokens; ignoreEos runs the full budget
+      const prep = await vlm.prepare({ images, prompt: meta.prompt });
+      for (let i = 0; i < 2; i++) {
+        const again = await vlm.generate({ prepared: prep }, { maxTokens: 16, temperature: 0, ignoreEos: true });
+        expect(again.tokens).toEqual(meta.greedy_tokens);
+      }
       vlm.dispose();
     });
   });

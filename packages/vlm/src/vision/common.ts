@@ -56,6 +56,9 @@ export class VitLayer {
   }
 }
 
+/** Pixels in the tower's weight dtype, as HF casts them (a float32 input would otherwise promote every bf16 op). */
+export const toWeightDtype = (pix: A, w: A): A => (pix.dtype === w.dtype ? pix : mx.astype(pix, w.dtype));
+
 /** [N, C, H, W] → [N, (H/P)*(W/P), C*P*P] in the row-major patch order of a stride-P conv. */
 export function patchify(pix: A, P: number): A {
   const [N, C, H, W] = pix.shape;

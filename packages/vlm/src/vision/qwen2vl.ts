@@ -4,7 +4,7 @@
 import * as mx from '@mlx/core';
 import { z } from 'zod';
 import { take, type Weights } from '../language/decoder.js';
-import { activation, lin, linear } from './common.js';
+import { activation, lin, linear, toWeightDtype } from './common.js';
 
 type A = mx.array;
 
@@ -67,7 +67,7 @@ export class Qwen2VisionTower {
   /** patches [N, C*T*P*P], grids [[t, h, w]] → merged features [N / merge², hidden]. */
   forward(patches: A, grids: number[][]): A {
     const C = this.cfg.embed_dim, H = this.cfg.num_heads, D = C / H, M = this.cfg.spatial_merge_size;
-    let x = mx.matmul(patches, mx.transpose(this.patchW));
+    let x = mx.matmul(toWeightDtype(patches, this.patchW), mx.transpose(this.patchW));
     const N = x.shape[0];
     const [cos, sin] = this.rotary(grids);
     const rope = (t: A) => {
