@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
-import { loadVLM, ContextOverflowError, VlmInputError, ImageDecodeError } from '../src/index.js';
+import { loadVLM, ContextOverflowError, VlmInputError, ImageDecodeError, setAttentionMode } from '../src/index.js';
 
 const FIX = join(import.meta.dirname, 'fixtures');
 
@@ -54,6 +54,24 @@ for (const name of ['llava', 'idefics3', 'qwen2_vl']) {
       }
       vlm.dispose();
     });
+
+    it('the unfused attention path (auto-selected on the GPU) gives the same features, logits and tokens', async () => {
+      const prev = setAttentionMode('unfused');
+      try {
+        const vlm = await loadVLM(dir);
+        const inp = await vlm.prepare({ images, prompt: meta.prompt });
+        const feats = vlm.arch.encodeImages({ ...inp.images!, pixelValues: ref.pixel_values, replacements: [] });
+        const pos = vlm.arch.positions?.(inp.ids, inp.images);
+        const logits = vlm.arch.text.forward(ref.inputs_embeds, vlm.arch.text.newCache(), { positions: pos?.positions });
+        expect(rel(feats, ref.vision_features)).toBeLessThan(1e-4);
+        expect(rel(logits, ref.logits)).toBeLessThan(1e-4);
+        const out = await vlm.generate({ prepared: inp }, { maxTokens: 16, temperature: 0 });
+        expect(out.tokens).toEqual(meta.greedy_tokens);
+        vlm.dispose();
+      } finally {
+        setAttentionMode(prev);
+      }
+    });
   });
 }
 
@@ -83,6 +101,7 @@ describe('bad input', () => {
       }
     })()).rejects.toMatchObject({ code: 'MLX_CANCELLED' });
     expect(seen.length).toBe(2);
+    expect(() => setAttentionMode('flash' as never)).toThrow(expect.objectContaining({ code: 'MLX_INVALID_ARGUMENT' }));
     // still healthy
     const ok = await vlm.generate({ images: [a], prompt: 'x<image>y' }, { maxTokens: 2, temperature: 0 });
     expect(ok.tokens.length).toBe(2);
