@@ -50,23 +50,24 @@ describe('preprocessing parity with HF PIL image processors', () => {
 });
 
 describe('resizeImage vs PIL Image.resize', () => {
-  it('is byte-exact on every oracle case (all filters, RGB and L, both of Pillow 13\'s pass orders)', () => {
-    const { pillow, cases } = json('resize/cases.json') as { pillow: string; cases: Array<{ filter: number; in: number[]; out: number[] }> };
+  it('is byte-exact on every oracle case (all filters, RGB and L, both of Pillow 13\'s pass orders, reducing_gap)', () => {
+    const { pillow, cases } = json('resize/cases.json') as { pillow: string; cases: Array<{ filter: number; in: number[]; out: number[]; reducing_gap?: number }> };
     const ref = mx.load(join(FIX, 'resize', 'oracle.safetensors')) as Record<string, mx.array>;
     let verticalFirstCases = 0;
     const mismatches: string[] = [];
     cases.forEach((c, i) => {
       const [w, h, ch] = c.in, [W, H] = c.out;
       const src = new Uint8Array(ref[`${i}.in`].tolist().flat(2) as number[]);
-      const out = resizeImage({ data: src, width: w, height: h, channels: ch }, W, H, c.filter as Resample);
+      const out = resizeImage({ data: src, width: w, height: h, channels: ch }, W, H, c.filter as Resample, { reducingGap: c.reducing_gap });
       const want = ref[`${i}.out`].tolist().flat(2) as number[];
       let maxDiff = 0;
       for (let k = 0; k < want.length; k++) maxDiff = Math.max(maxDiff, Math.abs(out.data[k] - want[k]));
-      if (out.data.length !== want.length || maxDiff !== 0) mismatches.push(`#${i} filter ${c.filter} ${w}x${h}x${ch} -> ${W}x${H}: max diff ${maxDiff}`);
+      if (out.data.length !== want.length || maxDiff !== 0) mismatches.push(`#${i} filter ${c.filter} ${w}x${h}x${ch} -> ${W}x${H} gap ${c.reducing_gap}: max diff ${maxDiff}`);
       if (W !== w && H !== h && verticalFirst(w, h, W, H)) verticalFirstCases++;
     });
     expect(mismatches, `Pillow ${pillow}`).toEqual([]);
     expect(verticalFirstCases).toBeGreaterThan(5); // the set exercises the vertical-first order
+    expect(cases.filter((c) => c.reducing_gap !== undefined).length).toBeGreaterThan(20);
   });
 });
 

@@ -113,7 +113,8 @@ def write_images():
 
 def write_resize_cases(n=96):
     """Raw PIL Image.resize on random uint8 images: every filter, RGB and L, up/down/mixed scales. Sizes are drawn so
-    both of Pillow 13's pass orders (vertical first when height loses > 2x the columns width loses) appear."""
+    both of Pillow 13's pass orders (vertical first when height loses > 2x the columns width loses) appear; plus
+    downscales with reducing_gap (reduce() pre-step)."""
     d = os.path.join(OUT, "resize")
     os.makedirs(d, exist_ok=True)
     rng = np.random.default_rng(7)
@@ -134,6 +135,19 @@ def write_resize_cases(n=96):
         tensors[f"{i}.in"] = a
         tensors[f"{i}.out"] = np.ascontiguousarray(out)
         cases.append({"filter": filt, "in": [w, h, c], "out": [W, H]})
+    # reducing_gap: Image.reduce() by whole factors first, then a resample from the fractional box that remains
+    for j in range(36):
+        i = n + j
+        filt = [1, 2, 3, 4, 5, 1][j % 6]
+        c = 1 if j % 4 == 3 else 3
+        w, h = (int(v) for v in rng.integers(8, 49, 2))
+        W, H = int(rng.integers(1, w // 2 + 1)), int(rng.integers(1, h // 2 + 1))
+        gap = [1.0, 1.5, 2.0, 3.0][j % 4]
+        a = rng.integers(0, 256, (h, w, c)).astype(np.uint8)
+        out = np.asarray(Image.fromarray(a[..., 0] if c == 1 else a).resize((W, H), filt, reducing_gap=gap)).reshape(H, W, c)
+        tensors[f"{i}.in"] = a
+        tensors[f"{i}.out"] = np.ascontiguousarray(out)
+        cases.append({"filter": filt, "in": [w, h, c], "out": [W, H], "reducing_gap": gap})
     save_file(tensors, os.path.join(d, "oracle.safetensors"))
     import PIL
     with open(os.path.join(d, "cases.json"), "w") as f:
