@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import { benchRoot } from '../lib/harness.mjs';
 import { loadVLM } from '../../packages/vlm/dist/index.js';
@@ -38,7 +38,7 @@ const gen = [], tps = [];
 let out;
 for (let i = 0; i < reps; i++) {
   const t = performance.now();
-  out = await vlm.generate(req, { maxTokens: tokens, temperature: 0, stopTokens: [] });
+  out = await vlm.generate(req, { maxTokens: tokens, temperature: 0, ignoreEos: true });
   gen.push((performance.now() - t) / 1000);
   tps.push(out.stats.generationTps);
 }
@@ -49,7 +49,7 @@ const rows = [
   [`generate ${tokens} tokens incl. prefill [s]`, oursGen, peer.generate_s, peer.generate_s / oursGen],
   [`end-to-end tok/s`, tokens / oursGen, tokens / peer.generate_s, peer.generate_s / oursGen],
 ];
-console.log(`\nvlm bench — random SmolVLM-256M-shaped Idefics3, CPU (${cpus().length} cores), prompt ${inp.ids.length} tokens, median of ${reps}`);
+console.log(`\nvlm bench — random SmolVLM-256M-shaped Idefics3, CPU (${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}), prompt ${inp.ids.length} tokens, median of ${reps}`);
 console.log('| case | ours | HF transformers (torch, 2 threads) | ratio (× faster) |\n|---|---|---|---|');
 for (const [c, o, p, r] of rows) console.log(`| ${c} | ${o.toFixed(3)} | ${p.toFixed(3)} | ${r.toFixed(2)} |`);
 console.log(`our decode-only tok/s (stats.generationTps): ${med(tps).toFixed(1)}; greedy tokens equal to HF: ${JSON.stringify(out.tokens) === JSON.stringify(peer.tokens)}`);

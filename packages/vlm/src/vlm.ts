@@ -33,11 +33,16 @@ export interface VlmRequest {
   /** Raw prompt text with one image placeholder (e.g. `<image>`) per image; or chat messages. */
   prompt?: string;
   messages?: ChatMessage[];
+  /** Inputs from `vlm.prepare(...)`, reused as they are (images, prompt and messages are then ignored); the caller
+   * keeps ownership of their arrays. Lets a caller preprocess once and generate several times. */
+  prepared?: VlmInputs;
 }
 export interface VlmGenerateOptions extends SamplingOptions {
   maxTokens?: number;
   stop?: string[];
   stopTokens?: number[];
+  /** Keep generating past the tokenizer's end-of-sequence tokens (as @mlx/lm's `ignoreEos`; benchmarks use it). */
+  ignoreEos?: boolean;
   signal?: AbortSignal;
 }
 export interface VlmStats {
@@ -123,13 +128,13 @@ export class VLM {
 
   private async *run(req: VlmRequest, opts: VlmGenerateOptions): AsyncGenerator<{ text: string; token: number }, Omit<VlmResult, 'tokens'>> {
     const signal = opts.signal;
-    signal?.throwIfAborted();
+    if (signal?.aborted) throw new CancelledError('Generation was aborted before it started.');
     const maxTokens = opts.maxTokens ?? 256;
     if (!Number.isInteger(maxTokens) || maxTokens < 0) throw new VlmInputError(`maxTokens must be an integer ≥ 0 (got ${opts.maxTokens})`);
     const sampler = makeSampler(opts, this.arch.text.vocabSize);
-    const stopIds = new Set([...this.tokenizer.eosTokenIds, ...(opts.stopTokens ?? [])]);
+    const stopIds = new Set([...(opts.ignoreEos ? [] : this.tokenizer.eosTokenIds), ...(opts.stopTokens ?? [])]);
     const t0 = performance.now();
-    const inp = await this.prepare(req);
+    const inp = req.prepared ?? await this.prepare(req);
     mx.resetPeakMemory();
     const caches = this.arch.text.newCache();
     const stats: VlmStats = { promptTokens: inp.ids.length, imageTokens: 0, imageSeconds: 0, promptSeconds: 0, promptTps: 0, generationTokens: 0, generationSeconds: 0, generationTps: 0, peakMemory: 0 };
@@ -193,8 +198,10 @@ export class VLM {
       throw e;
     } finally {
       for (const c of caches) c.dispose();
-      inp.images?.pixelValues.dispose();
-      inp.images?.pixelAttentionMask?.dispose();
+      if (!req.prepared) {
+        inp.images?.pixelValues.dispose();
+        inp.images?.pixelAttentionMask?.dispose();
+      }
       sampler.dispose();
     }
   }

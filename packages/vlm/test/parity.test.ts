@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
-import { loadVLM, ContextOverflowError, VlmInputError, ImageDecodeError } from '../src/index.js';
+import { loadVLM, ContextOverflowError, VlmInputError, ImageDecodeError, setAttentionMode } from '../src/index.js';
 
 const FIX = join(import.meta.dirname, 'fixtures');
 
@@ -46,13 +46,37 @@ for (const name of ['llava', 'idefics3', 'qwen2_vl']) {
       expect(out.tokens).toEqual(meta.greedy_tokens);
       expect(out.stats.generationTokens).toBe(16);
       expect(out.stats.imageTokens).toBe(ref.vision_features.shape[0]);
+      // prepared inputs are reusable (the caller owns them) and give the same greedy tokens; ignoreEos runs the full budget
+      const prep = await vlm.prepare({ images, prompt: meta.prompt });
+      for (let i = 0; i < 2; i++) {
+        const again = await vlm.generate({ prepared: prep }, { maxTokens: 16, temperature: 0, ignoreEos: true });
+        expect(again.tokens).toEqual(meta.greedy_tokens);
+      }
       vlm.dispose();
+    });
+
+    it('the unfused attention path (auto-selected on the GPU) gives the same features, logits and tokens', async () => {
+      const prev = setAttentionMode('unfused');
+      try {
+        const vlm = await loadVLM(dir);
+        const inp = await vlm.prepare({ images, prompt: meta.prompt });
+        const feats = vlm.arch.encodeImages({ ...inp.images!, pixelValues: ref.pixel_values, replacements: [] });
+        const pos = vlm.arch.positions?.(inp.ids, inp.images);
+        const logits = vlm.arch.text.forward(ref.inputs_embeds, vlm.arch.text.newCache(), { positions: pos?.positions });
+        expect(rel(feats, ref.vision_features)).toBeLessThan(1e-4);
+        expect(rel(logits, ref.logits)).toBeLessThan(1e-4);
+        const out = await vlm.generate({ prepared: inp }, { maxTokens: 16, temperature: 0 });
+        expect(out.tokens).toEqual(meta.greedy_tokens);
+        vlm.dispose();
+      } finally {
+        setAttentionMode(prev);
+      }
     });
   });
 }
 
 describe('bad input', () => {
-  it('placeholder/image mismatch, too many images, corrupt image, abort → typed errors', async () => {
+  it('placeholder/image mismatch, too many images, corrupt/empty/zero-size images, abort → typed errors', async () => {
     const vlm = await loadVLM(join(FIX, 'idefics3'));
     const a = join(FIX, 'images', 'a.png');
     await expect(vlm.generate({ images: [a], prompt: 'no placeholder' })).rejects.toBeInstanceOf(VlmInputError);
@@ -61,9 +85,23 @@ describe('bad input', () => {
     await expect(vlm.generate({ images: many, prompt: '<image>'.repeat(40) })).rejects.toBeInstanceOf(ContextOverflowError);
     await expect(vlm.generate({ images: [join(FIX, 'images', 'corrupt.png')], prompt: '<image>' })).rejects.toBeInstanceOf(ImageDecodeError);
     await expect(vlm.generate({ images: [join(FIX, 'images', 'empty.jpg')], prompt: '<image>' })).rejects.toMatchObject({ code: 'MLX_IMAGE_DECODE' });
+    await expect(vlm.generate({ images: [join(FIX, 'images', 'zero.png')], prompt: '<image>' })).rejects.toBeInstanceOf(ImageDecodeError);
+    await expect(vlm.generate({ images: [{ data: new Uint8Array(0), width: 0, height: 5, channels: 3 }], prompt: '<image>' }))
+      .rejects.toBeInstanceOf(ImageDecodeError);
+    // abort before the start and in the middle of a stream
     const ac = new AbortController();
     ac.abort();
-    await expect(vlm.generate({ images: [a], prompt: '<image>' }, { signal: ac.signal })).rejects.toBeTruthy();
+    await expect(vlm.generate({ images: [a], prompt: '<image>' }, { signal: ac.signal })).rejects.toBeInstanceOf(mx.CancelledError);
+    const mid = new AbortController();
+    const seen: number[] = [];
+    await expect((async () => {
+      for await (const t of vlm.stream({ images: [a], prompt: '<image>' }, { maxTokens: 50, temperature: 0, signal: mid.signal })) {
+        seen.push(t.token);
+        if (seen.length === 2) mid.abort();
+      }
+    })()).rejects.toMatchObject({ code: 'MLX_CANCELLED' });
+    expect(seen.length).toBe(2);
+    expect(() => setAttentionMode('flash' as never)).toThrow(expect.objectContaining({ code: 'MLX_INVALID_ARGUMENT' }));
     // still healthy
     const ok = await vlm.generate({ images: [a], prompt: 'x<image>y' }, { maxTokens: 2, temperature: 0 });
     expect(ok.tokens.length).toBe(2);

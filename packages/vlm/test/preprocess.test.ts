@@ -1,5 +1,6 @@
 // Preprocessing parity: our decode + PIL-exact resampling vs the HF PIL image processors (fixtures from
-// scripts/oracles/hf/vlm_parity.py), for PNG (RGB, RGBA, grey), JPEG and WebP images of several sizes.
+// scripts/oracles/hf/vlm_parity.py), for PNG (RGB, RGBA, grey, grey+alpha, palette), JPEG (colour, grey, 4:4:4) and
+// WebP images from 3x5 to 257x131, tall and wide; and raw resizes vs PIL's Image.resize, every filter.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,12 +10,12 @@ import { preprocessorConfigSchema } from '../src/processing/common.js';
 import { ClipImageProcessor } from '../src/processing/clip.js';
 import { Idefics3ImageProcessor } from '../src/processing/idefics3.js';
 import { Qwen2VLImageProcessor } from '../src/processing/qwen2vl.js';
+import { resizeImage, verticalFirst, type Resample } from '../src/image/resample.js';
 import { ImageDecodeError } from '../src/errors.js';
 
 const FIX = join(import.meta.dirname, 'fixtures');
 const json = (p: string) => JSON.parse(readFileSync(join(FIX, p), 'utf8'));
-const CFG_STD: Record<string, number[]> = { llava: [0.2613], idefics3: [0.5], qwen2_vl: [0.2613] };
-const IMAGES = ['a.png', 'b.jpg', 'c.png', 'd.webp', 'e.png', 'f.jpg'];
+const IMAGES: string[] = json('images/index.json').parity_images;
 
 function maxAbsDiff(a: mx.array, b: mx.array): number {
   expect(a.shape).toEqual(b.shape);
@@ -42,15 +43,32 @@ describe('preprocessing parity with HF PIL image processors', () => {
         if (out.pixelAttentionMask) expect(maxAbsDiff(out.pixelAttentionMask.astype(mx.int32), ref[`${img}.pixel_attention_mask`])).toBe(0);
         if (out.imageGridThw) expect(out.imageGridThw).toEqual(ref[`${img}.image_grid_thw`].tolist());
       }
-      console.log(name, 'max |ours - HF| per image:', errs, 'fraction of values off by > 1e-3:', offFraction);
-      // Exact for all but Pillow 13's pass-order choice on strong two-axis downscales (see image/resample.ts):
-      // there a few pixels differ by one 8-bit step (1/255/std ≈ 0.016).
-      for (const e of Object.values(errs)) expect(e).toBeLessThan(2 / 255 / Math.min(...CFG_STD[name]) + 1e-5); // ≤ 2 8-bit steps after chained resizes
-      // Known: Idefics3's 23x57 -> 12x32 Lanczos downscale, where Pillow 13 goes vertical first against our rule.
-      const known = name === 'idefics3' ? ['b.jpg'] : [];
-      for (const [img, e] of Object.entries(errs)) if (!known.includes(img)) expect(e, img).toBeLessThan(1e-3);
+      console.log(name, 'max |ours - HF| per image:', errs);
+      for (const [img, e] of Object.entries(errs)) expect(e, `${img}: off-by-1e-3 fraction ${offFraction[img]}`).toBeLessThan(1e-3);
     });
   }
+});
+
+describe('resizeImage vs PIL Image.resize', () => {
+  it('is byte-exact on every oracle case (all filters, RGB and L, both of Pillow 13\'s pass orders, reducing_gap)', () => {
+    const { pillow, cases } = json('resize/cases.json') as { pillow: string; cases: Array<{ filter: number; in: number[]; out: number[]; reducing_gap?: number }> };
+    const ref = mx.load(join(FIX, 'resize', 'oracle.safetensors')) as Record<string, mx.array>;
+    let verticalFirstCases = 0;
+    const mismatches: string[] = [];
+    cases.forEach((c, i) => {
+      const [w, h, ch] = c.in, [W, H] = c.out;
+      const src = new Uint8Array(ref[`${i}.in`].tolist().flat(2) as number[]);
+      const out = resizeImage({ data: src, width: w, height: h, channels: ch }, W, H, c.filter as Resample, { reducingGap: c.reducing_gap });
+      const want = ref[`${i}.out`].tolist().flat(2) as number[];
+      let maxDiff = 0;
+      for (let k = 0; k < want.length; k++) maxDiff = Math.max(maxDiff, Math.abs(out.data[k] - want[k]));
+      if (out.data.length !== want.length || maxDiff !== 0) mismatches.push(`#${i} filter ${c.filter} ${w}x${h}x${ch} -> ${W}x${H} gap ${c.reducing_gap}: max diff ${maxDiff}`);
+      if (W !== w && H !== h && verticalFirst(w, h, W, H)) verticalFirstCases++;
+    });
+    expect(mismatches, `Pillow ${pillow}`).toEqual([]);
+    expect(verticalFirstCases).toBeGreaterThan(5); // the set exercises the vertical-first order
+    expect(cases.filter((c) => c.reducing_gap !== undefined).length).toBeGreaterThan(20);
+  });
 });
 
 describe('bad images', () => {

@@ -5,7 +5,8 @@ For LLaVA, Idefics3 and Qwen2-VL: build a random tiny config, save_pretrained (s
 tiny byte-level tokenizer and the PIL image processor's preprocessor_config.json, run the HF processor on a prompt
 with two images, and record pixel values, the expanded prompt, input ids, vision features, merged input embeddings,
 float32 logits and a 16-token greedy continuation. Also records per-image pixel values for every fixture image
-(preprocessing parity).
+(preprocessing parity), and a set of raw `Image.resize` results (every filter, RGB and L, up- and downscales in
+both pass orders) in resize/oracle.safetensors.
 
 Run:  python scripts/oracles/hf/vlm_parity.py  (needs torch, transformers, safetensors, pillow, numpy)
 Writes packages/vlm/test/fixtures/.
@@ -45,9 +46,33 @@ def smooth_noise(h, w, c, seed):
     return np.clip(arr, 0, 255).astype(np.uint8)
 
 
+def palette_image(h, w, seed):
+    """A 'P' mode image whose palette index 0 is transparent (tRNS), like GIF-style PNGs."""
+    rng = np.random.default_rng(seed)
+    idx = smooth_noise(h, w, 1, seed)[..., 0] // 16
+    im = Image.fromarray(idx.astype(np.uint8), "P")
+    im.putpalette(rng.integers(0, 256, 16 * 3).astype(np.uint8).tolist())
+    im.info["transparency"] = 0
+    return im
+
+
+def png_with_size(width, height):
+    """PNG signature + IHDR (8-bit RGB) declaring width x height + an empty IDAT + IEND, CRCs valid."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
 def write_images():
     d = os.path.join(OUT, "images")
     os.makedirs(d, exist_ok=True)
+    # (name, (height, width, channels), format, save options); sizes cover up- and downscales, odd sizes and
+    # extreme aspect ratios for every processor (Idefics3 tiles of 16, Qwen2-VL at most 32x32 pixels, LLaVA 24x24)
     specs = [
         ("a.png", (30, 40, 3), "PNG", {}),
         ("b.jpg", (57, 23, 3), "JPEG", {"quality": 90}),
@@ -55,11 +80,22 @@ def write_images():
         ("d.webp", (50, 50, 3), "WEBP", {"lossless": True}),
         ("e.png", (17, 31, 1), "PNG", {}),
         ("f.jpg", (96, 72, 3), "JPEG", {"quality": 85}),
+        ("g.png", (101, 13, 3), "PNG", {}),                   # tall, thin, odd
+        ("h.jpg", (131, 257, 3), "JPEG", {"quality": 90}),    # wide, strong downscale
+        ("i.png", (21, 33, 2), "PNG", {}),                    # grey + alpha (LA)
+        ("j.png", (19, 27, "P"), "PNG", {}),                  # palette with a transparent index
+        ("k.png", (3, 5, 3), "PNG", {}),                      # tiny: every processor upscales
+        ("l.jpg", (480, 64, 1), "JPEG", {"quality": 90}),     # greyscale JPEG, very tall
+        ("m.png", (7, 200, 4), "PNG", {}),                    # RGBA, very wide
+        ("n.jpg", (63, 65, 3), "JPEG", {"quality": 75, "subsampling": 0}),  # 4:4:4, near square
     ]
     for i, (name, (h, w, c), fmt, kw) in enumerate(specs):
+        if c == "P":
+            palette_image(h, w, 100 + i).save(os.path.join(d, name), fmt, **kw)
+            continue
         arr = smooth_noise(h, w, c, 100 + i)
-        if c == 4:
-            arr[..., 3] = np.clip(arr[..., 3], 40, 255)  # partial transparency
+        if c in (2, 4):
+            arr[..., -1] = np.clip(arr[..., -1], 40, 255)  # partial transparency
         Image.fromarray(arr.squeeze() if c == 1 else arr).save(os.path.join(d, name), fmt, **kw)
     # bad inputs for error tests
     with open(os.path.join(d, "corrupt.png"), "wb") as f:
@@ -67,7 +103,55 @@ def write_images():
         f.write(good[:40] + b"\x00" * 20)
     with open(os.path.join(d, "empty.jpg"), "wb") as f:
         pass
-    return [s[0] for s in specs]
+    with open(os.path.join(d, "zero.png"), "wb") as f:
+        f.write(png_with_size(0, 0))  # a well-formed header that declares a 0x0 image
+    names = [s[0] for s in specs]
+    with open(os.path.join(d, "index.json"), "w") as f:
+        json.dump({"parity_images": names}, f, indent=1)
+    return names
+
+
+def write_resize_cases(n=96):
+    """Raw PIL Image.resize on random uint8 images: every filter, RGB and L, up/down/mixed scales. Sizes are drawn so
+    both of Pillow 13's pass orders (vertical first when height loses > 2x the columns width loses) appear; plus
+    downscales with reducing_gap (reduce() pre-step)."""
+    d = os.path.join(OUT, "resize")
+    os.makedirs(d, exist_ok=True)
+    rng = np.random.default_rng(7)
+    tensors, cases = {}, []
+    for i in range(n):
+        filt = [0, 1, 2, 3, 4, 5][i % 6]
+        c = 1 if i % 4 == 3 else 3
+        w, h = (int(v) for v in rng.integers(1, 41, 2))
+        kind = i % 3
+        if kind == 0:  # shrink both, tall-ish reductions favour the vertical-first order
+            W, H = int(rng.integers(1, w + 1)), int(rng.integers(1, h + 1))
+        elif kind == 1:  # grow both
+            W, H = int(rng.integers(w, 49)), int(rng.integers(h, 49))
+        else:  # anything
+            W, H = (int(v) for v in rng.integers(1, 49, 2))
+        a = rng.integers(0, 256, (h, w, c)).astype(np.uint8)
+        out = np.asarray(Image.fromarray(a[..., 0] if c == 1 else a).resize((W, H), filt)).reshape(H, W, c)
+        tensors[f"{i}.in"] = a
+        tensors[f"{i}.out"] = np.ascontiguousarray(out)
+        cases.append({"filter": filt, "in": [w, h, c], "out": [W, H]})
+    # reducing_gap: Image.reduce() by whole factors first, then a resample from the fractional box that remains
+    for j in range(36):
+        i = n + j
+        filt = [1, 2, 3, 4, 5, 1][j % 6]
+        c = 1 if j % 4 == 3 else 3
+        w, h = (int(v) for v in rng.integers(8, 49, 2))
+        W, H = int(rng.integers(1, w // 2 + 1)), int(rng.integers(1, h // 2 + 1))
+        gap = [1.0, 1.5, 2.0, 3.0][j % 4]
+        a = rng.integers(0, 256, (h, w, c)).astype(np.uint8)
+        out = np.asarray(Image.fromarray(a[..., 0] if c == 1 else a).resize((W, H), filt, reducing_gap=gap)).reshape(H, W, c)
+        tensors[f"{i}.in"] = a
+        tensors[f"{i}.out"] = np.ascontiguousarray(out)
+        cases.append({"filter": filt, "in": [w, h, c], "out": [W, H], "reducing_gap": gap})
+    save_file(tensors, os.path.join(d, "oracle.safetensors"))
+    import PIL
+    with open(os.path.join(d, "cases.json"), "w") as f:
+        json.dump({"pillow": PIL.__version__, "cases": cases}, f)
 
 
 def load_image(name):
@@ -326,6 +410,7 @@ def main():
             shutil.rmtree(os.path.join(OUT, sub), ignore_errors=True)
             os.makedirs(os.path.join(OUT, sub))
     names = write_images()
+    write_resize_cases()
     if not only or "llava" in only:
         build_llava(names)
     if not only or "idefics3" in only:

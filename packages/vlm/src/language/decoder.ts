@@ -4,6 +4,7 @@
 import * as mx from '@mlx/core';
 import { KVCache } from '@mlx/lm';
 import { z } from 'zod';
+import { attention } from '../attention.js';
 import { ModelFormatError } from '../errors.js';
 
 type A = mx.array;
@@ -135,7 +136,7 @@ export class TextDecoder {
       if (cs) { q = ropeWith(q, cs[0], cs[1]); k = ropeWith(k, cs[0], cs[1]); }
       else { q = mx.fast.rope(q, D, false, this.theta, 1, cache.offset); k = mx.fast.rope(k, D, false, this.theta, 1, cache.offset); }
       const { keys, values } = cache.update(k, v);
-      const att = mx.fast.scaledDotProductAttention(q, keys, values, 1 / Math.sqrt(D), keys.shape[2] === T ? mask : undefined);
+      const att = attention(q, keys, values, 1 / Math.sqrt(D), mask);
       h = mx.add(h, linear(mx.reshape(mx.transpose(att, [0, 2, 1, 3]), [B, T, H * D]), L.o));
       const y = mx.fast.rmsNorm(h, L.ln2, eps);
       const gate = linear(y, L.gate);

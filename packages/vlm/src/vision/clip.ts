@@ -3,7 +3,7 @@
 import * as mx from '@mlx/core';
 import { z } from 'zod';
 import { take, type Weights } from '../language/decoder.js';
-import { activation, lin, patchify, VitLayer, vitConfigSchema } from './common.js';
+import { activation, lin, patchify, toWeightDtype, VitLayer, vitConfigSchema } from './common.js';
 import { interpolatePositions } from './positions.js';
 
 type A = mx.array;
@@ -31,7 +31,7 @@ export class ClipVisionTower {
    */
   forward(pix: A, layers = this.layers.length): A {
     const [N, , H, W] = pix.shape, P = this.cfg.patch_size, C = this.cfg.hidden_size;
-    const patches = mx.matmul(patchify(pix, P), mx.transpose(this.patchW));
+    const patches = mx.matmul(patchify(toWeightDtype(pix, this.patchW), P), mx.transpose(this.patchW));
     const side = this.cfg.image_size / P;
     let pos = this.pos;
     if (Math.floor(H / P) !== side || Math.floor(W / P) !== side) {

@@ -1,6 +1,7 @@
 // Pieces shared by the vision towers: linear, activations, pre-norm ViT blocks with q/k/v/out projections.
 import * as mx from '@mlx/core';
 import { z } from 'zod';
+import { attention } from '../attention.js';
 import { take, type Weights } from '../language/decoder.js';
 
 type A = mx.array;
@@ -49,12 +50,15 @@ export class VitLayer {
     const [B, T, C] = x.shape, H = this.heads, D = C / H;
     const y = mx.fast.layerNorm(x, this.ln1[0], this.ln1[1], this.eps);
     const split = (t: A) => mx.transpose(mx.reshape(t, [B, T, H, D]), [0, 2, 1, 3]);
-    const att = mx.fast.scaledDotProductAttention(split(linear(y, ...this.q)), split(linear(y, ...this.k)), split(linear(y, ...this.v)), 1 / Math.sqrt(D), mask);
+    const att = attention(split(linear(y, ...this.q)), split(linear(y, ...this.k)), split(linear(y, ...this.v)), 1 / Math.sqrt(D), mask);
     x = mx.add(x, linear(mx.reshape(mx.transpose(att, [0, 2, 1, 3]), [B, T, C]), ...this.o));
     const z = mx.fast.layerNorm(x, this.ln2[0], this.ln2[1], this.eps);
     return mx.add(x, linear(this.act(linear(z, ...this.fc1)), ...this.fc2));
   }
 }
+
+/** Pixels in the tower's weight dtype, as HF casts them (a float32 input would otherwise promote every bf16 op). */
+export const toWeightDtype = (pix: A, w: A): A => (pix.dtype === w.dtype ? pix : mx.astype(pix, w.dtype));
 
 /** [N, C, H, W] → [N, (H/P)*(W/P), C*P*P] in the row-major patch order of a stride-P conv. */
 export function patchify(pix: A, P: number): A {

@@ -3,8 +3,9 @@
 // to each image, and a patch merger (LayerNorm, then an MLP over merge x merge neighbouring patches).
 import * as mx from '@mlx/core';
 import { z } from 'zod';
+import { attention } from '../attention.js';
 import { take, type Weights } from '../language/decoder.js';
-import { activation, lin, linear } from './common.js';
+import { activation, lin, linear, toWeightDtype } from './common.js';
 
 type A = mx.array;
 
@@ -67,7 +68,7 @@ export class Qwen2VisionTower {
   /** patches [N, C*T*P*P], grids [[t, h, w]] → merged features [N / merge², hidden]. */
   forward(patches: A, grids: number[][]): A {
     const C = this.cfg.embed_dim, H = this.cfg.num_heads, D = C / H, M = this.cfg.spatial_merge_size;
-    let x = mx.matmul(patches, mx.transpose(this.patchW));
+    let x = mx.matmul(toWeightDtype(patches, this.patchW), mx.transpose(this.patchW));
     const N = x.shape[0];
     const [cos, sin] = this.rotary(grids);
     const rope = (t: A) => {
@@ -86,7 +87,7 @@ export class Qwen2VisionTower {
       const qkv = mx.reshape(linear(y, ...b.qkv), [N, 3, H, D]);
       const q = rope(qkv.index(mx.Slice(), 0)), k = rope(qkv.index(mx.Slice(), 1)), v = qkv.index(mx.Slice(), 2);
       const tr = (t: A) => mx.expandDims(mx.transpose(t, [1, 0, 2]), 0);           // [1, H, N, D]
-      const att = mx.fast.scaledDotProductAttention(tr(q), tr(k), tr(v), 1 / Math.sqrt(D), mask);
+      const att = attention(tr(q), tr(k), tr(v), 1 / Math.sqrt(D), mask);
       x = mx.add(x, linear(mx.reshape(mx.transpose(att.index(0), [1, 0, 2]), [N, C]), ...b.proj));
       const z = mx.fast.layerNorm(x, b.n2[0], b.n2[1], 1e-6);
       x = mx.add(x, linear(this.act(linear(z, ...b.fc1)), ...b.fc2));

@@ -4,7 +4,7 @@
 import * as mx from '@mlx/core';
 import { z } from 'zod';
 import { take, type Weights } from '../language/decoder.js';
-import { activation, lin, patchify, VitLayer, vitConfigSchema } from './common.js';
+import { activation, lin, patchify, toWeightDtype, VitLayer, vitConfigSchema } from './common.js';
 
 type A = mx.array;
 
@@ -44,7 +44,7 @@ export class SiglipVisionTower {
   forward(pix: A, patchMask?: Uint8Array[]): A {
     const P = this.cfg.patch_size, side = this.cfg.image_size / P;
     const [N, , H, W] = pix.shape, gh = Math.floor(H / P), gw = Math.floor(W / P);
-    let x = mx.add(mx.matmul(patchify(pix, P), mx.transpose(this.patchW)), this.patchB);
+    let x = mx.add(mx.matmul(patchify(toWeightDtype(pix, this.patchW), P), mx.transpose(this.patchW)), this.patchB);
     const ids = new Int32Array(N * gh * gw);
     let allFull = true;
     for (let n = 0; n < N; n++) {
