@@ -8,7 +8,7 @@ LOG=$OUT/logs  # tarred into $OUT/logs.tgz at the end (the lent machine returns 
 mkdir -p "$OUT" "$LOG"
 export NCCL_NVLS_ENABLE=0
 summary() { echo "$*" | tee -a "$OUT/summary.txt"; }
-# STEPS picks parts (one lent call may not fit all): build,tests,suite,bench.
+# STEPS picks parts (one lent call may not fit all): build,tests,profile,bench,suite.
 STEPS=${STEPS:-build,tests,suite,bench}
 has() { [[ ",$STEPS," == *",$1,"* ]]; }
 summary "gpu: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader)"
@@ -37,6 +37,7 @@ run_vitest() {  # name, env, files...
 }
 has tests && run_vitest gpu-tests "" packages/core/test/gpu.test.ts
 
+has profile && OUT=$OUT bash scripts/gpu/profile-run.sh > /dev/null 2>&1
 if has bench; then
   t=$(date +%s)
   OUT=$OUT timeout ${BENCH_TIMEOUT:-400} node bench/gpu/run.mjs > "$LOG/bench.log" 2>&1

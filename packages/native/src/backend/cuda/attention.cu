@@ -9,6 +9,7 @@
 // Masked scores are the lowest float, as MLX's where(mask, s, finfo.min): a row that sees no key gets
 // the mean of V (uniform weights), like the CPU kernel.
 #include <cfloat>
+#include <cstdlib>
 
 #include "../../primitives/fast.h"
 #include "common.cuh"
@@ -74,25 +75,26 @@ template <typename T> __device__ __forceinline__ uint32_t pack2(float lo, float 
 }
 
 // ---------------------------------------------------------------- flash kernel (f16/bf16)
-constexpr int kBr = 64, kBc = 64, kFlashThreads = 128;
+constexpr int kBc = 64;
 
 // Element offset of (row, 16-byte chunk) in a [64][D] tile: chunks XOR-swizzled by row so that the
 // 8 rows one ldmatrix reads fall in different banks.
 template <int D> __device__ __forceinline__ int swz(int row, int chunk) { return row * D + ((chunk ^ (row & 7)) << 3); }
 
-template <typename T, int D>
+template <typename T, int D, int ROWS, int THREADS>
 __device__ __forceinline__ void load_tile(T* dst, const T* src, int64_t row_stride, int nvalid) {
   constexpr int CPR = D / 8;
 #pragma unroll
-  for (int i = threadIdx.x; i < kBr * CPR; i += kFlashThreads) {
+  for (int i = threadIdx.x; i < ROWS * CPR; i += THREADS) {
     int r = i / CPR, c = i % CPR;
     bool ok = r < nvalid;
     cp_async16(smem_addr(dst + swz<D>(r, c)), ok ? src + r * row_stride + c * 8 : src, ok);
   }
 }
 
-template <typename T, int D, int MK, typename MT>
-__global__ void __launch_bounds__(kFlashThreads) flash_kernel(AttnArgs A) {
+template <typename T, int D, int MK, typename MT, int WARPS>
+__global__ void __launch_bounds__(WARPS * 32) flash_kernel(AttnArgs A) {
+  constexpr int kBr = 16 * WARPS, kThreads = 32 * WARPS;
   extern __shared__ __align__(16) unsigned char smem_raw[];
   T* sQ = reinterpret_cast<T*>(smem_raw);
   T* sK = sQ + kBr * D;       // 2 stages
@@ -111,10 +113,10 @@ __global__ void __launch_bounds__(kFlashThreads) flash_kernel(AttnArgs A) {
   const int64_t qlast = imin(q0 + kBr, A.Lq) - 1;
   if (MK == 1 && q0 + coff >= 0) kend = imin(nkb, (qlast + coff) / kBc + 1);
 
-  load_tile<T, D>(sQ, qp, A.qs[2], (int)imin(kBr, A.Lq - q0));
+  load_tile<T, D, kBr, kThreads>(sQ, qp, A.qs[2], (int)imin(kBr, A.Lq - q0));
   cp_async_commit();
-  load_tile<T, D>(sK, kp, A.ks[2], (int)imin(kBc, A.Lk));
-  load_tile<T, D>(sV, vp, A.vs[2], (int)imin(kBc, A.Lk));
+  load_tile<T, D, kBc, kThreads>(sK, kp, A.ks[2], (int)imin(kBc, A.Lk));
+  load_tile<T, D, kBc, kThreads>(sV, vp, A.vs[2], (int)imin(kBc, A.Lk));
   cp_async_commit();
   cp_async_wait<1>();
   __syncthreads();
@@ -136,8 +138,8 @@ __global__ void __launch_bounds__(kFlashThreads) flash_kernel(AttnArgs A) {
     if (kb + 1 < kend) {
       int64_t j1 = (kb + 1) * kBc;
       int nv = (int)imin(kBc, A.Lk - j1);
-      load_tile<T, D>(sK + (st ^ 1) * kBc * D, kp + j1 * A.ks[2], A.ks[2], nv);
-      load_tile<T, D>(sV + (st ^ 1) * kBc * D, vp + j1 * A.vs[2], A.vs[2], nv);
+      load_tile<T, D, kBc, kThreads>(sK + (st ^ 1) * kBc * D, kp + j1 * A.ks[2], A.ks[2], nv);
+      load_tile<T, D, kBc, kThreads>(sV + (st ^ 1) * kBc * D, vp + j1 * A.vs[2], A.vs[2], nv);
       cp_async_commit();
       cp_async_wait<1>();
     } else {
@@ -277,25 +279,52 @@ __global__ void __launch_bounds__(kDecWarps * 32) decode_kernel(AttnArgs A, int6
   }
   float m = -INFINITY, l = 0.f;
   int64_t j0 = sp * kps, j1 = imin(A.Lk, j0 + kps);
-  for (int64_t j = j0 + warp; j < j1; j += kDecWarps) {
-    const T* kr = kb + j * A.ks[2] + lane * DPL;
-    float d = 0.f;
+  // 8 keys per step: their loads and warp reductions overlap (a single key is a chain of latencies).
+  constexpr int G = 8;
+  for (int64_t jb = j0 + warp * G; jb < j1; jb += kDecWarps * G) {
+    float d[G];
 #pragma unroll
-    for (int e = 0; e < DPL; e++) d = fmaf(qv[e], cvt<float>(kr[e]), d);
-    d = warp_reduce(d, [](float x, float y) { return x + y; });
-    if (A.mask == 2 || A.mask == 3) {
-      MT mv = static_cast<const MT*>(A.mask_ptr)[b * A.ms[0] + h * A.ms[1] + j * A.ms[3]];
-      if (A.mask == 2) { if (!cvt<bool>(mv)) d = -FLT_MAX; }
-      else d += cvt<float>(mv) * kLog2e;
+    for (int g = 0; g < G; g++) {
+      int64_t j = imin(jb + g, j1 - 1);
+      const T* kr = kb + j * A.ks[2] + lane * DPL;
+      float x = 0.f;
+#pragma unroll
+      for (int e = 0; e < DPL; e++) x = fmaf(qv[e], cvt<float>(kr[e]), x);
+      d[g] = x;
     }
-    float mn = fmaxf(m, d);
-    float shift = mn == -INFINITY ? 0.f : mn;
-    float alpha = exp2f(m - shift), p = exp2f(d - shift);
-    l = l * alpha + p;
-    m = mn;
-    const T* vr = vb + j * A.vs[2] + lane * DPL;
 #pragma unroll
-    for (int e = 0; e < DPL; e++) acc[e] = acc[e] * alpha + p * cvt<float>(vr[e]);
+    for (int o = 16; o > 0; o >>= 1) {
+#pragma unroll
+      for (int g = 0; g < G; g++) d[g] += __shfl_xor_sync(0xffffffffu, d[g], o);
+    }
+    float mx = -INFINITY;
+#pragma unroll
+    for (int g = 0; g < G; g++) {
+      int64_t j = jb + g;
+      if (j >= j1) d[g] = -INFINITY;
+      else if (A.mask == 2 || A.mask == 3) {
+        MT mv = static_cast<const MT*>(A.mask_ptr)[b * A.ms[0] + h * A.ms[1] + j * A.ms[3]];
+        if (A.mask == 2) { if (!cvt<bool>(mv)) d[g] = -FLT_MAX; }
+        else d[g] += cvt<float>(mv) * kLog2e;
+      }
+      mx = fmaxf(mx, d[g]);
+    }
+    float mn = fmaxf(m, mx);
+    float shift = mn == -INFINITY ? 0.f : mn;
+    float alpha = exp2f(m - shift);
+    l *= alpha;
+#pragma unroll
+    for (int e = 0; e < DPL; e++) acc[e] *= alpha;
+    m = mn;
+#pragma unroll
+    for (int g = 0; g < G; g++) {
+      float p = exp2f(d[g] - shift);
+      l += p;
+      int64_t j = imin(jb + g, j1 - 1);
+      const T* vr = vb + j * A.vs[2] + lane * DPL;
+#pragma unroll
+      for (int e = 0; e < DPL; e++) acc[e] = fmaf(p, cvt<float>(vr[e]), acc[e]);
+    }
   }
   // Merge the block's warps.
   __shared__ float sm[kDecWarps], sl[kDecWarps], so[kDecWarps][D];
@@ -415,33 +444,54 @@ __global__ void sdpa_rows(AttnArgs A) {
 }
 
 // ---------------------------------------------------------------- host
+// Query rows per block: 16 per warp; MLX_CUDA_FLASH_WARPS=4|8 picks (default 8: each K/V tile
+// serves 128 queries).
+int flash_warps() {
+  static int w = [] {
+    const char* e = std::getenv("MLX_CUDA_FLASH_WARPS");
+    return e && std::atoi(e) == 4 ? 4 : 8;
+  }();
+  return w;
+}
+
 template <typename T, typename MT> void launch_flash(const AttnArgs& A, cudaStream_t st) {
-  int64_t nqb = (A.Lq + kBr - 1) / kBr;
-  dim3 grid((unsigned)nqb, (unsigned)(A.B * A.Hq));
-  auto go = [&](auto kern, int D) {
-    size_t smem = (size_t)(kBr + 4 * kBc) * D * sizeof(T);
-    MLX_CUDA_CHECK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
-    kern<<<grid, kFlashThreads, smem, st>>>(A);
+  auto go = [&](auto kern, int D, int warps) {
+    int br = 16 * warps;
+    int64_t nqb = (A.Lq + br - 1) / br;
+    dim3 grid((unsigned)nqb, (unsigned)(A.B * A.Hq));
+    size_t smem = (size_t)(br + 4 * kBc) * D * sizeof(T);
+    static thread_local const void* raised[64] = {};  // kernels whose shared-memory limit is raised
+    bool done = false;
+    for (auto& r : raised) {
+      if (r == (const void*)kern) { done = true; break; }
+      if (!r) { r = (const void*)kern; break; }
+    }
+    if (!done) MLX_CUDA_CHECK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, 160 * 1024));
+    kern<<<grid, warps * 32, smem, st>>>(A);
     MLX_CUDA_LAUNCHED();
   };
-  auto by_mask = [&](auto dtag) {
-    constexpr int D = decltype(dtag)::value;
+  auto by_mask = [&](auto dtag, auto wtag) {
+    constexpr int D = decltype(dtag)::value, W = decltype(wtag)::value;
     switch (A.mask) {
-      case 0: go(flash_kernel<T, D, 0, MT>, D); break;
-      case 1: go(flash_kernel<T, D, 1, MT>, D); break;
-      case 2: go(flash_kernel<T, D, 2, MT>, D); break;
-      default: go(flash_kernel<T, D, 3, MT>, D); break;
+      case 0: go(flash_kernel<T, D, 0, MT, W>, D, W); break;
+      case 1: go(flash_kernel<T, D, 1, MT, W>, D, W); break;
+      case 2: go(flash_kernel<T, D, 2, MT, W>, D, W); break;
+      default: go(flash_kernel<T, D, 3, MT, W>, D, W); break;
     }
   };
-  if (A.D == 64) by_mask(std::integral_constant<int, 64>{});
-  else by_mask(std::integral_constant<int, 128>{});
+  auto by_d = [&](auto wtag) {
+    if (A.D == 64) by_mask(std::integral_constant<int, 64>{}, wtag);
+    else by_mask(std::integral_constant<int, 128>{}, wtag);
+  };
+  if (flash_warps() == 4) by_d(std::integral_constant<int, 4>{});
+  else by_d(std::integral_constant<int, 8>{});
 }
 
 template <typename T, typename MT> void launch_decode(const AttnArgs& A, const Stream& s) {
   cudaStream_t st = stream_of(s);
   int64_t bh = A.B * A.Hq;
-  // Enough blocks to fill the GPU twice, at least 64 keys per split.
-  int64_t want = std::max<int64_t>(1, (2 * num_sms() + bh - 1) / bh);
+  // Enough blocks for four waves of the GPU, at least 64 keys per split.
+  int64_t want = std::max<int64_t>(1, (4 * num_sms() + bh - 1) / bh);
   int64_t nsp = std::max<int64_t>(1, imin(want, (A.Lk + 63) / 64));
   int64_t kps = (A.Lk + nsp - 1) / nsp;
   nsp = (A.Lk + kps - 1) / kps;

@@ -126,7 +126,7 @@ __global__ void quantize_kernel(const T* w, uint32_t* out, T* scales, T* biases,
 // y[n] = sum_k x[k] * (s[n,g] q[n,k] + b[n,g]) for one row of x (decode). Each warp owns R rows and
 // issues every 16-byte weight load of its rows before the arithmetic (bytes in flight). Nibbles
 // become floats without integer->float conversions: (word & (mask << j*Bits)) | 0x4B000000 is the
-// float 2^23 + q*2^(j*Bits), exact, and x is pre-scaled by 2^-(j*Bits) (exact) to compensate.
+// float 2^23 + q*2^(j*Bits), exact; each position j has its own sum, scaled by 2^-(j*Bits) at the end.
 template <typename T, int Bits, int R, int U>
 __global__ void __launch_bounds__(256) qmv1_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases, T* y,
                                                    int64_t N, int64_t K, int gs) {
@@ -174,14 +174,14 @@ __global__ void __launch_bounds__(256) qmv1_kernel(const T* x, const uint32_t* w
       }
       float xsum = 0.f;
 #pragma unroll
-      for (int e = 0; e < epc; e++) {
-        xsum += xs[e];
-        xs[e] *= __int_as_float((127 - Bits * (e % half)) << 23);  // 2^-(Bits * position)
-      }
+      for (int e = 0; e < epc; e++) xsum += xs[e];
 #pragma unroll
       for (int r = 0; r < R; r++) {
         const uint32_t words[4] = {wv[r][u].x, wv[r][u].y, wv[r][u].z, wv[r][u].w};
-        float dq = 0.f;
+        // One accumulator per position j in the half word: f = q * 2^(Bits*j); scaled back once at the end.
+        float dqj[half];
+#pragma unroll
+        for (int j = 0; j < half; j++) dqj[j] = 0.f;
 #pragma unroll
         for (int wi = 0; wi < 4; wi++) {
 #pragma unroll
@@ -190,10 +190,13 @@ __global__ void __launch_bounds__(256) qmv1_kernel(const T* x, const uint32_t* w
 #pragma unroll
             for (int j = 0; j < half; j++) {
               float f = __int_as_float((h & (emask << (Bits * j))) | 0x4B000000u) - 8388608.f;
-              dq = fmaf(xs[wi * per + hw * half + j], f, dq);
+              dqj[j] = fmaf(xs[wi * per + hw * half + j], f, dqj[j]);
             }
           }
         }
+        float dq = dqj[0];
+#pragma unroll
+        for (int j = 1; j < half; j++) dq = fmaf(dqj[j], __int_as_float((127 - Bits * j) << 23), dq);  // * 2^-(Bits*j)
         acc[r] += sc[r][u] * dq + bi[r][u] * xsum;
       }
     }
@@ -310,8 +313,9 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
           MLX_CUDA_LAUNCHED();
         };
         if (M == 1 && (bits == 4 || bits == 8)) {
-          // One row: 2 output rows per warp, 4 chunks of 16 bytes per lane in flight per row.
-          constexpr int R = 2, U = 4;
+          // One row: 4 output rows per warp (x is read once for all four), 2 chunks of 16 bytes per
+          // lane and row in flight.
+          constexpr int R = 4, U = 2;
           unsigned g1 = (unsigned)((N + warps * R - 1) / (warps * R));
           if (bits == 4) qmv1_kernel<T, 4, R, U><<<g1, warps * 32, 0, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, N, K, gs);
           else qmv1_kernel<T, 8, R, U><<<g1, warps * 32, 0, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, N, K, gs);
