@@ -92,8 +92,9 @@ __device__ __forceinline__ void load_tile(T* dst, const T* src, int64_t row_stri
   }
 }
 
+// Q fragments are re-read from shared memory for every key tile (registers for two blocks per SM).
 template <typename T, int D, int MK, typename MT, int WARPS>
-__global__ void __launch_bounds__(WARPS * 32) flash_kernel(AttnArgs A) {
+__global__ void __launch_bounds__(WARPS * 32, WARPS == 8 ? 2 : 1) flash_kernel(AttnArgs A) {
   constexpr int kBr = 16 * WARPS, kThreads = 32 * WARPS;
   extern __shared__ __align__(16) unsigned char smem_raw[];
   T* sQ = reinterpret_cast<T*>(smem_raw);
@@ -121,12 +122,7 @@ __global__ void __launch_bounds__(WARPS * 32) flash_kernel(AttnArgs A) {
   cp_async_wait<1>();
   __syncthreads();
 
-  uint32_t qf[D / 16][4];
-#pragma unroll
-  for (int kk = 0; kk < D / 16; kk++) {
-    int row = warp * 16 + (lane & 7) + 8 * ((lane >> 3) & 1);
-    ldsm_x4(qf[kk], smem_addr(sQ + swz<D>(row, 2 * kk + (lane >> 4))));
-  }
+  const int qrow = warp * 16 + (lane & 7) + 8 * ((lane >> 3) & 1);
   float o[D / 8][4];
 #pragma unroll
   for (int i = 0; i < D / 8; i++) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
@@ -155,13 +151,15 @@ __global__ void __launch_bounds__(WARPS * 32) flash_kernel(AttnArgs A) {
     for (int i = 0; i < kBc / 8; i++) s[i][0] = s[i][1] = s[i][2] = s[i][3] = 0.f;
 #pragma unroll
     for (int kk = 0; kk < D / 16; kk++) {
+      uint32_t qa[4];
+      ldsm_x4(qa, smem_addr(sQ + swz<D>(qrow, 2 * kk + (lane >> 4))));
 #pragma unroll
       for (int n2 = 0; n2 < kBc / 16; n2++) {
         uint32_t bfr[4];
         int key = n2 * 16 + (lane & 7) + 8 * (lane >> 4);
         ldsm_x4(bfr, smem_addr(k_s + swz<D>(key, 2 * kk + ((lane >> 3) & 1))));
-        mma16816<T>(s[2 * n2], qf[kk], bfr[0], bfr[1]);
-        mma16816<T>(s[2 * n2 + 1], qf[kk], bfr[2], bfr[3]);
+        mma16816<T>(s[2 * n2], qa, bfr[0], bfr[1]);
+        mma16816<T>(s[2 * n2 + 1], qa, bfr[2], bfr[3]);
       }
     }
 
@@ -445,7 +443,7 @@ __global__ void sdpa_rows(AttnArgs A) {
 
 // ---------------------------------------------------------------- host
 // Query rows per block: 16 per warp; MLX_CUDA_FLASH_WARPS=4|8 picks (default 8: each K/V tile
-// serves 128 queries).
+// serves 128 queries, registers capped for two blocks per SM; 4: no register cap).
 int flash_warps() {
   static int w = [] {
     const char* e = std::getenv("MLX_CUDA_FLASH_WARPS");

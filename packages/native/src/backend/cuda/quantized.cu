@@ -128,47 +128,47 @@ __global__ void quantize_kernel(const T* w, uint32_t* out, T* scales, T* biases,
 // become floats without integer->float conversions: (word & (mask << j*Bits)) | 0x4B000000 is the
 // float 2^23 + q*2^(j*Bits), exact; each position j has its own sum, scaled by 2^-(j*Bits) at the end.
 template <typename T, int Bits, int R, int U>
-__global__ void __launch_bounds__(256) qmv1_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases, T* y,
-                                                   int64_t N, int64_t K, int gs) {
+__global__ void __launch_bounds__(128) qmv1_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases, T* y,
+                                                   int64_t N, int64_t K, int gshift) {
   constexpr int per = 32 / Bits;          // elements per word
   constexpr int epc = 4 * per;            // elements per 16-byte chunk
   constexpr int half = per / 2;           // elements per 16-bit half word
+  constexpr int kPerVec = 16 / sizeof(T), kVecs = epc / kPerVec;
   constexpr uint32_t emask = (1u << Bits) - 1u;
   const int lane = threadIdx.x & 31;
   const int64_t n0 = (blockIdx.x * (int64_t)(blockDim.x >> 5) + (threadIdx.x >> 5)) * R;
   if (n0 >= N) return;
-  const int64_t wpr = K / per, gpr = K / gs, chunks = wpr / 4;
+  const int wpr = (int)(K / per), gpr = (int)(K >> (gshift + (epc == 32 ? 5 : 4))), chunks = wpr / 4;
   float acc[R];
 #pragma unroll
   for (int r = 0; r < R; r++) acc[r] = 0.f;
-  for (int64_t c0 = 0; c0 < chunks; c0 += 32 * U) {
-    uint4 wv[R][U];
+  for (int c0 = 0; c0 < chunks; c0 += 32 * U) {
+    // Every load of the step first (weights from DRAM, x / scales / biases from L2), then the math.
+    uint4 wv[R][U], xv[U][kVecs];
     float sc[R][U], bi[R][U];
 #pragma unroll
     for (int u = 0; u < U; u++) {
-      int64_t c = c0 + u * 32 + lane;
+      int c = c0 + u * 32 + lane;
+      bool okc = c < chunks;
+#pragma unroll
+      for (int v = 0; v < kVecs; v++)
+        xv[u][v] = okc ? reinterpret_cast<const uint4*>(x + (int64_t)c * epc)[v] : make_uint4(0, 0, 0, 0);
+      int g = c >> gshift;  // group of this chunk within the row
 #pragma unroll
       for (int r = 0; r < R; r++) {
         int64_t n = n0 + r;
-        bool ok = c < chunks && n < N;
+        bool ok = okc && n < N;
         wv[r][u] = ok ? reinterpret_cast<const uint4*>(w + n * wpr)[c] : make_uint4(0, 0, 0, 0);
-        int64_t g = ok ? n * gpr + (c * epc) / gs : 0;
-        sc[r][u] = ok ? cvt<float>(scales[g]) : 0.f;
-        bi[r][u] = ok ? cvt<float>(biases[g]) : 0.f;
+        sc[r][u] = ok ? cvt<float>(scales[n * gpr + g]) : 0.f;
+        bi[r][u] = ok ? cvt<float>(biases[n * gpr + g]) : 0.f;
       }
     }
 #pragma unroll
     for (int u = 0; u < U; u++) {
-      int64_t c = c0 + u * 32 + lane;
-      if (c >= chunks) break;
-      // x for this chunk (epc elements), pre-scaled per position within a half word; and its sum.
       float xs[epc];
-      constexpr int kPerVec = 16 / sizeof(T), kVecs = epc / kPerVec;
-      const uint4* xv = reinterpret_cast<const uint4*>(x + c * epc);
 #pragma unroll
       for (int v = 0; v < kVecs; v++) {
-        uint4 raw = xv[v];
-        const T* tv = reinterpret_cast<const T*>(&raw);
+        const T* tv = reinterpret_cast<const T*>(&xv[u][v]);
 #pragma unroll
         for (int e = 0; e < kPerVec; e++) xs[v * kPerVec + e] = cvt<float>(tv[e]);
       }
@@ -312,13 +312,15 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
           std::apply([&](auto... a) { kern<<<grid, warps * 32, 0, st>>>(a...); }, args);
           MLX_CUDA_LAUNCHED();
         };
-        if (M == 1 && (bits == 4 || bits == 8)) {
+        int cpg = gs / (bits == 4 ? 32 : 16);  // 16-byte chunks per group
+        if (M == 1 && (bits == 4 || bits == 8) && (cpg & (cpg - 1)) == 0 && K < (1ll << 31)) {
           // One row: 4 output rows per warp (x is read once for all four), 2 chunks of 16 bytes per
-          // lane and row in flight.
-          constexpr int R = 4, U = 2;
-          unsigned g1 = (unsigned)((N + warps * R - 1) / (warps * R));
-          if (bits == 4) qmv1_kernel<T, 4, R, U><<<g1, warps * 32, 0, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, N, K, gs);
-          else qmv1_kernel<T, 8, R, U><<<g1, warps * 32, 0, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, N, K, gs);
+          // lane and row in flight; 4 warps per block.
+          constexpr int R = 4, U = 2, W1 = 4;
+          int gshift = __builtin_ctz(cpg);
+          unsigned g1 = (unsigned)((N + W1 * R - 1) / (W1 * R));
+          if (bits == 4) qmv1_kernel<T, 4, R, U><<<g1, W1 * 32, 0, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, N, K, gshift);
+          else qmv1_kernel<T, 8, R, U><<<g1, W1 * 32, 0, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, N, K, gshift);
           MLX_CUDA_LAUNCHED();
         } else if (bits == 4) launch(qmv_kernel<T, 4, 8>);
         else if (bits == 8) launch(qmv_kernel<T, 8, 8>);

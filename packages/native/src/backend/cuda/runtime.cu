@@ -36,9 +36,15 @@ void count(const std::string& k, double v = 1) {
   g_counters[k] += v;
 }
 
+// Set while device_alloc reads the allocator statistics: it needs active bytes and the limit, not the
+// pool's cached bytes, whose two driver queries would cost more than the allocation.
+thread_local bool g_quick_stats = false;
+
 void* device_alloc(size_t bytes, cudaStream_t st) {
   if (bytes == 0) bytes = 1;
+  g_quick_stats = true;
   auto stats = Allocator::instance().stats();
+  g_quick_stats = false;
   if (stats.active + bytes > stats.limit + stats.limit / 8)
     throw_error(ErrorCode::out_of_memory, "[allocate] Request of " + std::to_string(bytes) +
                                               " bytes exceeds the memory limit (" + std::to_string(stats.limit) + " bytes).");
@@ -111,7 +117,7 @@ size_t pool_free_bytes() {
   return reserved > used ? (size_t)(reserved - used) : 0;
 }
 size_t pool_cached() {
-  if (!g_pool) return 0;
+  if (!g_pool || g_quick_stats) return 0;
   size_t f = pool_free_bytes();
   return f > g_pool_slack ? f - g_pool_slack : 0;
 }
