@@ -43,6 +43,9 @@ out['layernorm'] = bench(lambda: F.layer_norm(x, (4096,), w, bb, 1e-5))
 q = torch.randn(1, 32, 4096, 128, device=dev, dtype=torch.bfloat16)
 k, v = torch.randn_like(q), torch.randn_like(q)
 out['attention'] = bench(lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True))
+qd = torch.randn(1, 32, 1, 128, device=dev, dtype=torch.bfloat16)
+kd, vd = torch.randn(1, 8, 4096, 128, device=dev, dtype=torch.bfloat16), torch.randn(1, 8, 4096, 128, device=dev, dtype=torch.bfloat16)
+out['attention_decode'] = bench(lambda: F.scaled_dot_product_attention(qd, kd, vd, enable_gqa=True), reps=50)
 big = torch.randn(256 << 20, device=dev)  # 1 GiB
 out['copy_bytes'] = 2 * big.numel() * 4
 out['copy'] = bench(lambda: big.clone(), reps=10)

@@ -4,30 +4,31 @@
 # against PyTorch, print a summary. Logs go to $OUT (or ./gpu-out). Needs node, cmake, nvcc, python3+torch.
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu-out}
-mkdir -p "$OUT"
+LOG=$OUT/logs  # tarred into $OUT/logs.tgz at the end (the lent machine returns few files)
+mkdir -p "$OUT" "$LOG"
 export NCCL_NVLS_ENABLE=0
 summary() { echo "$*" | tee -a "$OUT/summary.txt"; }
-# STEPS picks parts (one lent call may not fit all): build,tests,suite,bench.
+# STEPS picks parts (one lent call may not fit all): build,tests,profile,bench,suite.
 STEPS=${STEPS:-build,tests,suite,bench}
 has() { [[ ",$STEPS," == *",$1,"* ]]; }
 summary "gpu: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader)"
 
 if has build; then
 t0=$(date +%s)
-(cd packages/native && MLX_CUDA=ON node scripts/build.mjs) > "$OUT/build.log" 2>&1
+(cd packages/native && MLX_CUDA=ON node scripts/build.mjs) > "$LOG/build.log" 2>&1
 rc=$?
 summary "build: rc=$rc in $(( $(date +%s) - t0 ))s"
-if (( rc != 0 )); then grep -m 30 -B2 -A8 "error" "$OUT/build.log"; tail -30 "$OUT/build.log"; exit 1; fi
+if (( rc != 0 )); then grep -m 30 -B2 -A8 "error" "$LOG/build.log"; tail -30 "$LOG/build.log"; tar czf "$OUT/logs.tgz" -C "$OUT" logs; exit 1; fi
 fi
 node --input-type=module -e "import('./packages/core/dist/index.js').then(m => console.log('cuda available:', m.cuda.isAvailable()))" 2>&1 | tee -a "$OUT/summary.txt"
 
 run_vitest() {  # name, env, files...
   local name=$1 envs=$2; shift 2
   local t=$(date +%s)
-  env $envs timeout ${VITEST_TIMEOUT:-300} node node_modules/vitest/vitest.mjs run --reporter=json --outputFile="$OUT/$name.json" "$@" > "$OUT/$name.log" 2>&1
+  env $envs timeout ${VITEST_TIMEOUT:-300} node node_modules/vitest/vitest.mjs run --reporter=json --outputFile="$LOG/$name.json" "$@" > "$LOG/$name.log" 2>&1
   local r=$?
   node -e "
-    const r = JSON.parse(require('fs').readFileSync('$OUT/$name.json', 'utf8'));
+    const r = JSON.parse(require('fs').readFileSync('$LOG/$name.json', 'utf8'));
     const failed = r.testResults.flatMap(f => f.assertionResults.filter(a => a.status === 'failed').map(a => f.name.split('/').pop() + ': ' + a.fullName));
     console.log('$name: passed', r.numPassedTests, 'failed', r.numFailedTests, 'skipped', r.numPendingTests + r.numTodoTests, 'files', r.numTotalTestSuites);
     for (const f of failed.slice(0, 40)) console.log('  FAIL', f);
@@ -36,11 +37,13 @@ run_vitest() {  # name, env, files...
 }
 has tests && run_vitest gpu-tests "" packages/core/test/gpu.test.ts
 
+has profile && OUT=$OUT bash scripts/gpu/profile-run.sh > /dev/null 2>&1
 if has bench; then
   t=$(date +%s)
-  OUT=$OUT timeout ${BENCH_TIMEOUT:-400} node bench/gpu/run.mjs > "$OUT/bench.log" 2>&1
+  OUT=$OUT timeout ${BENCH_TIMEOUT:-400} node bench/gpu/run.mjs > "$LOG/bench.log" 2>&1
   summary "bench: rc=$? in $(( $(date +%s) - t ))s"
-  tail -18 "$OUT/bench.log" >> "$OUT/summary.txt"
+  tail -22 "$LOG/bench.log" >> "$OUT/summary.txt"
 fi
 has suite && run_vitest suite-gpu-default "MLX_DEFAULT_DEVICE=gpu" ${SUITE:-packages/core/test packages/nn/test}
+tar czf "$OUT/logs.tgz" -C "$OUT" logs && rm -rf "$LOG"
 cat "$OUT/summary.txt"

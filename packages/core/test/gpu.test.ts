@@ -111,6 +111,121 @@ describe.skipIf(!hasGpu)('gpu backend', () => {
     }
   });
 
+  it('flash attention (f16/bf16, head dims 64/128) matches the CPU: masks, GQA, ragged and strided inputs', () => {
+    const sdpa = mx.fast.scaledDotProductAttention;
+    const cases: Array<{ B: number; Hq: number; Hkv: number; Lq: number; Lk: number; D: number; mask?: string }> = [
+      { B: 1, Hq: 4, Hkv: 4, Lq: 200, Lk: 200, D: 128, mask: 'causal' },
+      { B: 2, Hq: 6, Hkv: 2, Lq: 70, Lk: 133, D: 64, mask: 'causal' },
+      { B: 1, Hq: 2, Hkv: 1, Lq: 100, Lk: 40, D: 64, mask: 'causal' },  // Lq > Lk: early rows see no key
+      { B: 1, Hq: 4, Hkv: 2, Lq: 65, Lk: 129, D: 128 },
+      { B: 1, Hq: 2, Hkv: 2, Lq: 48, Lk: 80, D: 64, mask: 'bool' },
+      { B: 1, Hq: 2, Hkv: 1, Lq: 48, Lk: 80, D: 128, mask: 'additive' },
+    ];
+    let seed = 30;
+    for (const c of cases) {
+      for (const dt of [mx.bfloat16, mx.float16]) {
+        // q as a transposed view of [B, L, H, D] (strided rows), k/v contiguous.
+        const q = mx.transpose(rand([c.B, c.Lq, c.Hq, c.D], seed++, dt), [0, 2, 1, 3], mx.cpu);
+        const k = rand([c.B, c.Hkv, c.Lk, c.D], seed++, dt), v = rand([c.B, c.Hkv, c.Lk, c.D], seed++, dt);
+        let mask: any = c.mask;
+        if (c.mask === 'bool') mask = mx.greater(rand([c.Lq, c.Lk], seed++), -0.5, mx.cpu);
+        if (c.mask === 'additive') mask = mx.astype(mx.multiply(rand([c.B, c.Hq, c.Lq, c.Lk], seed++), 2, mx.cpu), dt, mx.cpu);
+        const scale = 1 / Math.sqrt(c.D);
+        const gpu = sdpa(q, k, v, scale, mask, undefined, mx.gpu);
+        const f = (x: mx.array) => mx.astype(x, mx.float32, mx.cpu);
+        const ref = sdpa(f(q), f(k), f(v), scale, mask?.dtype === dt ? f(mask) : mask, undefined, mx.cpu);
+        expect(relErr(gpu, ref), `${JSON.stringify(c)} ${dt.name}`).toBeLessThan(dt === mx.bfloat16 ? 2e-2 : 4e-3);
+      }
+    }
+    // A bool mask row with no visible key gets the mean of V (MLX's finfo.min masking).
+    const q = rand([1, 1, 8, 64], 90, mx.bfloat16), k = rand([1, 1, 70, 64], 91, mx.bfloat16), v = rand([1, 1, 70, 64], 92, mx.bfloat16);
+    const m = mx.concatenate([mx.zeros([1, 70], mx.bool_, mx.cpu), mx.ones([7, 70], mx.bool_, mx.cpu)], 0, mx.cpu);
+    const row0 = mx.index(sdpa(q, k, v, 0.125, m, undefined, mx.gpu), 0, 0, 0);
+    expect(relErr(row0, mx.mean(mx.astype(mx.index(v, 0, 0), mx.float32, mx.cpu), 0, false, mx.cpu))).toBeLessThan(1e-2);
+  });
+
+  it('decode attention (one query row, long KV, split keys) matches the CPU', () => {
+    const sdpa = mx.fast.scaledDotProductAttention;
+    for (const [dt, tol] of [[mx.float32, 1e-5], [mx.bfloat16, 2e-2]] as const) {
+      for (const D of [64, 128]) {
+        const q = rand([2, 8, 1, D], 40 + D, dt), k = rand([2, 2, 3001, D], 41 + D, dt), v = rand([2, 2, 3001, D], 42 + D, dt);
+        const f = (x: mx.array) => mx.astype(x, mx.float32, mx.cpu);
+        const mask = mx.greater(rand([1, 3001], 43), -1, mx.cpu);
+        for (const mk of [undefined, 'causal', mask] as const)
+          expect(relErr(sdpa(q, k, v, 0.1, mk as any, undefined, mx.gpu), sdpa(f(q), f(k), f(v), 0.1, mk as any, undefined, mx.cpu)))
+            .toBeLessThan(tol);
+      }
+    }
+  });
+
+  it('quantizes on the GPU bit-exactly like the CPU; one-row quantized matmul matches', () => {
+    mx.cuda.resetCounters();
+    for (const dt of [mx.float32, mx.bfloat16, mx.float16])
+      for (const [bits, gs] of [[4, 64], [8, 32], [2, 128], [4, 32]]) {
+        const W = rand([40, 256], 50 + bits + gs, dt);
+        const g = mx.quantize(W, gs, bits, 'affine', mx.gpu), c = mx.quantize(W, gs, bits, 'affine', mx.cpu);
+        for (let i = 0; i < 3; i++) expect(mx.arrayEqual(g[i], c[i], false, mx.cpu).item()).toBe(true);
+        expect(mx.arrayEqual(mx.dequantize(g[0], g[1], g[2], gs, bits, 'affine', undefined, mx.gpu),
+          mx.dequantize(c[0], c[1], c[2], gs, bits, 'affine', undefined, mx.cpu), false, mx.cpu).item()).toBe(true);
+      }
+    expect(mx.cuda.counters()['fallback:Quantize'] ?? 0).toBe(0);
+    for (const dt of [mx.float32, mx.bfloat16])
+      for (const bits of [4, 8]) {
+        const W = rand([300, 4096], 60 + bits, dt), x = rand([1, 4096], 61, dt);
+        const [wq, sc, bi] = mx.quantize(W, 64, bits, 'affine', mx.cpu);
+        const got = mx.quantizedMatmul(x, wq, sc, bi, true, 64, bits, 'affine', mx.gpu);
+        const f = (a: mx.array) => mx.astype(a, mx.float32, mx.cpu);
+        const ref = mx.quantizedMatmul(f(x), wq, f(sc), f(bi), true, 64, bits, 'affine', mx.cpu);
+        expect(relErr(got, ref)).toBeLessThan(dt === mx.float32 ? 1e-5 : 1e-2);
+      }
+  });
+
+  it('norms: vectorised rows (f32/bf16) and odd widths match the CPU', () => {
+    for (const [n, dt, tol] of [[4096, mx.float32, 1e-5], [576, mx.bfloat16, 1e-2], [1000, mx.float32, 1e-5], [4100, mx.float16, 4e-3]] as const) {
+      const x = rand([7, n], 70 + n, dt), w = rand([n], 71, dt), b = rand([n], 72, dt);
+      expect(relErr(mx.fast.layerNorm(x, w, b, 1e-5, mx.gpu), mx.fast.layerNorm(x, w, b, 1e-5, mx.cpu))).toBeLessThan(tol);
+      expect(relErr(mx.fast.rmsNorm(x, w, 1e-5, mx.gpu), mx.fast.rmsNorm(x, w, 1e-5, mx.cpu))).toBeLessThan(tol);
+      expect(relErr(mx.fast.layerNorm(x, undefined, undefined, 1e-5, mx.gpu), mx.fast.layerNorm(x, undefined, undefined, 1e-5, mx.cpu))).toBeLessThan(tol);
+    }
+  });
+
+  it('gathers with host indices on the GPU (typed errors for bad indices)', () => {
+    mx.cuda.resetCounters();
+    const emb = rand([1000, 64], 80, mx.bfloat16);
+    const ids = mx.array([[3, 999, -1, 0]], mx.int32);
+    expect(mx.arrayEqual(mx.take(emb, ids, 0, mx.gpu), mx.take(emb, ids, 0, mx.cpu), false, mx.cpu).item()).toBe(true);
+    const x = rand([5, 6, 7], 81);
+    const i0 = mx.array([4, 0, 2], mx.int32), i1 = mx.array([1, 5, 5], mx.int32);
+    let g: mx.array;
+    {
+      using _g = mx.stream(mx.gpu);
+      g = mx.index(mx.add(x, 0), i0, mx.Slice(), i1);
+      mx.eval(g);
+    }
+    let c: mx.array;
+    {
+      using _c = mx.stream(mx.cpu);
+      c = mx.index(x, i0, mx.Slice(), i1);
+    }
+    expect(relErr(g, c)).toBe(0);
+    expect(mx.cuda.counters()['fallback:Gather'] ?? 0).toBe(0);
+    expect(() => mx.eval(mx.take(emb, mx.array([1000], mx.int32), 0, mx.gpu))).toThrow(mx.IndexError);
+    expect(mx.take(emb, mx.array([1], mx.int32), 0, mx.gpu).shape).toEqual([1, 64]);
+  });
+
+  it('donates dense device buffers in elementwise chains (peak stays at one array)', () => {
+    const b = mx.add(mx.full([1 << 20], 0.5, mx.float32, mx.cpu), 0, mx.gpu);
+    mx.eval(b);
+    mx.clearCache();
+    mx.resetPeakMemory();
+    const base = mx.getActiveMemory();
+    const t1 = mx.cos(b, mx.gpu), t2 = mx.sin(t1, mx.gpu), t3 = mx.negative(t2, mx.gpu), y = mx.exp(t3, mx.gpu);
+    t1.dispose(); t2.dispose(); t3.dispose();
+    mx.eval(y);
+    expect(mx.getPeakMemory() - base).toBe(4 << 20);
+    expect(y.index(0).item()).toBeCloseTo(Math.exp(-Math.sin(Math.cos(0.5))), 5);
+  });
+
   it('falls back to the CPU kernel for primitives without a GPU kernel, and counts it', () => {
     mx.cuda.resetCounters();
     const x = rand([50], 16);

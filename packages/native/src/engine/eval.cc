@@ -57,7 +57,9 @@ void eval(const std::vector<Array>& outputs) {
   std::lock_guard<std::recursive_mutex> lk(engine_mutex());
   std::vector<Array> tape = build_tape(outputs);
   std::vector<Stream> device_streams;  // GPU streams that got work: waited on at the end (MLX: eval blocks)
-  std::vector<Array> device_outs;
+  // Weak: holding device outputs here would keep every intermediate's use count above one and stop
+  // GPU kernels from donating buffers; dead intermediates need no ready flag.
+  std::vector<std::weak_ptr<ArrayDesc>> device_outs;
   for (auto& slot : tape) {
     // Move out of the tape so a consumed input is referenced only by its consumers,
     // which lets kernels donate its buffer.
@@ -91,13 +93,14 @@ void eval(const std::vector<Array>& outputs) {
     if (prim.device().type == Device::Type::cpu)
       for (auto& o : outs) o.mark_ready();
     else
-      device_outs.insert(device_outs.end(), outs.begin(), outs.end());
+      for (auto& o : outs) device_outs.push_back(o.desc());
     // Graphs being transformed stay attached: vjp/jvp walk them after user code evaluates.
     for (auto& o : outs)
       if (!o.is_tracer()) o.detach();
   }
   for (auto& s : device_streams) synchronize(s);
-  for (auto& o : device_outs) o.mark_ready();
+  for (auto& w : device_outs)
+    if (auto d = w.lock()) Array(std::move(d)).mark_ready();
 }
 
 }  // namespace mlx

@@ -52,7 +52,15 @@ template <typename To, typename From> __device__ __forceinline__ To cvt(From x) 
   else if constexpr (std::is_same_v<To, __half>) return __float2half((float)x);
   else if constexpr (std::is_same_v<To, __nv_bfloat16>) return __float2bfloat16((float)x);
   else if constexpr (std::is_same_v<To, bool>) return x != From(0);
-  else return static_cast<To>(x);
+  else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To> && !std::is_same_v<To, int32_t> &&
+                     !std::is_same_v<To, int64_t>) {
+    // The CPU backend's conversion on x86-64 goes through a 64-bit integer and truncates (-3.7 -> uint8
+    // 253, 200.0 -> int8 -56); the GPU's cvt instructions saturate instead. Match the CPU.
+    if constexpr (std::is_same_v<To, uint64_t>) {
+      if (x >= From(9223372036854775808.0)) return static_cast<To>(x);
+    }
+    return static_cast<To>(static_cast<int64_t>(x));
+  } else return static_cast<To>(x);
 }
 
 constexpr int kMaxDims = 8;

@@ -217,13 +217,14 @@ void unary(const Primitive& prim, const std::vector<Array>& in, std::vector<Arra
       (fp && op == UnaryOp::BitwiseInvert))
     return cpu_fallback(prim, in, out);
   auto& s = prim.stream();
-  void* yp = alloc_out(o, s);
+  bool contig = a.flags().row_contiguous && a.data_size() == a.size();
   int64_t n = o.size();
+  const void* xp = in_ptr(a, s);  // before donation moves a's buffer
+  bool donated = contig && n > 0 && o.dtype() == dt && donate(a, o, s);
+  void* yp = donated ? const_cast<void*>(xp) : alloc_out(o, s);
   if (n == 0) return;
   StridedLayout<1> L;
-  bool contig = a.flags().row_contiguous && a.data_size() == a.size();
   if (!contig) check(make_layout<1>(a.shape(), {&a.strides()}, L), ErrorCode::not_implemented, "[cuda] unary: too many dims.");
-  const void* xp = in_ptr(a, s);
   UP prm{up.params().p[0], up.params().p[1], up.params().p[2]};
   cudaStream_t st = stream_of(s);
   int b = blocks_for(n, kThreads);
@@ -339,10 +340,10 @@ __global__ void binary_kernel(BinaryOp op, bool eq_nan, Operand<T> a, Operand<T>
   }
 }
 
-template <typename T> Operand<T> operand(const Array& a, const Stream& s, bool& scalar) {
-  scalar = host_scalar(a);
-  if (scalar) return {nullptr, reinterpret_cast<const T*>(a.buffer()->host_ptr())[a.offset()]};
-  return {static_cast<const T*>(in_ptr(a, s)), T()};
+// p: the operand's device pointer, or null for a host scalar (read here, before any donation).
+template <typename T> Operand<T> operand(const Array& a, const void* p) {
+  if (!p) return {nullptr, reinterpret_cast<const T*>(a.buffer()->host_ptr())[a.offset()]};
+  return {static_cast<const T*>(p), T()};
 }
 
 void binary(const Primitive& prim, const std::vector<Array>& in, std::vector<Array>& out) {
@@ -357,17 +358,25 @@ void binary(const Primitive& prim, const std::vector<Array>& in, std::vector<Arr
       (!(o.dtype() == dt || o.dtype() == Dtype::bool_)))
     return cpu_fallback(prim, in, out);
   auto& s = prim.stream();
-  void* yp = alloc_out(o, s);
   int64_t n = o.size();
+  // Donation: the output takes a dense input's buffer when nothing else references it.
+  bool same_dt = o.dtype() == dt;
+  // Operand pointers first: donation moves the donor's buffer out of its array.
+  bool sa = host_scalar(a), sb = host_scalar(b);
+  const void* pa = sa || n == 0 ? nullptr : in_ptr(a, s);
+  const void* pb = sb || n == 0 ? nullptr : in_ptr(b, s);
+  auto dense = [](const Array& x, bool sc) { return sc || (x.flags().row_contiguous && x.data_size() == x.size()); };
+  bool contig = dense(a, sa) && dense(b, sb);
+  void* yp = nullptr;
+  if (contig && same_dt && n > 0 && !sa && a.size() == n && donate(a, o, s)) yp = const_cast<void*>(pa);
+  else if (contig && same_dt && n > 0 && !sb && b.size() == n && donate(b, o, s)) yp = const_cast<void*>(pb);
+  if (!yp) yp = alloc_out(o, s);
   if (n == 0) return;
-  bool sa = false, sb = false;
   cudaStream_t st = stream_of(s);
   int blocks = blocks_for(n, kThreads);
   dispatch_dev(dt, [&](auto tp) {
     using T = MLX_T(tp);
-    Operand<T> A = operand<T>(a, s, sa), Bo = operand<T>(b, s, sb);
-    auto dense = [](const Array& x, bool sc) { return sc || (x.flags().row_contiguous && x.data_size() == x.size()); };
-    bool contig = dense(a, sa) && dense(b, sb);
+    Operand<T> A = operand<T>(a, pa), Bo = operand<T>(b, pb);
     StridedLayout<2> L{};
     if (!contig) {
       Strides za(a.ndim(), 0), zb(b.ndim(), 0);

@@ -1,6 +1,6 @@
 // mx.fast on the GPU: RMSNorm/LayerNorm (one block per row, row in registers, float math, the
-// CPU kernel's rounding order), RoPE (cos/sin computed per element in float32), and a
-// straightforward scaled-dot-product attention (one block per query row; scores in shared memory).
+// CPU kernel's rounding order) and RoPE (cos/sin computed per element in float32). Attention is in
+// attention.cu.
 #include <algorithm>
 
 #include "../../primitives/fast.h"
@@ -66,6 +66,74 @@ __global__ void norm_kernel(const In* x, const Out* w, const Out* b, Out* y, int
   }
 }
 
+// One pass over the row: each thread holds VPT 16-byte vectors of the row in registers; mean and
+// variance come from two block reductions over those registers (the same order of operations as
+// norm_kernel: mean, then the mean of squared deviations).
+template <typename Out, int E> struct alignas(sizeof(Out) * E >= 16 ? 16 : sizeof(Out) * E) OutVec { Out a[E]; };
+
+template <typename In, typename Out, int VPT>
+__global__ void norm_vec_kernel(const In* x, const Out* w, const Out* b, Out* y, int n, float eps, bool layer) {
+  constexpr int E = 16 / sizeof(In);
+  using V = OutVec<Out, E>;
+  __shared__ float smem[32];
+  const int64_t r = blockIdx.x;
+  const int nv = n / E;
+  const uint4* xr = reinterpret_cast<const uint4*>(x + r * n);
+  float v[VPT][E];
+  float s = 0.f;
+#pragma unroll
+  for (int k = 0; k < VPT; k++) {
+    int i = threadIdx.x + k * blockDim.x;
+    uint4 raw = i < nv ? xr[i] : make_uint4(0, 0, 0, 0);
+    const In* t = reinterpret_cast<const In*>(&raw);
+#pragma unroll
+    for (int e = 0; e < E; e++) {
+      v[k][e] = cvt<float>(t[e]);
+      s += v[k][e];
+    }
+  }
+  auto add = [](float a, float c) { return a + c; };
+  float mu = layer ? block_reduce<float>(s, add, smem, 0.f) / (float)n : 0.f;
+  float q = 0.f;
+#pragma unroll
+  for (int k = 0; k < VPT; k++) {
+    if (threadIdx.x + k * blockDim.x < nv) {
+#pragma unroll
+      for (int e = 0; e < E; e++) {
+        float d = v[k][e] - mu;
+        q += d * d;
+      }
+    }
+  }
+  float rs = rsqrtf(block_reduce<float>(q, add, smem, 0.f) / (float)n + eps);
+  V* yr = reinterpret_cast<V*>(y + r * n);
+  const V* wv = reinterpret_cast<const V*>(w);
+  const V* bv = reinterpret_cast<const V*>(b);
+#pragma unroll
+  for (int k = 0; k < VPT; k++) {
+    int i = threadIdx.x + k * blockDim.x;
+    if (i >= nv) continue;
+    V o, wk, bk;
+    if (w) wk = wv[i];
+    if (b) bk = bv[i];
+#pragma unroll
+    for (int e = 0; e < E; e++) {
+      if constexpr (std::is_same_v<Out, float>) {
+        float t = (v[k][e] - mu) * rs;
+        if (w) t *= wk.a[e];
+        if (b) t += bk.a[e];
+        o.a[e] = t;
+      } else {
+        Out t = cvt<Out>((v[k][e] - mu) * rs);
+        if (w) t = cvt<Out>(cvt<float>(t) * cvt<float>(wk.a[e]));
+        if (b) t = cvt<Out>(cvt<float>(t) + cvt<float>(bk.a[e]));
+        o.a[e] = t;
+      }
+    }
+    yr[i] = o;
+  }
+}
+
 void norm(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out, bool layer, float eps, int wi, int bi) {
   const Array& x0 = in[0];
   Dtype od = out[0].dtype();
@@ -86,12 +154,25 @@ void norm(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& 
   const void* wp = w.valid() ? in_ptr(w, s) : nullptr;
   const void* bp = b.valid() ? in_ptr(b, s) : nullptr;
   cudaStream_t st = stream_of(s);
-  int threads = n <= 2048 ? 128 : (n <= 4096 ? kNormThreads : 1024);
+  // The register-cached kernel needs <= 256 threads (its register count rules out 1024).
+  int threads = n <= 2048 ? 128 : kNormThreads;
+  constexpr int kVPT = 4;
+  auto al = [](const void* q) { return (reinterpret_cast<uintptr_t>(q) & 15) == 0; };
+  int64_t epv = 16 / dtype_size(x.dtype());
+  int64_t vthreads = ((n / epv + kVPT - 1) / kVPT + 31) / 32 * 32;
+  bool vec = n % epv == 0 && vthreads <= 1024 && al(xp) && al(yp) && (!wp || al(wp)) && (!bp || al(bp)) &&
+             rows < (1ll << 31);
   dispatch_dev_float(x.dtype(), [&](auto ip) {
     using In = MLX_T(ip);
     dispatch_dev_float(od, [&](auto opp) {
       using Out = MLX_T(opp);
       if constexpr (!std::is_same_v<In, double> && !std::is_same_v<Out, double>) {
+        if (vec) {
+          norm_vec_kernel<In, Out, kVPT><<<(unsigned)rows, (unsigned)vthreads, 0, st>>>(
+              (const In*)xp, (const Out*)wp, (const Out*)bp, (Out*)yp, (int)n, eps, layer);
+          MLX_CUDA_LAUNCHED();
+          return;
+        }
         norm_kernel<In, Out><<<(int)std::min<int64_t>(rows, 1 << 20), threads, 0, st>>>(
             (const In*)xp, (const Out*)wp, (const Out*)bp, (Out*)yp, rows, n, eps, layer);
         MLX_CUDA_LAUNCHED();
@@ -202,121 +283,10 @@ void rope(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& 
   });
 }
 
-// ---------------------------------------------------------------- attention
-struct SdpaArgs {
-  int64_t B, Hq, Hkv, Lq, Lk, D, Dv;
-  float scale;
-  int mask;  // 0 none, 1 causal, 2 bool, 3 additive
-  int64_t ms[4];  // mask strides (elements) over (B, Hq, Lq, Lk)
-};
-
-template <typename T, typename M>
-__global__ void sdpa_rows(const T* q, const T* k, const T* v, const M* mask, const T* sinks, T* out, SdpaArgs A) {
-  extern __shared__ float sc[];  // Lk scores, then 32 floats of reduction scratch
-  float* red = sc + A.Lk;
-  int64_t row = blockIdx.x;  // (b, h, i)
-  int64_t i = row % A.Lq, h = (row / A.Lq) % A.Hq, b = row / (A.Lq * A.Hq);
-  int64_t hk = h / (A.Hq / A.Hkv);
-  const T* qr = q + row * A.D;
-  const T* kb = k + (b * A.Hkv + hk) * A.Lk * A.D;
-  const T* vb = v + (b * A.Hkv + hk) * A.Lk * A.Dv;
-  int lane = threadIdx.x & 31, wid = threadIdx.x >> 5, nw = blockDim.x >> 5;
-  int64_t limit = A.mask == 1 ? i + (A.Lk - A.Lq) : A.Lk - 1;  // last visible key
-  for (int64_t j = wid; j < A.Lk; j += nw) {
-    float d = 0.f;
-    if (j <= limit) {
-      const T* kr = kb + j * A.D;
-      for (int64_t t = lane; t < A.D; t += 32) d += cvt<float>(qr[t]) * cvt<float>(kr[t]);
-    }
-    d = warp_reduce(d, [](float a, float c) { return a + c; });
-    if (lane == 0) {
-      float s = j <= limit ? d * A.scale : -INFINITY;
-      if (A.mask >= 2 && j <= limit) {
-        M mv = mask[b * A.ms[0] + h * A.ms[1] + i * A.ms[2] + j * A.ms[3]];
-        if (A.mask == 2) s = cvt<bool>(mv) ? s : -INFINITY;
-        else s += cvt<float>(mv);
-      }
-      sc[j] = s;
-    }
-  }
-  __syncthreads();
-  float mx = -INFINITY;
-  for (int64_t j = threadIdx.x; j < A.Lk; j += blockDim.x) mx = fmaxf(mx, sc[j]);
-  if (sinks) mx = fmaxf(mx, cvt<float>(sinks[h]));
-  mx = block_reduce<float>(mx, [](float a, float c) { return fmaxf(a, c); }, red, -INFINITY);
-  float shift = isinf(mx) ? 0.f : mx;
-  float sum = 0.f;
-  for (int64_t j = threadIdx.x; j < A.Lk; j += blockDim.x) {
-    float e = __expf(sc[j] - shift);
-    sc[j] = e;
-    sum += e;
-  }
-  sum = block_reduce<float>(sum, [](float a, float c) { return a + c; }, red, 0.f);
-  if (sinks) sum += __expf(cvt<float>(sinks[h]) - shift);
-  float inv = sum > 0.f ? 1.f / sum : 0.f;
-  T* orow = out + row * A.Dv;
-  for (int64_t t = threadIdx.x; t < A.Dv; t += blockDim.x) {
-    float acc = 0.f;
-    int64_t jmax = std::min<int64_t>(A.Lk - 1, limit);
-    for (int64_t j = 0; j <= jmax; j++) acc += sc[j] * cvt<float>(vb[j * A.Dv + t]);
-    orow[t] = cvt<T>(acc * inv);
-  }
-}
-
-void sdpa(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out) {
-  auto& P = static_cast<const ScaledDotProductAttention&>(p);
-  Dtype dt = out[0].dtype();
-  using Mk = ScaledDotProductAttention::Mask;
-  int mi = (P.mask() == Mk::boolean || P.mask() == Mk::additive) ? 3 : -1;
-  int si = P.has_sinks() ? (mi >= 0 ? 4 : 3) : -1;
-  int64_t Lk = in[1].shape(2);
-  bool ok = (dt == Dtype::float32 || dt == Dtype::float16 || dt == Dtype::bfloat16) && in[0].dtype() == dt &&
-            in[1].dtype() == dt && in[2].dtype() == dt && (si < 0 || in[si].dtype() == dt) &&
-            (Lk + 32) * 4 <= 200 * 1024 && Lk > 0;
-  if (!ok) return cpu_fallback(p, in, out);
-  auto& s = p.stream();
-  Array q = contiguous_gpu(in[0], s), k = contiguous_gpu(in[1], s), v = contiguous_gpu(in[2], s);
-  SdpaArgs A;
-  A.B = q.shape(0); A.Hq = q.shape(1); A.Lq = q.shape(2); A.D = q.shape(3);
-  A.Hkv = k.shape(1); A.Lk = Lk; A.Dv = v.shape(3);
-  A.scale = P.scale();
-  A.mask = P.mask() == Mk::none ? 0 : P.mask() == Mk::causal ? 1 : P.mask() == Mk::boolean ? 2 : 3;
-  void* yp = alloc_out(out[0], s);
-  int64_t rows = A.B * A.Hq * A.Lq;
-  if (rows == 0) return;
-  const void* mp = nullptr;
-  Dtype mdt = dt;
-  if (mi >= 0) {
-    const Array& m = in[mi];
-    for (int d = 0; d < 4; d++) A.ms[d] = m.ndim() == 4 ? m.strides()[d] : 0;
-    mp = in_ptr(m, s);
-    mdt = m.dtype();
-  }
-  const void* sp = si >= 0 ? in_ptr(contiguous_gpu(in[si], s), s) : nullptr;
-  const void *qp = in_ptr(q, s), *kp = in_ptr(k, s), *vp = in_ptr(v, s);
-  size_t smem = (size_t)(Lk + 32) * sizeof(float);
-  cudaStream_t st = stream_of(s);
-  dispatch_dev_float(dt, [&](auto tp) {
-    using T = MLX_T(tp);
-    if constexpr (!std::is_same_v<T, double>) {
-      auto go = [&](auto mptr) {
-        using M = MLX_T(mptr);
-        auto kern = sdpa_rows<T, M>;
-        if (smem > 48 * 1024) MLX_CUDA_CHECK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
-        kern<<<(unsigned)rows, 128, smem, st>>>((const T*)qp, (const T*)kp, (const T*)vp, (const M*)mp, (const T*)sp, (T*)yp, A);
-        MLX_CUDA_LAUNCHED();
-      };
-      if (mdt == Dtype::bool_) go((bool*)nullptr);
-      else go((T*)nullptr);
-    }
-  });
-}
-
 }  // namespace
 
 MLX_REGISTER_KERNEL(gpu, RMSNorm, rms_norm);
 MLX_REGISTER_KERNEL(gpu, LayerNorm, layer_norm);
 MLX_REGISTER_KERNEL(gpu, RoPE, rope);
-MLX_REGISTER_KERNEL(gpu, ScaledDotProductAttention, sdpa);
 
 }  // namespace mlx::cu

@@ -22,7 +22,9 @@ __global__ void dequant_kernel(const uint32_t* w, const T* scales, const T* bias
     uint32_t word = w[r * wpr + k / per];
     float q = (float)((word >> ((k % per) * Bits)) & mask);
     int64_t g = r * gpr + k / gs;
-    out[e] = cvt<T>(cvt<float>(scales[g]) * q + cvt<float>(biases[g]));
+    // As the CPU kernel (and MLX): the product rounded to T, then the sum; no fused multiply-add.
+    float prod = cvt<float>(cvt<T>(__fmul_rn(cvt<float>(scales[g]), q)));
+    out[e] = cvt<T>(__fadd_rn(prod, cvt<float>(biases[g])));
   }
 }
 
@@ -82,6 +84,130 @@ __global__ void qmv_kernel(const T* x, const uint32_t* w, const T* scales, const
   }
 }
 
+// MLX's affine quantization of one group per thread, with the CPU kernel's exact float arithmetic
+// (IEEE division, rint, no contraction): scale from the range, nudged so that the edge value with
+// the larger magnitude is exact; it becomes the bias. Bits 2/4/8 (whole elements per word).
+template <typename T, int Bits>
+__global__ void quantize_kernel(const T* w, uint32_t* out, T* scales, T* biases, int64_t groups, int gs) {
+  constexpr int per = 32 / Bits;
+  const float n_bins = float((1 << Bits) - 1), eps = 1e-7f;
+  for (int64_t g = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; g < groups; g += (int64_t)gridDim.x * blockDim.x) {
+    const T* wg = w + g * gs;
+    float w_min = INFINITY, w_max = -INFINITY;
+    for (int j = 0; j < gs; j++) {
+      float v = cvt<float>(wg[j]);
+      w_max = fmaxf(w_max, v);
+      w_min = fminf(w_min, v);
+    }
+    bool mask = fabsf(w_min) > fabsf(w_max);
+    float scale = fmaxf(__fdiv_rn(__fsub_rn(w_max, w_min), n_bins), eps);
+    scale = mask ? scale : -scale;
+    float edge = mask ? w_min : w_max, bias = 0.f;
+    float q0 = rintf(__fdiv_rn(edge, scale));
+    if (q0 != 0.f) {
+      scale = __fdiv_rn(edge, q0);
+      bias = edge;
+    }
+    uint32_t* o = out + g * (gs / per);
+    for (int j = 0; j < gs; j += per) {
+      uint32_t word = 0;
+      for (int k = 0; k < per; k++) {
+        float v = rintf(__fdiv_rn(__fsub_rn(cvt<float>(wg[j + k]), bias), scale));
+        v = fminf(fmaxf(v, 0.f), n_bins);
+        word |= (uint32_t)v << (k * Bits);
+      }
+      o[j / per] = word;
+    }
+    scales[g] = cvt<T>(scale);
+    biases[g] = cvt<T>(bias);
+  }
+}
+
+// y[n] = sum_k x[k] * (s[n,g] q[n,k] + b[n,g]) for one row of x (decode). Each warp owns R rows and
+// issues every 16-byte weight load of its rows before the arithmetic (bytes in flight). Nibbles
+// become floats without integer->float conversions: (word & (mask << j*Bits)) | 0x4B000000 is the
+// float 2^23 + q*2^(j*Bits), exact; each position j has its own sum, scaled by 2^-(j*Bits) at the end.
+template <typename T, int Bits, int R, int U>
+__global__ void __launch_bounds__(128) qmv1_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases, T* y,
+                                                   int64_t N, int64_t K, int gshift) {
+  constexpr int per = 32 / Bits;          // elements per word
+  constexpr int epc = 4 * per;            // elements per 16-byte chunk
+  constexpr int half = per / 2;           // elements per 16-bit half word
+  constexpr int kPerVec = 16 / sizeof(T), kVecs = epc / kPerVec;
+  constexpr uint32_t emask = (1u << Bits) - 1u;
+  const int lane = threadIdx.x & 31;
+  const int64_t n0 = (blockIdx.x * (int64_t)(blockDim.x >> 5) + (threadIdx.x >> 5)) * R;
+  if (n0 >= N) return;
+  const int wpr = (int)(K / per), gpr = (int)(K >> (gshift + (epc == 32 ? 5 : 4))), chunks = wpr / 4;
+  float acc[R];
+#pragma unroll
+  for (int r = 0; r < R; r++) acc[r] = 0.f;
+  for (int c0 = 0; c0 < chunks; c0 += 32 * U) {
+    // Every load of the step first (weights from DRAM, x / scales / biases from L2), then the math.
+    uint4 wv[R][U], xv[U][kVecs];
+    float sc[R][U], bi[R][U];
+#pragma unroll
+    for (int u = 0; u < U; u++) {
+      int c = c0 + u * 32 + lane;
+      bool okc = c < chunks;
+#pragma unroll
+      for (int v = 0; v < kVecs; v++)
+        xv[u][v] = okc ? reinterpret_cast<const uint4*>(x + (int64_t)c * epc)[v] : make_uint4(0, 0, 0, 0);
+      int g = c >> gshift;  // group of this chunk within the row
+#pragma unroll
+      for (int r = 0; r < R; r++) {
+        int64_t n = n0 + r;
+        bool ok = okc && n < N;
+        wv[r][u] = ok ? reinterpret_cast<const uint4*>(w + n * wpr)[c] : make_uint4(0, 0, 0, 0);
+        sc[r][u] = ok ? cvt<float>(scales[n * gpr + g]) : 0.f;
+        bi[r][u] = ok ? cvt<float>(biases[n * gpr + g]) : 0.f;
+      }
+    }
+#pragma unroll
+    for (int u = 0; u < U; u++) {
+      float xs[epc];
+#pragma unroll
+      for (int v = 0; v < kVecs; v++) {
+        const T* tv = reinterpret_cast<const T*>(&xv[u][v]);
+#pragma unroll
+        for (int e = 0; e < kPerVec; e++) xs[v * kPerVec + e] = cvt<float>(tv[e]);
+      }
+      float xsum = 0.f;
+#pragma unroll
+      for (int e = 0; e < epc; e++) xsum += xs[e];
+#pragma unroll
+      for (int r = 0; r < R; r++) {
+        const uint32_t words[4] = {wv[r][u].x, wv[r][u].y, wv[r][u].z, wv[r][u].w};
+        // One accumulator per position j in the half word: f = q * 2^(Bits*j); scaled back once at the end.
+        float dqj[half];
+#pragma unroll
+        for (int j = 0; j < half; j++) dqj[j] = 0.f;
+#pragma unroll
+        for (int wi = 0; wi < 4; wi++) {
+#pragma unroll
+          for (int hw = 0; hw < 2; hw++) {
+            uint32_t h = hw ? (words[wi] >> 16) : words[wi];
+#pragma unroll
+            for (int j = 0; j < half; j++) {
+              float f = __int_as_float((h & (emask << (Bits * j))) | 0x4B000000u) - 8388608.f;
+              dqj[j] = fmaf(xs[wi * per + hw * half + j], f, dqj[j]);
+            }
+          }
+        }
+        float dq = dqj[0];
+#pragma unroll
+        for (int j = 1; j < half; j++) dq = fmaf(dqj[j], __int_as_float((127 - Bits * j) << 23), dq);  // * 2^-(Bits*j)
+        acc[r] += sc[r][u] * dq + bi[r][u] * xsum;
+      }
+    }
+  }
+#pragma unroll
+  for (int r = 0; r < R; r++) {
+    float v = warp_reduce(acc[r], [](float a, float b) { return a + b; });
+    if (lane == 0 && n0 + r < N) y[n0 + r] = cvt<T>(v);
+  }
+}
+
 Array dequantize_gpu(const Array& wq, const Array& sc, const Array& bi, int bits, int gs, Dtype dt, const Stream& s) {
   int64_t wpr = wq.shape(-1), K = wpr * 32 / bits, rows = wq.size() / wpr;
   Shape sh = wq.shape();
@@ -109,6 +235,33 @@ Array dequantize_gpu(const Array& wq, const Array& sc, const Array& bi, int bits
 bool supported(int bits, int gs, Dtype dt) {
   return (bits == 2 || bits == 4 || bits == 8) && gs >= 32 && gs % 32 == 0 &&
          (dt == Dtype::float32 || dt == Dtype::float16 || dt == Dtype::bfloat16);
+}
+
+void quantize(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out) {
+  auto& P = static_cast<const Quantize&>(p);
+  Dtype dt = in[0].dtype();
+  int bits = P.bits(), gs = P.group_size();
+  if (!(bits == 2 || bits == 4 || bits == 8) || gs % (32 / bits) != 0 || in[0].size() == 0 ||
+      !(dt == Dtype::float32 || dt == Dtype::float16 || dt == Dtype::bfloat16))
+    return cpu_fallback(p, in, out);
+  auto& s = p.stream();
+  Array w = contiguous_gpu(in[0], s);
+  const void* wp = in_ptr(w, s);
+  uint32_t* qp = out_ptr<uint32_t>(out[0], s);
+  void* sp = alloc_out(out[1], s);
+  void* bp = alloc_out(out[2], s);
+  int64_t groups = w.size() / gs;
+  cudaStream_t st = stream_of(s);
+  dispatch_dev_float(dt, [&](auto tp) {
+    using T = MLX_T(tp);
+    if constexpr (!std::is_same_v<T, double>) {
+      int blk = blocks_for(groups, 128);
+      if (bits == 4) quantize_kernel<T, 4><<<blk, 128, 0, st>>>((const T*)wp, qp, (T*)sp, (T*)bp, groups, gs);
+      else if (bits == 8) quantize_kernel<T, 8><<<blk, 128, 0, st>>>((const T*)wp, qp, (T*)sp, (T*)bp, groups, gs);
+      else quantize_kernel<T, 2><<<blk, 128, 0, st>>>((const T*)wp, qp, (T*)sp, (T*)bp, groups, gs);
+      MLX_CUDA_LAUNCHED();
+    }
+  });
 }
 
 void dequantize(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out) {
@@ -159,8 +312,18 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
           std::apply([&](auto... a) { kern<<<grid, warps * 32, 0, st>>>(a...); }, args);
           MLX_CUDA_LAUNCHED();
         };
-        if (bits == 4) { if (M == 1) launch(qmv_kernel<T, 4, 1>); else launch(qmv_kernel<T, 4, 8>); }
-        else if (bits == 8) { if (M == 1) launch(qmv_kernel<T, 8, 1>); else launch(qmv_kernel<T, 8, 8>); }
+        int cpg = gs / (bits == 4 ? 32 : 16);  // 16-byte chunks per group
+        if (M == 1 && (bits == 4 || bits == 8) && (cpg & (cpg - 1)) == 0 && K < (1ll << 31)) {
+          // One row: 4 output rows per warp (x is read once for all four), 2 chunks of 16 bytes per
+          // lane and row in flight; 4 warps per block.
+          constexpr int R = 4, U = 2, W1 = 4;
+          int gshift = __builtin_ctz(cpg);
+          unsigned g1 = (unsigned)((N + W1 * R - 1) / (W1 * R));
+          if (bits == 4) qmv1_kernel<T, 4, R, U><<<g1, W1 * 32, 0, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, N, K, gshift);
+          else qmv1_kernel<T, 8, R, U><<<g1, W1 * 32, 0, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, N, K, gshift);
+          MLX_CUDA_LAUNCHED();
+        } else if (bits == 4) launch(qmv_kernel<T, 4, 8>);
+        else if (bits == 8) launch(qmv_kernel<T, 8, 8>);
         else launch(qmv_kernel<T, 2, 8>);
       }
     });
@@ -175,6 +338,7 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
 
 }  // namespace
 
+MLX_REGISTER_KERNEL(gpu, Quantize, quantize);
 MLX_REGISTER_KERNEL(gpu, Dequantize, dequantize);
 MLX_REGISTER_KERNEL(gpu, QuantizedMatmul, quantized_matmul);
 

@@ -36,9 +36,15 @@ void count(const std::string& k, double v = 1) {
   g_counters[k] += v;
 }
 
+// Set while device_alloc reads the allocator statistics: it needs active bytes and the limit, not the
+// pool's cached bytes, whose two driver queries would cost more than the allocation.
+thread_local bool g_quick_stats = false;
+
 void* device_alloc(size_t bytes, cudaStream_t st) {
   if (bytes == 0) bytes = 1;
+  g_quick_stats = true;
   auto stats = Allocator::instance().stats();
+  g_quick_stats = false;
   if (stats.active + bytes > stats.limit + stats.limit / 8)
     throw_error(ErrorCode::out_of_memory, "[allocate] Request of " + std::to_string(bytes) +
                                               " bytes exceeds the memory limit (" + std::to_string(stats.limit) + " bytes).");
@@ -100,20 +106,52 @@ void hook_to_host(Buffer& b) {
 
 DeviceMemoryHooks g_hooks{hook_to_host, hook_free_device};
 
-size_t pool_cached() {
-  if (!g_pool) return 0;
+// The pool maps memory in chunks (32 MB) and keeps a chunk while any block in it is live, so part of
+// its free space cannot be released. The cache statistic counts what the pool holds beyond that
+// remainder, measured after the last trim (clearCache then reports 0, as on the CPU).
+size_t g_pool_slack = 0;
+size_t pool_free_bytes() {
   uint64_t reserved = 0, used = 0;
   cudaMemPoolGetAttribute(g_pool, cudaMemPoolAttrReservedMemCurrent, &reserved);
   cudaMemPoolGetAttribute(g_pool, cudaMemPoolAttrUsedMemCurrent, &used);
   return reserved > used ? (size_t)(reserved - used) : 0;
 }
+size_t pool_cached() {
+  if (!g_pool || g_quick_stats) return 0;
+  size_t f = pool_free_bytes();
+  return f > g_pool_slack ? f - g_pool_slack : 0;
+}
 void pool_trim(size_t keep) {
   if (!g_pool) return;
   cudaDeviceSynchronize();
   cudaMemPoolTrimTo(g_pool, keep);
+  size_t f = pool_free_bytes();
+  g_pool_slack = f > keep ? f - keep : 0;
 }
 
-void sync_stream(const Stream& s) { MLX_CUDA_CHECK(cudaStreamSynchronize(stream_of(s))); }
+cudaEvent_t g_timer[2] = {nullptr, nullptr};
+int g_timer_stream = 0;
+int g_timer_state = 0;  // 0 off, 1 armed, 2 started
+void timer_kernel_starts(int stream) {
+  if (g_timer_state == 1 && stream == g_timer_stream) {
+    MLX_CUDA_CHECK(cudaEventRecord(g_timer[0], stream_of(stream)));
+    g_timer_state = 2;
+  }
+}
+
+void sync_stream(const Stream& s) {
+  bool timed = g_timer_state == 2 && s.index == g_timer_stream;
+  if (timed) MLX_CUDA_CHECK(cudaEventRecord(g_timer[1], stream_of(s)));
+  MLX_CUDA_CHECK(cudaStreamSynchronize(stream_of(s)));
+  if (timed) {
+    g_timer_state = 0;
+    float ms = 0.f;
+    MLX_CUDA_CHECK(cudaEventElapsedTime(&ms, g_timer[0], g_timer[1]));
+    count("timer_ms", 0);
+    std::lock_guard<std::mutex> lk(g_mu);
+    g_counters["timer_ms"] = ms;
+  }
+}
 
 std::vector<std::pair<std::string, double>> counters() {
   std::lock_guard<std::mutex> lk(g_mu);
@@ -121,6 +159,14 @@ std::vector<std::pair<std::string, double>> counters() {
 }
 void set_option(const std::string& name, double v) {
   if (name == "tf32") g_tf32 = v != 0;
+  else if (name == "timerStart") {
+    // GPU-side timing of the next eval on one stream (benchmarks, like CUDA-event timing in
+    // PyTorch): the start event is recorded when the first kernel allocates its output, the stop
+    // event when eval synchronises the stream; the milliseconds land in the counter timer_ms.
+    for (auto& ev : g_timer) if (!ev) MLX_CUDA_CHECK(cudaEventCreate(&ev));
+    g_timer_stream = (int)v;
+    g_timer_state = 1;
+  }
   else if (name == "resetCounters") { std::lock_guard<std::mutex> lk(g_mu); g_counters.clear(); }
   else throw_error(ErrorCode::invalid_argument, "[cuda] Unknown option " + name + ".");
 }
@@ -202,6 +248,7 @@ const void* in_ptr(const Array& a, const Stream& s) {
 }
 
 void* alloc_out(Array& o, const Stream& s) {
+  if (g_timer_state == 1) timer_kernel_starts(s.index);
   size_t n = o.nbytes();
   auto buf = std::make_shared<Buffer>(nullptr, n, 0);
   buf->device_ptr = device_alloc(n, stream_of(s));
@@ -217,6 +264,20 @@ Array device_empty(const Shape& shape, Dtype dt, const Stream& s) {
   Array a(std::make_shared<ArrayDesc>(shape, dt));
   alloc_out(a, s);
   return a;
+}
+
+bool donate(const Array& in, Array& out, const Stream& s) {
+  if (!in.valid() || !in.buffer() || in.itemsize() != out.itemsize() || !in.flags().row_contiguous ||
+      in.data_size() != in.size() || in.size() != out.size() || in.is_tracer())
+    return false;
+  const BufferPtr& b = in.buffer();
+  if (in.use_count() != 1 || b.use_count() != 1 || !(b->residency() & kOnDevice) ||
+      b->device_bytes < (size_t)(in.offset() * in.itemsize()) + out.nbytes())
+    return false;
+  in_ptr(in, s);  // orders this use after the buffer's last stream
+  out.move_shared_buffer(in);
+  out.buffer()->set_residency(kOnDevice);  // the host copy (if any) goes stale
+  return true;
 }
 
 bool host_scalar(const Array& a) {

@@ -33,6 +33,10 @@ template <typename T> T* out_ptr(Array& o, const Stream& s) { return static_cast
 // A scratch device array (row-contiguous) for intermediate results.
 Array device_empty(const Shape& shape, Dtype dt, const Stream& s);
 
+// Donation: when `in` is dense, device-resident and referenced only by this use, `out` takes its
+// buffer (the kernel then runs in place). Returns true when it did.
+bool donate(const Array& in, Array& out, const Stream& s);
+
 // True when `a` is a host-resident single value: kernels take such scalars as arguments.
 bool host_scalar(const Array& a);
 
