@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Observable } from 'rxjs';
 import * as mx from '@mlx/core';
-import { createExclusiveStats, sampleMemory, voiceAssistant } from '@mlx/pipeline';
+import { createExclusiveStats, fullGc, sampleMemory, voiceAssistant } from '@mlx/pipeline';
 import { wordErrorRate } from '@mlx/whisper';
 import { QUESTIONS, speak } from '../../apps/examples/pipeline/speech.mjs';
 
@@ -65,7 +65,7 @@ function procStatus() {
  * Runs `seconds` of scheduled speech through voiceAssistant({ transcriber: whisper, lm }). Memory is sampled at
  * audio 0 and every `sampleEvery` s with the pipeline idle (every utterance so far transcribed and answered):
  * mid-inference samples would measure one request's transient buffers, not growth. Each sample runs a full GC
- * first (with --expose-gc) so arrays awaiting finalizers are not counted as retained.
+ * first so arrays awaiting finalizers are not counted as retained.
  */
 export async function runSoak({ whisper, lm, seconds, speed = 30, gap = 2, sampleEvery = 30, replyTokens = 8, maxHistory = 2, onSample }) {
   const clips = QUESTIONS.map((q) => speak(q));
@@ -75,14 +75,17 @@ export async function runSoak({ whisper, lm, seconds, speed = 30, gap = 2, sampl
   let replies = 0;
   const t0 = performance.now();
   const idle = () => uStats.emitted === finals.length && (!lm || replies === finals.length);
-  const sample = (audioSeconds) => {
+  const sample = async (audioSeconds) => {
+    // Native finalizers of collected arrays run after the GC, in later ticks: collect, let them run, collect again.
+    fullGc();
+    await new Promise((r) => setImmediate(r));
     const s = { ...sampleMemory(audioSeconds, { gc: true }), wallSeconds: (performance.now() - t0) / 1000, arrays: mx.getWrappersCount(),
       ...procStatus(), kvCapacity: lm?.promptCache?.caches?.[0]?.keys?.shape?.[2] ?? 0, utterances: finals.length };
     samples.push(s);
     onSample?.(s);
   };
-  const checkpoint = async (audioSeconds) => { while (!idle()) await new Promise((r) => setTimeout(r, 20)); sample(audioSeconds); };
-  sample(0);
+  const checkpoint = async (audioSeconds) => { while (!idle()) await new Promise((r) => setTimeout(r, 20)); await sample(audioSeconds); };
+  await sample(0);
   await new Promise((resolve, reject) => {
     syntheticSpeech({ clips, schedule, seconds, speed, sampleEvery }, () => uStats.emitted - finals.length + (lm ? finals.length - replies : 0), checkpoint).pipe(
       voiceAssistant({

@@ -5,7 +5,7 @@
 //    the first window nor the least-squares line across the steady state moves by more than ±bound (5%);
 //  - no drift: every utterance is found at its scheduled stream time (< 0.5 s off), all answered, nothing dropped.
 //
-//   node --expose-gc bench/pipeline/soak.mjs [--minutes 60] [--reply-tokens 8] [--no-reply] [--sample-every 30]
+//   node bench/pipeline/soak.mjs [--minutes 60] [--reply-tokens 8] [--no-reply] [--sample-every 30]
 //        [--warmup 5] [--window 10] [--bound 0.05] [--speed 30] [--gap 2] [--max-history 2] [--cache-limit MiB]
 //        [--json path]
 //
@@ -34,7 +34,6 @@ const minutes = Number(values.minutes), seconds = minutes * 60, bound = Number(v
 const warmup = values.warmup !== undefined ? Number(values.warmup) * 60 : Math.min(300, seconds / 4);
 const window = values.window !== undefined ? Number(values.window) * 60 : Math.min(600, (seconds - warmup) / 4);
 if (values['cache-limit'] !== undefined) mx.setCacheLimit(Number(values['cache-limit']) * 2 ** 20);
-if (!globalThis.gc) process.stderr.write('soak: run with node --expose-gc, or arrays awaiting finalizers count as retained\n');
 
 const whisper = await loadWhisper('whisper-tiny.en');
 const lm = values['no-reply'] ? undefined : await loadLM('smollm2-135m-instruct');

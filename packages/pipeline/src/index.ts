@@ -28,6 +28,6 @@ import { registerBuiltins } from './stages.js';
 registerBuiltins();
 export { voiceAssistant, LatencyTracker, type AssistantEvent, type VoiceAssistantOptions, type LatencyFigures } from './operators/assistant.js';
 export {
-  sampleMemory, memoryTrend, linearSlope, withinBound, MEMORY_METRICS,
+  sampleMemory, fullGc, memoryTrend, linearSlope, withinBound, MEMORY_METRICS,
   type MemorySample, type MemoryMetric, type MemoryTrend, type TrendOptions, type SampleMemoryOptions,
 } from './memory.js';

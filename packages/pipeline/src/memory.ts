@@ -1,5 +1,7 @@
 // Memory over time for long-running pipelines: samples of engine and process memory, and a steady-state verdict
 // (window means and a least-squares slope) that tells growth apart from one-off steps and noise.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as mx from '@mlx/core';
 
 export interface MemorySample {
@@ -23,13 +25,23 @@ export type MemoryMetric = Exclude<keyof MemorySample, 'at'>;
 export const MEMORY_METRICS: readonly MemoryMetric[] = ['active', 'cache', 'peak', 'heapUsed', 'external', 'arrayBuffers', 'rss'];
 
 export interface SampleMemoryOptions {
-  /** run a full GC first (needs `node --expose-gc`) so arrays awaiting finalizers do not count as retained */
+  /** run a full GC first so arrays only garbage still holds do not count as retained */
   gc?: boolean;
+}
+
+let gcFn: (() => void) | undefined;
+/** `global.gc`, exposing it on demand when node was started without --expose-gc (a fresh context then has it). */
+export function fullGc(): void {
+  if (!gcFn) {
+    gcFn = (globalThis as { gc?: () => void }).gc;
+    if (!gcFn) { setFlagsFromString('--expose-gc'); gcFn = runInNewContext('gc') as () => void; }
+  }
+  gcFn();
 }
 
 /** Takes one sample and resets the engine's peak so the next sample's peak covers only its own interval. */
 export function sampleMemory(at: number, opts: SampleMemoryOptions = {}): MemorySample {
-  if (opts.gc) (globalThis as { gc?: () => void }).gc?.();
+  if (opts.gc) fullGc();
   const m = process.memoryUsage();
   const s: MemorySample = {
     at, active: mx.getActiveMemory(), cache: mx.getCacheMemory(), peak: mx.getPeakMemory(),
