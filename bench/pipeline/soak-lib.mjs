@@ -2,6 +2,7 @@
 // a schedule of espeak-ng questions separated by silence, fed as 20 ms frames faster than real time through the
 // voice assistant (VAD → Whisper → LM), with memory sampled every `sampleEvery` seconds of audio at idle points.
 import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { Observable } from 'rxjs';
 import * as mx from '@mlx/core';
 import { createExclusiveStats, fullGc, sampleMemory, voiceAssistant } from '@mlx/pipeline';
@@ -67,7 +68,7 @@ function procStatus() {
  * mid-inference samples would measure one request's transient buffers, not growth. Each sample runs a full GC
  * first so arrays awaiting finalizers are not counted as retained.
  */
-export async function runSoak({ whisper, lm, seconds, speed = 30, gap = 2, sampleEvery = 30, replyTokens = 8, maxHistory = 2, onSample }) {
+export async function runSoak({ whisper, lm, seconds, speed = 30, gap = 2, sampleEvery = 30, replyTokens = 8, maxHistory = 2, clearCache = false, onSample }) {
   const clips = QUESTIONS.map((q) => speak(q));
   const schedule = makeSchedule(clips, seconds, gap);
   const tStats = createExclusiveStats(), gStats = createExclusiveStats(), uStats = { emitted: 0, discarded: 0, partials: 0 };
@@ -79,8 +80,11 @@ export async function runSoak({ whisper, lm, seconds, speed = 30, gap = 2, sampl
     // Native finalizers of collected arrays run after the GC, in later ticks: collect, let them run, collect again.
     fullGc();
     await new Promise((r) => setImmediate(r));
+    // The old method (for comparison): give every cached engine buffer back to malloc before sampling.
+    if (clearCache) mx.clearCache();
+    const heapSpaces = Object.fromEntries(getHeapSpaceStatistics().map((h) => [h.space_name, h.space_used_size]));
     const s = { ...sampleMemory(audioSeconds, { gc: true }), wallSeconds: (performance.now() - t0) / 1000, arrays: mx.getWrappersCount(),
-      ...procStatus(), kvCapacity: lm?.promptCache?.caches?.[0]?.keys?.shape?.[2] ?? 0, utterances: finals.length };
+      ...procStatus(), kvCapacity: lm?.promptCache?.caches?.[0]?.keys?.shape?.[2] ?? 0, utterances: finals.length, heapSpaces };
     samples.push(s);
     onSample?.(s);
   };

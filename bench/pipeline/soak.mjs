@@ -7,10 +7,11 @@
 //
 //   node bench/pipeline/soak.mjs [--minutes 60] [--reply-tokens 8] [--no-reply] [--sample-every 30]
 //        [--warmup 5] [--window 10] [--bound 0.05] [--speed 30] [--gap 2] [--max-history 2] [--cache-limit MiB]
-//        [--json path]
+//        [--clear-cache] [--json path]
 //
 // Samples are taken every --sample-every s of audio with the pipeline idle and after a full GC (see soak-lib.mjs);
-// the engine's buffer cache is left alone, so the figures are what a running application holds. Everything is
+// the engine's buffer cache is left alone, so the figures are what a running application holds (--clear-cache
+// empties it before each sample, the first version's method: it makes malloc churn and RSS noisy). Everything is
 // written to bench/pipeline/out/soak.json (or --json) for plotting.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -27,7 +28,7 @@ const { values } = parseArgs({ options: {
   'reply-tokens': { type: 'string', default: '8' }, 'no-reply': { type: 'boolean' }, gap: { type: 'string', default: '2' },
   'sample-every': { type: 'string', default: '30' }, warmup: { type: 'string' }, window: { type: 'string' },
   bound: { type: 'string', default: '0.05' }, 'cache-limit': { type: 'string' }, 'max-history': { type: 'string', default: '2' },
-  json: { type: 'string' },
+  json: { type: 'string' }, 'clear-cache': { type: 'boolean' },
 } });
 const minutes = Number(values.minutes), seconds = minutes * 60, bound = Number(values.bound), sampleEvery = Number(values['sample-every']);
 // Warm-up: 5 min of audio (a quarter of shorter runs); windows: 10 min (a quarter of the steady span when shorter).
@@ -40,7 +41,7 @@ const lm = values['no-reply'] ? undefined : await loadLM('smollm2-135m-instruct'
 const M = (x) => (x / 2 ** 20).toFixed(1);
 const r = await runSoak({
   whisper, lm, seconds, speed: Number(values.speed), gap: Number(values.gap), sampleEvery,
-  replyTokens: Number(values['reply-tokens']), maxHistory: Number(values['max-history']),
+  replyTokens: Number(values['reply-tokens']), maxHistory: Number(values['max-history']), clearCache: values['clear-cache'] === true,
   onSample: (s) => process.stderr.write(`  audio ${(s.at / 60).toFixed(1)} min | wall ${(s.wallSeconds / 60).toFixed(1)} min | utt ${s.utterances} | active ${M(s.active)} cache ${M(s.cache)} peak ${M(s.peak)} | heap ${M(s.heapUsed)} ext ${M(s.external)} | rss ${M(s.rss)} (anon ${M(s.rssAnon)}) | arrays ${s.arrays} | kv ${s.kvCapacity}\n`),
 });
 
