@@ -77,6 +77,8 @@ export async function runSoak({ whisper, lm, seconds, speed = 30, gap = 2, sampl
   const t0 = performance.now();
   const idle = () => uStats.emitted === finals.length && (!lm || replies === finals.length);
   const sample = async (audioSeconds) => {
+    // What garbage still holds before a GC (arrays nobody disposed wait for their finalizers): diagnostics only.
+    const activeBeforeGc = mx.getActiveMemory(), arraysBeforeGc = mx.getWrappersCount();
     // Native finalizers of collected arrays run after the GC, in later ticks: collect, let them run, collect again.
     fullGc();
     await new Promise((r) => setImmediate(r));
@@ -84,7 +86,7 @@ export async function runSoak({ whisper, lm, seconds, speed = 30, gap = 2, sampl
     if (clearCache) mx.clearCache();
     const heapSpaces = Object.fromEntries(getHeapSpaceStatistics().map((h) => [h.space_name, h.space_used_size]));
     const s = { ...sampleMemory(audioSeconds, { gc: true }), wallSeconds: (performance.now() - t0) / 1000, arrays: mx.getWrappersCount(),
-      ...procStatus(), kvCapacity: lm?.promptCache?.caches?.[0]?.keys?.shape?.[2] ?? 0, utterances: finals.length, heapSpaces };
+      ...procStatus(), kvCapacity: lm?.promptCache?.caches?.[0]?.keys?.shape?.[2] ?? 0, utterances: finals.length, heapSpaces, activeBeforeGc, arraysBeforeGc };
     samples.push(s);
     onSample?.(s);
   };

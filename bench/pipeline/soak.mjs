@@ -42,7 +42,7 @@ const M = (x) => (x / 2 ** 20).toFixed(1);
 const r = await runSoak({
   whisper, lm, seconds, speed: Number(values.speed), gap: Number(values.gap), sampleEvery,
   replyTokens: Number(values['reply-tokens']), maxHistory: Number(values['max-history']), clearCache: values['clear-cache'] === true,
-  onSample: (s) => process.stderr.write(`  audio ${(s.at / 60).toFixed(1)} min | wall ${(s.wallSeconds / 60).toFixed(1)} min | utt ${s.utterances} | active ${M(s.active)} cache ${M(s.cache)} peak ${M(s.peak)} | heap ${M(s.heapUsed)} ext ${M(s.external)} | rss ${M(s.rss)} (anon ${M(s.rssAnon)}) | arrays ${s.arrays} | kv ${s.kvCapacity}\n`),
+  onSample: (s) => process.stderr.write(`  audio ${(s.at / 60).toFixed(1)} min | wall ${(s.wallSeconds / 60).toFixed(1)} min | utt ${s.utterances} | active ${M(s.active)} cache ${M(s.cache)} peak ${M(s.peak)} | heap ${M(s.heapUsed)} ext ${M(s.external)} | rss ${M(s.rss)} (anon ${M(s.rssAnon)}) | arrays ${s.arrays} (before GC ${s.arraysBeforeGc}, active ${M(s.activeBeforeGc)}) | kv ${s.kvCapacity}\n`),
 });
 
 const judged = ['active', 'rss', 'heapUsed'];

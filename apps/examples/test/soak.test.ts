@@ -42,7 +42,10 @@ describe.runIf(real)('soak (short)', () => {
       // fails (a Whisper encoder output, 1500 × 384 float32, is 2.3 MB).
       expect(withinBound(memoryTrend(samples, 'active', { warmup }), 0.01)).toBe(true);
       expect(withinBound(memoryTrend(samples, 'heapUsed', { warmup }), 0.05)).toBe(true);
-      expect(withinBound(memoryTrend(samples, 'rss', { warmup }), 0.05)).toBe(true);
+      // RSS: growth is bounded; it may fall (malloc gives freed pages back to the system in steps of tens of MB).
+      const rss = memoryTrend(samples, 'rss', { warmup });
+      expect(rss.windowChange).toBeLessThanOrEqual(0.05);
+      expect(rss.drift).toBeLessThanOrEqual(0.05);
     } finally { whisper.dispose(); lm.dispose(); }
   }, 120_000); // ~20 s on an idle machine (2 cores); 60 s of audio
 });
