@@ -1,7 +1,7 @@
 // Spawns the built `mlx` bin: help, usage errors (exit 2), runtime errors (exit 1, no stack unless --verbose), info,
 // a model-free pipeline definition; real models when they are cached.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,13 @@ const mlx = (args: string[], input?: string) => {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, timeout: 55_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
+/** Like mlx() without blocking this worker's event loop (long model runs would starve vitest's RPC). */
+const mlxAsync = (args: string[]) => new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout.on('data', (d) => (out += d)); child.stderr.on('data', (d) => (err += d));
+  child.on('error', reject); child.on('close', (code) => resolve({ code, out, err }));
+});
 const dir = mkdtempSync(join(tmpdir(), 'mlx-cli-'));
 const models = process.env.MLX_MODELS_DIR || join(homedir(), '.cache', 'mlx-ts', 'models');
 const hasModel = (name: string) => existsSync(join(models, name));
@@ -170,10 +177,10 @@ describe('mlx (runtime)', () => {
     expect(chat.out).toMatch(/\(memory cleared\)/);
   });
 
-  it.runIf(hasWhisper && hasLM && spawnSync('espeak-ng', ['--version']).status === 0)('pipeline --wav runs the voice assistant: transcript, streamed reply, latency figures', () => {
+  it.runIf(hasWhisper && hasLM && spawnSync('espeak-ng', ['--version']).status === 0)('pipeline --wav runs the voice assistant: transcript, streamed reply, latency figures', async () => {
     const w = join(dir, 'question.wav');
     spawnSync('espeak-ng', ['-w', w, 'What is the capital of France?']);
-    const r = mlx(['pipeline', '--wav', w, '--pace', 'asap', '--json']);
+    const r = await mlxAsync(['pipeline', '--wav', w, '--pace', 'asap', '--json']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const events = r.out.trim().split('\n').map((l) => JSON.parse(l));
