@@ -4,9 +4,6 @@
 #include <functional>
 #include <new>
 #include <unistd.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #include "errors.h"
 
@@ -51,13 +48,6 @@ Allocator::Allocator() {
   size_t phys = physical_memory();
   memory_limit_ = phys / 10 * 9;
   cache_limit_ = memory_limit_;
-#if defined(__GLIBC__)
-  // glibc raises its mmap threshold to the size of each large block freed (up to 32 MiB); from then on freed tensor
-  // buffers stay in the malloc heap and fragment it, so RSS creeps whenever the buffer cache is trimmed or cleared
-  // (bench/pipeline/soak.mjs --clear-cache: +23% in 4 min). Pinning glibc's initial 128 KiB keeps every large buffer
-  // in its own mapping, returned to the system on free. MALLOC_MMAP_THRESHOLD_ in the environment still wins.
-  if (!std::getenv("MALLOC_MMAP_THRESHOLD_")) mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-#endif
 }
 
 // Small blocks round to powers of two; large ones to 16 KiB pages so reuse wastes little.
