@@ -1,7 +1,7 @@
 // Spawns the built `mlx` bin: help, usage errors (exit 2), runtime errors (exit 1, no stack unless --verbose), info,
 // a model-free pipeline definition; real models when they are cached.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,13 @@ const mlx = (args: string[], input?: string) => {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, timeout: 55_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
+/** Like mlx() without blocking this worker's event loop (long model runs would starve vitest's RPC). */
+const mlxAsync = (args: string[]) => new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout.on('data', (d) => (out += d)); child.stderr.on('data', (d) => (err += d));
+  child.on('error', reject); child.on('close', (code) => resolve({ code, out, err }));
+});
 const dir = mkdtempSync(join(tmpdir(), 'mlx-cli-'));
 const models = process.env.MLX_MODELS_DIR || join(homedir(), '.cache', 'mlx-ts', 'models');
 const hasModel = (name: string) => existsSync(join(models, name));
@@ -124,6 +131,15 @@ describe('mlx (runtime)', () => {
     expect(missing.err).toMatch(/no such file: .*nope\.wav/);
   });
 
+  it('pipeline --mic without any capture program names the programs to install (exit 1, no stack, no model load)', () => {
+    const r = spawnSync(process.execPath, [bin, 'pipeline', '--mic', '--asr-model', join(dir, 'no-such-model')], { encoding: 'utf8', env: { ...process.env, PATH: dir }, timeout: 20_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/none of the programs 'arecord', 'rec', 'sox' was found on PATH; install alsa-utils \(arecord\) or sox/);
+    expect(r.stderr).toMatch(/MLX_MISSING_PROGRAM/);
+    expect(r.stderr).not.toMatch(/no-such-model/); // failed before loading models
+    expect(r.stderr).not.toMatch(/    at /);
+  });
+
   it('describe explains when no vision-language package is available; pull resolves a cached model', async () => {
     const img = join(dir, 'x.png'); writeFileSync(img, Buffer.from([0x89, 0x50, 0x4e, 0x47]));
     const d = await mlxIn(['describe', img, '--model', 'some-vlm']);
@@ -159,6 +175,25 @@ describe('mlx (runtime)', () => {
     expect(chat.code).toBe(0);
     expect(chat.out).toMatch(/Paris/);
     expect(chat.out).toMatch(/\(memory cleared\)/);
+  });
+
+  it.runIf(hasWhisper && hasLM && spawnSync('espeak-ng', ['--version']).status === 0)('pipeline --wav runs the voice assistant: transcript, streamed reply, latency figures', async () => {
+    const w = join(dir, 'question.wav');
+    spawnSync('espeak-ng', ['-w', w, 'What is the capital of France?']);
+    const r = await mlxAsync(['pipeline', '--wav', w, '--pace', 'asap', '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const events = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const finals = events.filter((e) => e.type === 'final');
+    expect(finals).toHaveLength(1);
+    expect((whisperPkg as unknown as { wordErrorRate(a: string, b: string): number }).wordErrorRate('What is the capital of France?', finals[0].text)).toBeLessThanOrEqual(0.15);
+    expect(events.filter((e) => e.type === 'token').length).toBeGreaterThan(0);
+    const reply = events.find((e) => e.type === 'reply');
+    expect(reply.utteranceIndex).toBe(0);
+    expect(reply.text).toMatch(/Paris/);
+    const latency = events.at(-1);
+    expect(latency.type).toBe('latency');
+    expect(latency.firstTokenMs).toHaveLength(1);
   });
 
   it('serve: usage error without a model (exit 1, no stack)', async () => {

@@ -1,7 +1,7 @@
 // @mlx/lm: LLM text generation (issue #8).
 export { loadLM, LM, type GenerateOptions, type GenerateResult, type LoadLMOptions, type Prompt } from './lm.js';
 export * from './tokenizer/index.js';
-export { registerArchitecture, getArchitecture, registeredArchitectures, type Architecture } from './architectures/registry.js';
+export { registerArchitecture, getArchitecture, registeredArchitectures, type Architecture, type ArchitectureRegistry, type ArchitectureConfig } from './architectures/registry.js';
 export { DecoderModel, type DecoderSpec, type LayerSpec, type WeightSource } from './architectures/decoder.js';
 export { KVCache, RotatingKVCache, QuantizedKVCache, type LayerCache } from './generation/cache.js';
 export { makeSampler, validateSampling, type SamplingOptions, type Sampler } from './generation/sampling.js';

@@ -27,3 +27,7 @@ export {
 import { registerBuiltins } from './stages.js';
 registerBuiltins();
 export { voiceAssistant, LatencyTracker, type AssistantEvent, type VoiceAssistantOptions, type LatencyFigures } from './operators/assistant.js';
+export {
+  sampleMemory, fullGc, memoryTrend, linearSlope, withinBound, MEMORY_METRICS,
+  type MemorySample, type MemoryMetric, type MemoryTrend, type TrendOptions, type SampleMemoryOptions,
+} from './memory.js';

@@ -31,7 +31,8 @@ const transcribeSchema = z.object({
 }).strict();
 const generateSchema = z.object({
   model: z.string().default('smollm2-135m-instruct'), system: z.string().optional(),
-  maxHistory: z.number().int().nonnegative().optional(), maxTokens: z.number().int().positive().optional(),
+  maxHistory: z.number().int().nonnegative().optional(), maxHistoryChars: z.number().int().nonnegative().optional(),
+  maxTokens: z.number().int().positive().optional(),
   temperature: z.number().nonnegative().optional(), topP: z.number().gt(0).lte(1).optional(), topK: z.number().int().nonnegative().optional(),
   seed: z.number().int().optional(), repetitionPenalty: z.number().positive().optional(), policy: z.enum(['queue', 'interrupt']).optional(),
 }).strict();

@@ -199,6 +199,29 @@ describe('transcribe', () => {
 });
 
 describe('generate', () => {
+  it('conversation memory is bounded in characters too: whole turns go, the newest turn stays', () => {
+    const c = new Conversation(undefined, 100, 30);
+    const turn = (u: string, a: string) => { c.add('user', u); c.add('assistant', a); };
+    turn('0123456789', '0123456789'); // 20 chars
+    expect(c.size).toBe(20);
+    turn('abcdefghij', 'abcdefghij'); // 40 > 30: the first turn goes
+    expect(c.messages().map((m) => m.content)).toEqual(['abcdefghij', 'abcdefghij']);
+    expect(c.size).toBe(20);
+    turn('x'.repeat(50), 'y'); // one turn larger than the bound: kept alone
+    expect(c.messages().map((m) => m.content)).toEqual(['x'.repeat(50), 'y']);
+    expect(c.size).toBe(51);
+    c.add('user', 'next'); // a new question drops the oversized turn before the reply comes
+    expect(c.messages()).toEqual([{ role: 'user', content: 'next' }]);
+    c.clear();
+    expect(c.size).toBe(0);
+    expect(() => new Conversation(undefined, 8, -1)).toThrow(RangeError);
+    // 1000 turns of 2 × 100 characters: the default bound (4000) holds the newest 20 turns
+    const long = new Conversation(undefined, 1e9);
+    for (let i = 0; i < 1000; i++) { long.add('user', 'u'.repeat(100)); long.add('assistant', 'a'.repeat(100)); }
+    expect(long.size).toBeLessThanOrEqual(4000);
+    expect(long.messages()).toHaveLength(40);
+  });
+
   it('streams a reply per final transcript with memory, system prompt and bounded history', async () => {
     const seen: ChatMessage[][] = [];
     const conversation = new Conversation('be brief', 2);

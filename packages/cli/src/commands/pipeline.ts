@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { Observable } from 'rxjs';
 import { stringify as toYaml } from 'yaml';
 import {
-  buildPipeline, LatencyTracker, loadDefinition, micSource, validateDefinition, voiceAssistant, wavFileSource,
+  buildPipeline, CAPTURE_PROGRAMS, findProgram, LatencyTracker, loadDefinition, micSource, MissingProgramError, validateDefinition,
+  voiceAssistant, wavFileSource,
   type AssistantEvent, type AudioFrame, type PipelineDefinition,
 } from '@mlx/pipeline';
 import { stringOption, UsageError, type Command, type CommandContext } from '../cli.js';
@@ -74,6 +75,8 @@ export const pipelineCommand: Command = {
     if (ctx.values['print-definition']) { validateDefinition(definition); ctx.stdout.write(toYaml(definition)); return; }
     const wav = stringOption(ctx.values, 'wav');
     if (wav && !existsSync(wav)) throw new UsageError(`no such file: ${wav}`, 'pipeline');
+    // Say that no capture program exists before spending seconds on loading models.
+    if (!wav && !CAPTURE_PROGRAMS.some((p) => findProgram(p))) throw new MissingProgramError(CAPTURE_PROGRAMS, 'install alsa-utils (arecord) or sox');
     // The voice assistant runs the same stages as the definition, through voiceAssistant() for its latency figures.
     const [whisper, lm] = await Promise.all([
       loadWhisper(stringOption(ctx.values, 'asr-model')!, { signal: ctx.signal }),

@@ -88,5 +88,8 @@ const gemma3: Architecture<Gemma3Config> = {
   },
   toSpec,
 };
+declare module './registry.js' {
+  interface ArchitectureRegistry { gemma3_text: Gemma3Config; gemma3: Gemma3Config }
+}
 registerArchitecture('gemma3_text', gemma3);
 registerArchitecture('gemma3', gemma3);

@@ -78,5 +78,8 @@ const llama: Architecture<LlamaConfig> = {
   },
   toSpec: (c: LlamaConfig, _s: Source) => llamaLikeSpec(c),
 };
+declare module './registry.js' {
+  interface ArchitectureRegistry { llama: LlamaConfig; mistral: LlamaConfig }
+}
 registerArchitecture('llama', llama);
 registerArchitecture('mistral', { ...llama, fromGguf: llama.fromGguf });

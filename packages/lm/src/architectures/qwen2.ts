@@ -18,4 +18,7 @@ const qwen2: Architecture<Qwen2Config> = {
   fromGguf: (md, names) => llamaFromGguf(md, names, 'qwen2'),
   toSpec: (c) => llamaLikeSpec(c),
 };
+declare module './registry.js' {
+  interface ArchitectureRegistry { qwen2: Qwen2Config }
+}
 registerArchitecture('qwen2', qwen2);

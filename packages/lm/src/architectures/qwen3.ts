@@ -17,4 +17,7 @@ const qwen3: Architecture<Qwen3Config> = {
   fromGguf: (md, names) => llamaFromGguf(md, names, 'qwen3'),
   toSpec: (c) => llamaLikeSpec(c, { qkNorm: true }),
 };
+declare module './registry.js' {
+  interface ArchitectureRegistry { qwen3: Qwen3Config }
+}
 registerArchitecture('qwen3', qwen3);

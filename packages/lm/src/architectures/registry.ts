@@ -16,14 +16,24 @@ export interface Architecture<C = any> {
   toSpec(config: C, source: Source): DecoderSpec;
 }
 
+/**
+ * The config type of each `model_type`, by name. Built-ins declare theirs next to their code; a plugin merges its own in
+ *   declare module '@mlx/lm' { interface ArchitectureRegistry { mymodel: MyConfig } }
+ * and `registerArchitecture('mymodel', …)` then checks its schema and toSpec against MyConfig.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface ArchitectureRegistry {}
+/** The declared config type of a model_type (any for names nobody declared). */
+export type ArchitectureConfig<K extends string> = K extends keyof ArchitectureRegistry ? ArchitectureRegistry[K] : any;
+
 const registry = new Map<string, Architecture>();
 
-export function registerArchitecture(modelType: string, arch: Architecture): void {
+export function registerArchitecture<K extends string>(modelType: K, arch: Architecture<ArchitectureConfig<K>>): void {
   if (registry.has(modelType)) throw new ModelFormatError(`Architecture '${modelType}' is already registered.`);
   registry.set(modelType, arch);
 }
 
-export function getArchitecture(modelType: string): Architecture {
+export function getArchitecture<K extends string>(modelType: K): Architecture<ArchitectureConfig<K>> {
   const a = registry.get(modelType);
   if (!a) throw new UnknownArchitectureError(modelType, [...registry.keys()]);
   return a;
