@@ -172,7 +172,7 @@ void scatter(const Primitive& prim, const std::vector<Array>& in, std::vector<Ar
   char* base = static_cast<char*>(o.buffer()->device_ptr) + o.offset() * o.itemsize();
   Array doffs = device_empty({n_idx}, Dtype::int64, s);
   int64_t* offs = static_cast<int64_t*>(doffs.buffer()->device_ptr);
-  bool use_winner = p.reduce() == ScatterReduce::none && n_idx > 1 && !axes.empty() && slots_total <= (1ll << 28);
+  bool use_winner = p.reduce() == ScatterReduce::none && n_idx > 1 && !axes.empty() && slots_total <= (1ll << 24);
   Array dslots, dwin;
   int64_t* slots = nullptr;
   int* winners = nullptr;
