@@ -151,6 +151,7 @@ void sync_stream(const Stream& s) {
     std::lock_guard<std::mutex> lk(g_mu);
     g_counters["timer_ms"] = ms;
   }
+  check_device_errors();
 }
 
 std::vector<std::pair<std::string, double>> counters() {

@@ -49,6 +49,10 @@ Array astype_gpu(const Array& a, Dtype dt, const Stream& s);
 // Strided copy with conversion into raw device memory laid out by dst_strides (elements).
 void copy_gpu(const Array& src, void* dst, Dtype dst_dt, const Strides& dst_strides, const Stream& s);
 
+// Raises the IndexError a kernel recorded for a device-resident index (indexing.cu); called after
+// a stream synchronisation, when the record is current.
+void check_device_errors();
+
 int num_sms();
 bool tf32_enabled();
 
