@@ -104,6 +104,11 @@ function decodeAgreement(m) {
 }
 const model = buildModel(decodeConfig);
 ours.decode_agreement = decodeAgreement(model);
+{  // the same check in float32 on a 4-layer model: differences there are arithmetic order only
+  const m32 = buildModel({ ...decodeConfig, layers: 4 }, mx.float32);
+  ours.decode_agreement_f32 = decodeAgreement(m32);
+  mx.dispose(m32.emb, m32.norm, ...m32.L.flatMap((l) => Object.values(l)));
+}
 mx.cuda.resetCounters();
 ours.decode_token = timeDecode(eagerDecoder(model), decodeConfig).seconds;
 ours.decode_token_compiled = timeDecode(compiledDecoder(model, 128), decodeConfig).seconds;
@@ -135,6 +140,6 @@ for (const [name, unit, o, p] of rows) {
 console.log('\nours, host wall time per op (ms, same order as the single-op rows):', Object.values(wall).map((t) => (t * 1e3).toFixed(3)).join(' '));
 console.log('\ndecode GPU counters:', JSON.stringify(decodeCounters));
 console.log('4-bit GEMV relative error vs CPU f32:', ours.qgemv_relerr.toExponential(2));
-console.log('decode eager vs compiled logits agreement:', JSON.stringify(ours.decode_agreement));
+console.log('decode eager vs compiled logits agreement: bf16 30 layers', JSON.stringify(ours.decode_agreement), 'f32 4 layers', JSON.stringify(ours.decode_agreement_f32));
 const result = { device: peer.device, ours, wall, peer, rows, decodeCounters };
 writeFileSync(process.env.OUT ? join(process.env.OUT, 'bench-gpu.json') : join(here, 'results.json'), JSON.stringify(result, null, 2));

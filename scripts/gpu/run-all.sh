@@ -39,10 +39,10 @@ has tests && run_vitest gpu-tests "" packages/core/test/gpu.test.ts
 
 has profile && OUT=$OUT bash scripts/gpu/profile-run.sh > /dev/null 2>&1
 if has variants; then  # A/B of the switches behind this session's changes, same machine, same call
-  for v in 0 1; do
+  for v in 0 1 2; do
     MLX_CUDA_QMV_TC=$v PROFILE_TAG="qmv_tc=$v" timeout 120 node bench/gpu/profile.mjs qmv 2>&1 | tail -3 | tee -a "$OUT/summary.txt"
   done
-  for v in 0 1; do
+  for v in ${PLAN_CACHE_AB:-}; do
     MLX_CUDA_MATMUL_PLAN_CACHE=$v PROFILE_TAG="plan_cache=$v" timeout 150 node bench/gpu/profile.mjs decode 2>&1 | tail -3 | tee -a "$OUT/summary.txt"
   done
 fi
