@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as mx from '../../packages/core/dist/index.js';
 import N from '../../packages/native/index.js';
+import { buildModel, compiledDecoder, eagerDecoder, timeDecode } from './decode-model.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 if (!mx.cuda.isAvailable()) { console.error('bench/gpu: no CUDA GPU'); process.exit(1); }
@@ -39,6 +40,13 @@ function timeGpu(fn, reps = 20, warmup = 3) {
   ts.sort((a, b) => a - b);
   return ts[Math.floor(ts.length / 2)];
 }
+// ||a - b|| / ||b|| on the host (float64 sums).
+function relErrHost(a, b) {
+  const x = mx.astype(a, mx.float32).toTypedArray(), y = mx.astype(b, mx.float32).toTypedArray();
+  let d = 0, n = 0;
+  for (let i = 0; i < y.length; i++) { d += (x[i] - y[i]) ** 2; n += y[i] ** 2; }
+  return Math.sqrt(d / n);
+}
 const wall = {};
 const timeOp = (fn, reps) => { const k = `_${Object.keys(wall).length}`; wall[k] = timeWall(fn, reps); return timeGpu(fn, reps); };
 const key = (i) => mx.random.key(i);
@@ -69,62 +77,41 @@ const [wq, sc, bi] = mx.quantize(W, 64, 4);
 mx.eval(wq, sc, bi);
 const xv = randn([1, 4096], mx.bfloat16, 10);
 ours.qgemv = timeOp(() => mx.quantizedMatmul(xv, wq, sc, bi, true, 64, 4), 50);
+{  // the timed kernel's result against the CPU in float32
+  const f = (a) => mx.astype(a, mx.float32, mx.cpu);
+  const got = f(mx.quantizedMatmul(xv, wq, sc, bi, true, 64, 4));
+  const ref = mx.quantizedMatmul(f(xv), wq, f(sc), f(bi), true, 64, 4, 'affine', mx.cpu);
+  ours.qgemv_relerr = relErrHost(got, ref);
+}
 const qBytes = wq.nbytes + sc.nbytes + bi.nbytes + xv.nbytes + 14336 * 2;
 const big = randn([256 << 20], mx.float32, 11);
 ours.copy = timeOp(() => mx.multiply(big, 1), 10);
 mx.dispose(big);
 
-// ---- decode: a llama-shaped model with random weights, KV cache, greedy tokens.
-function decodeBench(cfg) {
-  const { vocab, hidden, ffn, layers, heads, kvHeads } = cfg;
-  const hd = hidden / heads;
-  const dt = mx.bfloat16;
-  let seed = 100;
-  const lin = (o, i) => mx.astype(mx.multiply(mx.random.normal([o, i], mx.float32, 0, 1, key(seed++)), 0.02), dt);
-  const emb = lin(vocab, hidden);
-  const L = Array.from({ length: layers }, () => ({
-    q: lin(heads * hd, hidden), k: lin(kvHeads * hd, hidden), v: lin(kvHeads * hd, hidden), o: lin(hidden, heads * hd),
-    g: lin(ffn, hidden), u: lin(ffn, hidden), d: lin(hidden, ffn),
-    n1: mx.ones([hidden], dt), n2: mx.ones([hidden], dt),
-  }));
-  const norm = mx.ones([hidden], dt);
-  mx.eval(emb, norm, ...L.flatMap((l) => Object.values(l)));
-  const mm = (x, wt) => mx.matmul(x, mx.transpose(wt));
-  const cache = L.map(() => ({ k: null, v: null }));
-  let offset = 0;
-  function forward(tokens) {
-    const T = tokens.length;
-    let h = mx.take(emb, mx.reshape(mx.array(tokens, mx.int32), [1, T]), 0);  // [1, T, hidden]
-    for (let li = 0; li < layers; li++) {
-      const l = L[li], c = cache[li];
-      const x = mx.fast.rmsNorm(h, l.n1, 1e-5);
-      let qh = mx.transpose(mx.reshape(mm(x, l.q), [1, T, heads, hd]), [0, 2, 1, 3]);
-      let kh = mx.transpose(mx.reshape(mm(x, l.k), [1, T, kvHeads, hd]), [0, 2, 1, 3]);
-      const vh = mx.transpose(mx.reshape(mm(x, l.v), [1, T, kvHeads, hd]), [0, 2, 1, 3]);
-      qh = mx.fast.rope(qh, hd, false, 10000, 1, offset);
-      kh = mx.fast.rope(kh, hd, false, 10000, 1, offset);
-      c.k = c.k ? mx.concatenate([c.k, kh], 2) : kh;
-      c.v = c.v ? mx.concatenate([c.v, vh], 2) : vh;
-      const att = mx.fast.scaledDotProductAttention(qh, c.k, c.v, 1 / Math.sqrt(hd), T > 1 ? 'causal' : undefined);
-      h = mx.add(h, mm(mx.reshape(mx.transpose(att, [0, 2, 1, 3]), [1, T, hidden]), l.o));
-      const y = mx.fast.rmsNorm(h, l.n2, 1e-5);
-      const gate = mm(y, l.g);
-      h = mx.add(h, mm(mx.multiply(mx.multiply(gate, mx.sigmoid(gate)), mm(y, l.u)), l.d));
-    }
-    offset += T;
-    const logits = mm(mx.fast.rmsNorm(mx.take(h, mx.array([T - 1], mx.int32), 1), norm, 1e-5), emb);
-    const tok = mx.argmax(mx.reshape(logits, [-1]));
-    mx.eval(tok, ...cache.flatMap((c) => [c.k, c.v]));
-    return tok.item();
+// ---- decode: a llama-shaped model with random weights (bench/gpu/decode-model.mjs), greedy tokens.
+// eager: graph built in JS per step, growing caches; compiled: one mx.compile'd step over fixed-shape
+// K/V buffers (the way @mlx/lm decodes). The two must produce the same logits (checked on the GPU).
+function decodeAgreement(m) {
+  const e = eagerDecoder(m), c = compiledDecoder(m, 64);
+  let worst = 0;
+  let te = e([1, 50, 300, 7]), tc = c([1, 50, 300, 7]);
+  for (let i = 0; i < 4; i++) {
+    const a = mx.astype(e.logits, mx.float32), b = mx.reshape(mx.astype(c.logits, mx.float32), a.shape);
+    worst = Math.max(worst, relErrHost(b, a));
+    te = e([(i * 37 + 11) % 4096]); tc = c([(i * 37 + 11) % 4096]);
   }
-  let tok = forward(Array.from({ length: cfg.prompt }, (_, i) => (i * 7919) % vocab));
-  for (let i = 0; i < 4; i++) tok = forward([tok]);
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < cfg.steps; i++) tok = forward([tok]);
-  return Number(process.hrtime.bigint() - t0) / 1e9 / cfg.steps;
+  return { relErr: worst, sameTokens: te === tc };
+}
+const model = buildModel(decodeConfig);
+ours.decode_agreement = decodeAgreement(model);
+{  // the same check in float32 on a 4-layer model: differences there are arithmetic order only
+  const m32 = buildModel({ ...decodeConfig, layers: 4 }, mx.float32);
+  ours.decode_agreement_f32 = decodeAgreement(m32);
+  mx.dispose(m32.emb, m32.norm, ...m32.L.flatMap((l) => Object.values(l)));
 }
 mx.cuda.resetCounters();
-ours.decode_token = decodeBench(decodeConfig);
+ours.decode_token = timeDecode(eagerDecoder(model), decodeConfig).seconds;
+ours.decode_token_compiled = timeDecode(compiledDecoder(model, 128), decodeConfig).seconds;
 const decodeCounters = mx.cuda.counters();
 
 const peer = JSON.parse(execFileSync(process.env.PYTHON ?? 'python3', [join(here, 'peers.py'), JSON.stringify({ decodeConfig })],
@@ -141,7 +128,8 @@ const rows = [
   ['4-bit GEMV 14336x4096 g64 (ours GB/s | peer: copy GB/s)', 'GB/s', qBytes / ours.qgemv / 1e9, peer.copy_bytes / peer.copy / 1e9],
   ['bf16 GEMV 14336x4096 (peer only)', 'ms', NaN, peer.gemv_bf16 * 1e3],
   ['copy 1 GiB f32 (read+write)', 'GB/s', 2 * (1 << 30) / ours.copy / 1e9, peer.copy_bytes / peer.copy / 1e9],
-  ['decode token, 30L x 576 llama bf16 (vs HF eager)', 'ms', ours.decode_token * 1e3, peer.decode_token * 1e3],
+  ['decode token, 30L x 576 llama bf16, eager (vs HF eager)', 'ms', ours.decode_token * 1e3, peer.decode_token * 1e3],
+  ['decode token, 30L x 576 llama bf16, compiled step (vs HF eager)', 'ms', ours.decode_token_compiled * 1e3, peer.decode_token * 1e3],
 ];
 console.log(`\nGPU: ${peer.device} (torch ${peer.torch})\n`);
 console.log('| case | unit | ours | pytorch | ratio (>1: ours faster) |\n|---|---|---|---|---|');
@@ -151,5 +139,7 @@ for (const [name, unit, o, p] of rows) {
 }
 console.log('\nours, host wall time per op (ms, same order as the single-op rows):', Object.values(wall).map((t) => (t * 1e3).toFixed(3)).join(' '));
 console.log('\ndecode GPU counters:', JSON.stringify(decodeCounters));
+console.log('4-bit GEMV relative error vs CPU f32:', ours.qgemv_relerr.toExponential(2));
+console.log('decode eager vs compiled logits agreement: bf16 30 layers', JSON.stringify(ours.decode_agreement), 'f32 4 layers', JSON.stringify(ours.decode_agreement_f32));
 const result = { device: peer.device, ours, wall, peer, rows, decodeCounters };
 writeFileSync(process.env.OUT ? join(process.env.OUT, 'bench-gpu.json') : join(here, 'results.json'), JSON.stringify(result, null, 2));

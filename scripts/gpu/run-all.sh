@@ -8,7 +8,7 @@ LOG=$OUT/logs  # tarred into $OUT/logs.tgz at the end (the lent machine returns 
 mkdir -p "$OUT" "$LOG"
 export NCCL_NVLS_ENABLE=0
 summary() { echo "$*" | tee -a "$OUT/summary.txt"; }
-# STEPS picks parts (one lent call may not fit all): build,tests,profile,bench,suite.
+# STEPS picks parts (one lent call may not fit all): build,tests,profile,variants,bench,suite.
 STEPS=${STEPS:-build,tests,suite,bench}
 has() { [[ ",$STEPS," == *",$1,"* ]]; }
 summary "gpu: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader)"
@@ -38,11 +38,19 @@ run_vitest() {  # name, env, files...
 has tests && run_vitest gpu-tests "" packages/core/test/gpu.test.ts
 
 has profile && OUT=$OUT bash scripts/gpu/profile-run.sh > /dev/null 2>&1
+if has variants; then  # A/B of the switches behind this session's changes, same machine, same call
+  for v in 0 1 2; do
+    MLX_CUDA_QMV_TC=$v PROFILE_TAG="qmv_tc=$v" timeout 120 node bench/gpu/profile.mjs qmv 2>&1 | tail -3 | tee -a "$OUT/summary.txt"
+  done
+  for v in ${PLAN_CACHE_AB:-}; do
+    MLX_CUDA_MATMUL_PLAN_CACHE=$v PROFILE_TAG="plan_cache=$v" timeout 150 node bench/gpu/profile.mjs decode 2>&1 | tail -3 | tee -a "$OUT/summary.txt"
+  done
+fi
 if has bench; then
   t=$(date +%s)
   OUT=$OUT timeout ${BENCH_TIMEOUT:-400} node bench/gpu/run.mjs > "$LOG/bench.log" 2>&1
   summary "bench: rc=$? in $(( $(date +%s) - t ))s"
-  tail -22 "$LOG/bench.log" >> "$OUT/summary.txt"
+  tail -26 "$LOG/bench.log" >> "$OUT/summary.txt"
 fi
 has suite && run_vitest suite-gpu-default "MLX_DEFAULT_DEVICE=gpu" ${SUITE:-packages/core/test packages/nn/test}
 tar czf "$OUT/logs.tgz" -C "$OUT" logs && rm -rf "$LOG"

@@ -4,7 +4,10 @@
 // column-major. Integer/complex matmuls run on the CPU.
 #include <cublasLt.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
+#include <unordered_map>
 
 #include "../../primitives/matmul.h"
 #include "common.cuh"
@@ -59,6 +62,111 @@ bool mat_view(const Array& x, MatView& v) {
   return true;
 }
 
+// A matmul's cuBLASLt descriptors and chosen algorithm, cached by its shape and layout: building them
+// and asking the heuristic cost tens of microseconds of host time per call, more than a small
+// matmul (a decode step runs hundreds) takes on the GPU.
+struct PlanKey {
+  int ty, ct;
+  bool ta, tb;
+  int64_t M, N, K, lda, ldb, batch, sa, sb;
+  bool operator==(const PlanKey& o) const {
+    return ty == o.ty && ct == o.ct && ta == o.ta && tb == o.tb && M == o.M && N == o.N && K == o.K && lda == o.lda &&
+           ldb == o.ldb && batch == o.batch && sa == o.sa && sb == o.sb;
+  }
+};
+struct PlanKeyHash {
+  size_t operator()(const PlanKey& k) const {
+    size_t h = (size_t)k.ty * 131 + (size_t)k.ct * 7 + k.ta * 3 + k.tb;
+    for (int64_t v : {k.M, k.N, k.K, k.lda, k.ldb, k.batch, k.sa, k.sb}) h = h * 1000003u ^ (size_t)v;
+    return h;
+  }
+};
+struct Plan {
+  cublasLtMatmulDesc_t desc = nullptr;
+  cublasLtMatrixLayout_t la = nullptr, lb = nullptr, lc = nullptr;
+  cublasLtMatmulAlgo_t algo{};
+};
+
+Plan make_plan(const PlanKey& k) {
+  Plan p;
+  auto ty = (cudaDataType_t)k.ty;
+  auto ct = (cublasComputeType_t)k.ct;
+  cudaDataType_t scale_ty = ty == CUDA_R_64F ? CUDA_R_64F : CUDA_R_32F;
+  int64_t M = k.M, N = k.N, K = k.K;
+  // Column-major view: C^T (N x M) = op(B^T) (N x K) * op(A^T) (K x M).
+  // B row-major (K x N, ld) is column-major N x K: no transpose; a transposed view needs OP_T.
+  check_blas(cublasLtMatmulDescCreate(&p.desc, ct, scale_ty), "MatmulDescCreate");
+  cublasOperation_t opB = k.tb ? CUBLAS_OP_T : CUBLAS_OP_N, opA = k.ta ? CUBLAS_OP_T : CUBLAS_OP_N;
+  cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opB, sizeof(opB));
+  cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &opA, sizeof(opA));
+  // Stored shapes (column-major rows x cols) of each operand as cuBLAS sees it.
+  check_blas(cublasLtMatrixLayoutCreate(&p.lb, ty, k.tb ? K : N, k.tb ? N : K, k.ldb), "layout B");
+  check_blas(cublasLtMatrixLayoutCreate(&p.la, ty, k.ta ? M : K, k.ta ? K : M, k.lda), "layout A");
+  check_blas(cublasLtMatrixLayoutCreate(&p.lc, ty, N, M, N), "layout C");
+  int32_t bc = (int32_t)k.batch;
+  int64_t sc = M * N;
+  if (k.batch > 1) {
+    for (auto [l, stride] : {std::pair{p.lb, k.sb}, std::pair{p.la, k.sa}, std::pair{p.lc, sc}}) {
+      cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &bc, sizeof(bc));
+      cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride, sizeof(stride));
+    }
+  }
+  cublasLtMatmulPreference_t pref;
+  cublasLtMatmulPreferenceCreate(&pref);
+  size_t wsb = kWorkspace;
+  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &wsb, sizeof(wsb));
+  cublasLtMatmulHeuristicResult_t heur;
+  int found = 0;
+  cublasStatus_t hs = cublasLtMatmulAlgoGetHeuristic(handle(), p.desc, p.lb, p.la, p.lc, p.lc, pref, 1, &heur, &found);
+  cublasLtMatmulPreferenceDestroy(pref);
+  if (hs != CUBLAS_STATUS_SUCCESS || found == 0) {
+    cublasLtMatrixLayoutDestroy(p.la);
+    cublasLtMatrixLayoutDestroy(p.lb);
+    cublasLtMatrixLayoutDestroy(p.lc);
+    cublasLtMatmulDescDestroy(p.desc);
+    check_blas(hs, "heuristic");
+    throw_error(ErrorCode::internal, "[cuda] cuBLASLt found no algorithm for this matmul.");
+  }
+  p.algo = heur.algo;
+  return p;
+}
+
+// MLX_CUDA_MATMUL_PLAN_CACHE=0 rebuilds the plan on every call (for comparisons).
+const bool g_plan_cache = [] {
+  const char* e = std::getenv("MLX_CUDA_MATMUL_PLAN_CACHE");
+  return !(e && std::strcmp(e, "0") == 0);
+}();
+constexpr size_t kMaxPlans = 512;
+
+const Plan& plan_for(const PlanKey& k) {
+  static std::mutex mu;
+  static std::unordered_map<PlanKey, Plan, PlanKeyHash> plans;
+  static Plan scratch;
+  std::lock_guard<std::mutex> lk(mu);
+  if (!g_plan_cache) {
+    if (scratch.desc) {
+      cublasLtMatrixLayoutDestroy(scratch.la);
+      cublasLtMatrixLayoutDestroy(scratch.lb);
+      cublasLtMatrixLayoutDestroy(scratch.lc);
+      cublasLtMatmulDescDestroy(scratch.desc);
+    }
+    scratch = make_plan(k);
+    return scratch;
+  }
+  auto it = plans.find(k);
+  if (it != plans.end()) return it->second;
+  if (plans.size() >= kMaxPlans) {  // shapes that keep changing (e.g. growing caches): start over
+    for (auto& [key, p] : plans) {
+      cublasLtMatrixLayoutDestroy(p.la);
+      cublasLtMatrixLayoutDestroy(p.lb);
+      cublasLtMatrixLayoutDestroy(p.lc);
+      cublasLtMatmulDescDestroy(p.desc);
+    }
+    plans.clear();
+  }
+  return plans.emplace(k, make_plan(k)).first->second;
+}
+
 // C(MxN, row-major, ldc=N) = alpha * A(MxK) B(KxN) + beta * C, batched.
 void gemm(const Array& a, const Array& b, Array& out, float alpha, float beta, const Stream& s) {
   int64_t M = a.shape(-2), K = a.shape(-1), N = b.shape(-1);
@@ -81,44 +189,13 @@ void gemm(const Array& a, const Array& b, Array& out, float alpha, float beta, c
   const void* bp = in_ptr(B, s);
   void* cp = out.buffer()->device_ptr;
   cudaStream_t st = stream_of(s);
-  // Column-major view: C^T (N x M) = op(B^T) (N x K) * op(A^T) (K x M).
-  // B row-major (K x N, ld) is column-major N x K: no transpose; a transposed view needs OP_T.
-  cublasLtMatmulDesc_t desc;
-  check_blas(cublasLtMatmulDescCreate(&desc, ct, scale_ty), "MatmulDescCreate");
-  cublasOperation_t opB = vb.trans ? CUBLAS_OP_T : CUBLAS_OP_N, opA = va.trans ? CUBLAS_OP_T : CUBLAS_OP_N;
-  cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &opB, sizeof(opB));
-  cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSB, &opA, sizeof(opA));
-  cublasLtMatrixLayout_t lb, la, lc;
-  // Stored shapes (column-major rows x cols) of each operand as cuBLAS sees it.
-  check_blas(cublasLtMatrixLayoutCreate(&lb, ty, vb.trans ? K : N, vb.trans ? N : K, vb.ld), "layout B");
-  check_blas(cublasLtMatrixLayoutCreate(&la, ty, va.trans ? M : K, va.trans ? K : M, va.ld), "layout A");
-  check_blas(cublasLtMatrixLayoutCreate(&lc, ty, N, M, N), "layout C");
-  int32_t bc = (int32_t)batch;
-  int64_t sc = M * N;
-  if (batch > 1) {
-    for (auto [l, stride] : {std::pair{lb, vb.batch_stride}, std::pair{la, va.batch_stride}, std::pair{lc, sc}}) {
-      cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &bc, sizeof(bc));
-      cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride, sizeof(stride));
-    }
-  }
-  cublasLtMatmulPreference_t pref;
-  cublasLtMatmulPreferenceCreate(&pref);
-  size_t wsb = kWorkspace;
-  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &wsb, sizeof(wsb));
-  cublasLtMatmulHeuristicResult_t heur;
-  int found = 0;
-  check_blas(cublasLtMatmulAlgoGetHeuristic(handle(), desc, lb, la, lc, lc, pref, 1, &heur, &found), "heuristic");
-  check(found > 0, ErrorCode::internal, "[cuda] cuBLASLt found no algorithm for this matmul.");
+  const Plan& plan = plan_for({(int)ty, (int)ct, va.trans, vb.trans, M, N, K, va.ld, vb.ld, batch, va.batch_stride, vb.batch_stride});
   double alpha_d = alpha, beta_d = beta;
   const void* pa = scale_ty == CUDA_R_64F ? (const void*)&alpha_d : (const void*)&alpha;
   const void* pb = scale_ty == CUDA_R_64F ? (const void*)&beta_d : (const void*)&beta;
-  check_blas(cublasLtMatmul(handle(), desc, pa, bp, lb, ap, la, pb, cp, lc, cp, lc, &heur.algo, workspace(s), kWorkspace, st),
+  check_blas(cublasLtMatmul(handle(), plan.desc, pa, bp, plan.lb, ap, plan.la, pb, cp, plan.lc, cp, plan.lc, &plan.algo,
+                            workspace(s), kWorkspace, st),
              "cublasLtMatmul");
-  cublasLtMatmulPreferenceDestroy(pref);
-  cublasLtMatrixLayoutDestroy(la);
-  cublasLtMatrixLayoutDestroy(lb);
-  cublasLtMatrixLayoutDestroy(lc);
-  cublasLtMatmulDescDestroy(desc);
 }
 
 bool blas_dtype(Dtype d) { return d == Dtype::float32 || d == Dtype::float16 || d == Dtype::bfloat16 || d == Dtype::float64; }

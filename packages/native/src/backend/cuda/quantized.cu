@@ -1,6 +1,8 @@
 // Affine quantized matmul on the GPU (bits 2/4/8, any group size >= 32): few rows of x with
 // transposed weights use a warp-per-output-row GEMV over the packed words (16-byte loads);
 // otherwise W is dequantized into a scratch array and multiplied with cuBLASLt.
+#include <cstdlib>
+
 #include "../../primitives/quantized.h"
 #include "common.cuh"
 
@@ -135,6 +137,8 @@ __global__ void __launch_bounds__(128) qmv1_kernel(const T* x, const uint32_t* w
   constexpr int half = per / 2;           // elements per 16-bit half word
   constexpr int kPerVec = 16 / sizeof(T), kVecs = epc / kPerVec;
   constexpr uint32_t emask = (1u << Bits) - 1u;
+  x += blockIdx.y * K;  // grid.y: row of x (every row runs the same arithmetic: row invariance)
+  y += blockIdx.y * N;
   const int lane = threadIdx.x & 31;
   const int64_t n0 = (blockIdx.x * (int64_t)(blockDim.x >> 5) + (threadIdx.x >> 5)) * R;
   if (n0 >= N) return;
@@ -208,6 +212,267 @@ __global__ void __launch_bounds__(128) qmv1_kernel(const T* x, const uint32_t* w
   }
 }
 
+// One row of x (decode) on the tensor cores, bf16/f16, 4-bit, groups of 32/64/128, K a multiple of 128.
+// A warp owns RT tiles of 16 weight rows; per 128-element span, thread (g = lane/4, t = lane%4) loads
+// one 16-byte chunk (32 nibbles) of rows g and g+8: elements 32t..32t+31 of the span. Each of the
+// span's 8 mma k-steps (m16n8k16, f32 accumulation) takes 4 nibbles per row from every thread, so
+// the k order inside a step is a permutation of memory order; x enters B in the same permutation.
+// Nibble pairs (i, i+4) of a word become a bf16/f16 pair with one mask-and-or (exponent magic:
+// 128 + q or 1024 + q, exact) and one exact subtraction: ~1.4 instructions per weight instead of ~3.
+// The span mixes groups (gs < 128), so B column j holds x only for the threads whose elements lie in
+// the span's j-th group (zeros elsewhere): column j of the result is that group's dot product, scaled
+// and biased in f32 (s * sum(x q) + b * sum(x), sum(x) per group from shared memory). KS warps split
+// K for the same rows; their sums meet in shared memory.
+template <typename T> __device__ __forceinline__ void qmma(float (&c)[4], uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3,
+                                                          uint32_t b0, uint32_t b1) {
+  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+  } else {
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+  }
+}
+// Nibbles at bits 0-3 and 16-19 of v -> the pair (q_lo, q_hi) as bf16x2 / f16x2, exactly.
+template <typename T> __device__ __forceinline__ uint32_t nib_pair(uint32_t v) {
+  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+    uint32_t m = (v & 0x000F000Fu) | 0x43004300u;  // 128 + q
+    __nv_bfloat162 r = __hsub2(*reinterpret_cast<__nv_bfloat162*>(&m), __floats2bfloat162_rn(128.f, 128.f));
+    return *reinterpret_cast<uint32_t*>(&r);
+  } else {
+    uint32_t m = (v & 0x000F000Fu) | 0x64006400u;  // 1024 + q
+    __half2 r = __hsub2(*reinterpret_cast<__half2*>(&m), __floats2half2_rn(1024.f, 1024.f));
+    return *reinterpret_cast<uint32_t*>(&r);
+  }
+}
+__device__ __forceinline__ uint32_t word_of(const uint4& v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
+
+template <typename T, int RT, int KS, int U>
+__global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases,
+                                                       T* y, int N, int K, int gshift) {
+  extern __shared__ float xsum[];  // per group: sum of x
+  __shared__ float red[KS][RT * 16];
+  x += (int64_t)blockIdx.y * K;  // grid.y: row of x
+  y += (int64_t)blockIdx.y * N;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int g = lane >> 2, t = lane & 3;
+  const int ngroups = K >> gshift, gs = 1 << gshift;
+  for (int i = threadIdx.x; i < ngroups; i += blockDim.x) {
+    const uint4* xg = reinterpret_cast<const uint4*>(x + ((int64_t)i << gshift));
+    float acc = 0.f;
+    for (int e = 0; e < gs / 8; e++) {
+      uint4 v = xg[e];
+      const T* tv = reinterpret_cast<const T*>(&v);
+#pragma unroll
+      for (int j = 0; j < 8; j++) acc += cvt<float>(tv[j]);
+    }
+    xsum[i] = acc;
+  }
+  __syncthreads();
+  const int row0 = blockIdx.x * (RT * 16);
+  const int spans = K >> 7, wpr = K >> 3, gps_shift = 7 - gshift;  // groups per span = 1 << gps_shift
+  const bool contrib = g == ((32 * t) >> gshift);  // this thread's x feeds B column g
+  float acc[RT][4];
+#pragma unroll
+  for (int r = 0; r < RT; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = 0.f;
+  for (int sp0 = warp * U; sp0 < spans; sp0 += KS * U) {
+    uint4 wv[U][RT][2], xv[U][4];
+#pragma unroll
+    for (int u = 0; u < U; u++) {
+      const int sp = sp0 + u;
+      const bool ok = sp < spans;
+#pragma unroll
+      for (int r = 0; r < RT; r++)
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+          const int row = row0 + r * 16 + g + 8 * h;
+          wv[u][r][h] = ok && row < N ? __ldg(reinterpret_cast<const uint4*>(w + (int64_t)row * wpr + sp * 16 + 4 * t))
+                                      : make_uint4(0, 0, 0, 0);
+        }
+#pragma unroll
+      for (int v = 0; v < 4; v++)
+        xv[u][v] = ok && contrib ? __ldg(reinterpret_cast<const uint4*>(x + sp * 128 + 32 * t + 8 * v)) : make_uint4(0, 0, 0, 0);
+    }
+#pragma unroll
+    for (int u = 0; u < U; u++) {
+      const int sp = sp0 + u;
+      if (sp >= spans) break;
+      float c[RT][4];
+#pragma unroll
+      for (int r = 0; r < RT; r++) c[r][0] = c[r][1] = c[r][2] = c[r][3] = 0.f;
+#pragma unroll
+      for (int s = 0; s < 8; s++) {
+        const int wi = s >> 1, odd = s & 1;
+        // x pairs matching the A permutation: (x[i0], x[i0+4]) and (x[i0+1], x[i0+5]) of word wi, i0 = 2*odd.
+        const uint32_t lo = odd ? xv[u][wi].y : xv[u][wi].x, hi = odd ? xv[u][wi].w : xv[u][wi].z;
+        const uint32_t b0 = __byte_perm(lo, hi, 0x5410), b1 = __byte_perm(lo, hi, 0x7632);
+#pragma unroll
+        for (int r = 0; r < RT; r++) {
+          const uint32_t wa = word_of(wv[u][r][0], wi), wb = word_of(wv[u][r][1], wi);
+          const int sh = 8 * odd;
+          qmma<T>(c[r], nib_pair<T>(wa >> sh), nib_pair<T>(wb >> sh), nib_pair<T>(wa >> (sh + 4)), nib_pair<T>(wb >> (sh + 4)),
+                  b0, b1);
+        }
+      }
+      // Column 2t + cc of c is the dot product of group (sp << gps_shift) + 2t + cc, when that column exists.
+#pragma unroll
+      for (int cc = 0; cc < 2; cc++) {
+        const int col = 2 * t + cc;
+        if (col < (1 << gps_shift)) {
+          const int gi = (sp << gps_shift) + col;
+          const float X = xsum[gi];
+#pragma unroll
+          for (int r = 0; r < RT; r++)
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+              const int row = row0 + r * 16 + g + 8 * h;
+              if (row < N) {
+                const int64_t si = (int64_t)row * ngroups + gi;
+                acc[r][2 * h + cc] += cvt<float>(scales[si]) * c[r][2 * h + cc] + cvt<float>(biases[si]) * X;
+              }
+            }
+        }
+      }
+    }
+  }
+#pragma unroll
+  for (int r = 0; r < RT; r++)
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+      float v = acc[r][2 * h] + acc[r][2 * h + 1];
+      v += __shfl_xor_sync(0xffffffffu, v, 1);
+      v += __shfl_xor_sync(0xffffffffu, v, 2);
+      if (t == 0) red[warp][r * 16 + g + 8 * h] = v;
+    }
+  __syncthreads();
+  for (int i = threadIdx.x; i < RT * 16; i += blockDim.x) {
+    float v = 0.f;
+#pragma unroll
+    for (int k = 0; k < KS; k++) v += red[k][i];
+    if (row0 + i < N) y[row0 + i] = cvt<T>(v);
+  }
+}
+
+// qmv_tc_kernel's arithmetic with more bytes in flight: x is staged once per block in shared memory
+// (B fragments read from there, so no registers hold x across the loads), each warp keeps U = 4 spans
+// of weights in flight, and the first ones are issued before the staging, so its latency overlaps them.
+template <typename T, int RT, int KS, int U>
+__global__ void __launch_bounds__(32 * KS) qmv_tc2_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases,
+                                                        T* y, int N, int K, int gshift) {
+  extern __shared__ __align__(16) unsigned char qmv_smem[];
+  T* xs = reinterpret_cast<T*>(qmv_smem);                                // K values of x
+  float* xsum = reinterpret_cast<float*>(qmv_smem + (size_t)K * sizeof(T));  // per group: sum of x
+  __shared__ float red[KS][RT * 16];
+  x += (int64_t)blockIdx.y * K;  // grid.y: row of x
+  y += (int64_t)blockIdx.y * N;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int g = lane >> 2, t = lane & 3;
+  const int ngroups = K >> gshift, gs = 1 << gshift;
+  const int row0 = blockIdx.x * (RT * 16);
+  const int spans = K >> 7, wpr = K >> 3, gps_shift = 7 - gshift;
+  const bool contrib = g == ((32 * t) >> gshift);
+  uint4 wv[U][RT][2];
+  auto load_w = [&](int sp0) {
+#pragma unroll
+    for (int u = 0; u < U; u++) {
+      const int sp = sp0 + u;
+#pragma unroll
+      for (int r = 0; r < RT; r++)
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+          const int row = row0 + r * 16 + g + 8 * h;
+          wv[u][r][h] = sp < spans && row < N
+                            ? __ldg(reinterpret_cast<const uint4*>(w + (int64_t)row * wpr + sp * 16 + 4 * t))
+                            : make_uint4(0, 0, 0, 0);
+        }
+    }
+  };
+  load_w(warp * U);
+  for (int i = threadIdx.x; i < K / 8; i += blockDim.x)
+    reinterpret_cast<uint4*>(xs)[i] = __ldg(reinterpret_cast<const uint4*>(x) + i);
+  __syncthreads();
+  for (int i = threadIdx.x; i < ngroups; i += blockDim.x) {
+    const uint4* xg = reinterpret_cast<const uint4*>(xs + ((int64_t)i << gshift));
+    float acc = 0.f;
+#pragma unroll 4
+    for (int e = 0; e < gs / 8; e++) {
+      uint4 v = xg[e];
+      const T* tv = reinterpret_cast<const T*>(&v);
+#pragma unroll
+      for (int j = 0; j < 8; j++) acc += cvt<float>(tv[j]);
+    }
+    xsum[i] = acc;
+  }
+  __syncthreads();
+  float acc[RT][4];
+#pragma unroll
+  for (int r = 0; r < RT; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = 0.f;
+  for (int sp0 = warp * U; sp0 < spans; sp0 += KS * U) {
+    if (sp0 != warp * U) load_w(sp0);
+#pragma unroll
+    for (int u = 0; u < U; u++) {
+      const int sp = sp0 + u;
+      if (sp >= spans) break;
+      uint4 xv[4];
+#pragma unroll
+      for (int v = 0; v < 4; v++)
+        xv[v] = contrib ? reinterpret_cast<const uint4*>(xs + sp * 128 + 32 * t)[v] : make_uint4(0, 0, 0, 0);
+      float c[RT][4];
+#pragma unroll
+      for (int r = 0; r < RT; r++) c[r][0] = c[r][1] = c[r][2] = c[r][3] = 0.f;
+#pragma unroll
+      for (int s = 0; s < 8; s++) {
+        const int wi = s >> 1, odd = s & 1;
+        const uint32_t lo = odd ? xv[wi].y : xv[wi].x, hi = odd ? xv[wi].w : xv[wi].z;
+        const uint32_t b0 = __byte_perm(lo, hi, 0x5410), b1 = __byte_perm(lo, hi, 0x7632);
+#pragma unroll
+        for (int r = 0; r < RT; r++) {
+          const uint32_t wa = word_of(wv[u][r][0], wi), wb = word_of(wv[u][r][1], wi);
+          const int sh = 8 * odd;
+          qmma<T>(c[r], nib_pair<T>(wa >> sh), nib_pair<T>(wb >> sh), nib_pair<T>(wa >> (sh + 4)), nib_pair<T>(wb >> (sh + 4)),
+                  b0, b1);
+        }
+      }
+#pragma unroll
+      for (int cc = 0; cc < 2; cc++) {
+        const int col = 2 * t + cc;
+        if (col < (1 << gps_shift)) {
+          const int gi = (sp << gps_shift) + col;
+          const float X = xsum[gi];
+#pragma unroll
+          for (int r = 0; r < RT; r++)
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+              const int row = row0 + r * 16 + g + 8 * h;
+              if (row < N) {
+                const int64_t si = (int64_t)row * ngroups + gi;
+                acc[r][2 * h + cc] += cvt<float>(scales[si]) * c[r][2 * h + cc] + cvt<float>(biases[si]) * X;
+              }
+            }
+        }
+      }
+    }
+  }
+#pragma unroll
+  for (int r = 0; r < RT; r++)
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+      float v = acc[r][2 * h] + acc[r][2 * h + 1];
+      v += __shfl_xor_sync(0xffffffffu, v, 1);
+      v += __shfl_xor_sync(0xffffffffu, v, 2);
+      if (t == 0) red[warp][r * 16 + g + 8 * h] = v;
+    }
+  __syncthreads();
+  for (int i = threadIdx.x; i < RT * 16; i += blockDim.x) {
+    float v = 0.f;
+#pragma unroll
+    for (int k = 0; k < KS; k++) v += red[k][i];
+    if (row0 + i < N) y[row0 + i] = cvt<T>(v);
+  }
+}
+
 Array dequantize_gpu(const Array& wq, const Array& sc, const Array& bi, int bits, int gs, Dtype dt, const Stream& s) {
   int64_t wpr = wq.shape(-1), K = wpr * 32 / bits, rows = wq.size() / wpr;
   Shape sh = wq.shape();
@@ -230,6 +495,17 @@ Array dequantize_gpu(const Array& wq, const Array& sc, const Array& bi, int bits
     }
   });
   return out;
+}
+
+// One-row bf16/f16 4-bit products: MLX_CUDA_QMV_TC=0 the CUDA-core kernel, 1 (default) the tensor-core
+// kernel, 2 the variant with x in shared memory and more loads in flight (slower on the H200: 27.5 vs
+// 24.8 us at 14336x4096 g64; kept for comparisons).
+int qmv_tc_mode() {
+  static const int mode = [] {
+    const char* e = std::getenv("MLX_CUDA_QMV_TC");
+    return e && (e[0] == '0' || e[0] == '2') ? e[0] - '0' : 1;
+  }();
+  return mode;
 }
 
 bool supported(int bits, int gs, Dtype dt) {
@@ -297,34 +573,57 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
   if (out[0].size() == 0) return;
   bool rows_aligned = (bits == 4 || bits == 8) && (wq.shape(1) % 4) == 0 && K % gs == 0;
   bool x_aligned = (reinterpret_cast<uintptr_t>(in_ptr(x, s)) % 16) == 0;
-  if (P.transpose() && M <= 8 && rows_aligned && x_aligned && wK == K && wrows == N) {
+  // Row invariance (as on the CPU, up to 64 rows): when a one-row kernel applies, every row of x runs
+  // its arithmetic (grid.y = row), so a row's result never depends on how many rows share the call
+  // (continuous batching). The kernel is picked from the weights' format and K, never from M.
+  constexpr int64_t kInvariantRows = 64;
+  const int cpg = gs / (bits == 4 ? 32 : 16);  // 16-byte chunks per group
+  const bool one_row = (bits == 4 || bits == 8) && (cpg & (cpg - 1)) == 0 && K < (1ll << 31);
+  const bool tc = (dt == Dtype::bfloat16 || dt == Dtype::float16) && bits == 4 && (gs == 32 || gs == 64 || gs == 128) &&
+                  K % 128 == 0 && K / gs <= 8192 && N < (1ll << 31) && qmv_tc_mode() > 0;
+  if (P.transpose() && rows_aligned && x_aligned && wK == K && wrows == N && (M <= 8 || (one_row && M <= kInvariantRows))) {
     Array w = contiguous_gpu(wq, s), sc = contiguous_gpu(in[2], s), bi = contiguous_gpu(in[3], s);
     const uint32_t* wp = cu::in<uint32_t>(w, s);
     const void *xp = in_ptr(x, s), *sp = in_ptr(sc, s), *bp = in_ptr(bi, s);
     cudaStream_t st = stream_of(s);
-    constexpr int warps = 8;
-    unsigned grid = (unsigned)((N + warps - 1) / warps);
     dispatch_dev_float(dt, [&](auto tp) {
       using T = MLX_T(tp);
       if constexpr (!std::is_same_v<T, double>) {
-        auto args = std::make_tuple((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, M, N, K, gs);
-        auto launch = [&](auto kern) {
-          std::apply([&](auto... a) { kern<<<grid, warps * 32, 0, st>>>(a...); }, args);
-          MLX_CUDA_LAUNCHED();
-        };
-        int cpg = gs / (bits == 4 ? 32 : 16);  // 16-byte chunks per group
-        if (M == 1 && (bits == 4 || bits == 8) && (cpg & (cpg - 1)) == 0 && K < (1ll << 31)) {
-          // One row: 4 output rows per warp (x is read once for all four), 2 chunks of 16 bytes per
-          // lane and row in flight; 4 warps per block.
+        if constexpr (is_half_v<T>) {
+          if (tc) {
+            constexpr int RT = 2, KS = 4;
+            dim3 gt((unsigned)((N + RT * 16 - 1) / (RT * 16)), (unsigned)M);
+            int gshift = __builtin_ctz(gs);
+            if (qmv_tc_mode() == 2 && K <= 16384) {
+              size_t smem = (size_t)K * sizeof(T) + (size_t)(K / gs) * sizeof(float);
+              qmv_tc2_kernel<T, RT, KS, 4><<<gt, 32 * KS, smem, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp,
+                                                                        (int)N, (int)K, gshift);
+            } else {
+              size_t smem = (size_t)(K / gs) * sizeof(float);
+              qmv_tc_kernel<T, RT, KS, 2><<<gt, 32 * KS, smem, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp,
+                                                                       (int)N, (int)K, gshift);
+            }
+            MLX_CUDA_LAUNCHED();
+            return;
+          }
+        }
+        if (one_row) {
+          // 4 output rows per warp (x is read once for all four), 2 chunks of 16 bytes per lane and
+          // row in flight; 4 warps per block; grid.y = row of x.
           constexpr int R = 4, U = 2, W1 = 4;
           int gshift = __builtin_ctz(cpg);
-          unsigned g1 = (unsigned)((N + W1 * R - 1) / (W1 * R));
+          dim3 g1((unsigned)((N + W1 * R - 1) / (W1 * R)), (unsigned)M);
           if (bits == 4) qmv1_kernel<T, 4, R, U><<<g1, W1 * 32, 0, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, N, K, gshift);
           else qmv1_kernel<T, 8, R, U><<<g1, W1 * 32, 0, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, N, K, gshift);
           MLX_CUDA_LAUNCHED();
-        } else if (bits == 4) launch(qmv_kernel<T, 4, 8>);
-        else if (bits == 8) launch(qmv_kernel<T, 8, 8>);
-        else launch(qmv_kernel<T, 2, 8>);
+          return;
+        }
+        // All M (<= 8) rows in one warp pass, each with the same arithmetic.
+        constexpr int warps = 8;
+        unsigned grid = (unsigned)((N + warps - 1) / warps);
+        if (bits == 4) qmv_kernel<T, 4, 8><<<grid, warps * 32, 0, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, M, N, K, gs);
+        else qmv_kernel<T, 8, 8><<<grid, warps * 32, 0, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, M, N, K, gs);
+        MLX_CUDA_LAUNCHED();
       }
     });
     return;
