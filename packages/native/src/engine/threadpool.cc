@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -32,16 +33,18 @@ class Pool {
       std::lock_guard<std::mutex> lk(mu_);
       fn_ = &fn;
       nt_ = nt;
-      pending_ = nt - 1;
-      generation_++;
+      pending_.store(nt - 1, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
     }
-    cv_.notify_all();
+    if (sleepers_.load(std::memory_order_acquire) > 0) cv_.notify_all();
     in_pool_task = true;
     fn(0, nt);
     in_pool_task = false;
-    std::unique_lock<std::mutex> lk(mu_);
-    done_cv_.wait(lk, [this] { return pending_ == 0; });
-    fn_ = nullptr;
+    // Workers usually finish within microseconds of the caller: spin before sleeping.
+    if (!spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; })) {
+      std::unique_lock<std::mutex> lk(mu_);
+      done_cv_.wait(lk, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
   }
 
  private:
@@ -51,19 +54,38 @@ class Pool {
     for (;;) {
       const std::function<void(int, int)>* fn;
       int nt;
+      // A decode step runs ~100 small parallel kernels microseconds apart: a worker that spins briefly
+      // takes the next one without a futex wake (MLX_POOL_SPIN_US, default 50; 0 sleeps at once).
+      spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
       {
         std::unique_lock<std::mutex> lk(mu_);
-        cv_.wait(lk, [&] { return stop_ || generation_ != seen; });
+        sleepers_.fetch_add(1, std::memory_order_acq_rel);
+        cv_.wait(lk, [&] { return stop_ || generation_.load(std::memory_order_acquire) != seen; });
+        sleepers_.fetch_sub(1, std::memory_order_acq_rel);
         if (stop_) return;
-        seen = generation_;
+        seen = generation_.load(std::memory_order_acquire);
         fn = fn_;
         nt = nt_;
       }
       if (id < nt) {
         (*fn)(id, nt);
-        std::lock_guard<std::mutex> lk(mu_);
-        if (--pending_ == 0) done_cv_.notify_one();
+        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+          std::lock_guard<std::mutex> lk(mu_);  // a caller past its spin may be about to wait
+          done_cv_.notify_one();
+        }
       }
+    }
+  }
+  template <typename Pred>
+  bool spin_until(Pred done) {
+    if (spin_us_ <= 0) return done();
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spin_us_);
+    for (int i = 0;; i++) {
+      if (done()) return true;
+      if ((i & 63) == 63 && std::chrono::steady_clock::now() > until) return done();
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
     }
   }
   int size_;
@@ -71,9 +93,14 @@ class Pool {
   std::mutex mu_, run_mu_;
   std::condition_variable cv_, done_cv_;
   const std::function<void(int, int)>* fn_ = nullptr;
-  int nt_ = 0, pending_ = 0;
-  uint64_t generation_ = 0;
+  int nt_ = 0;
+  std::atomic<int> pending_{0}, sleepers_{0};
+  std::atomic<uint64_t> generation_{0};
   bool stop_ = false;
+  const int spin_us_ = [] {
+    const char* e = std::getenv("MLX_POOL_SPIN_US");
+    return e ? std::atoi(e) : 50;
+  }();
 };
 
 int default_threads() {

@@ -55,6 +55,7 @@ DeqFn deq_avx2();
 DeqFn deq_avx512();
 RowsFn rows_avx2(int bits);    // nullptr when the ISA file has no kernel for these bits
 RowsFn rows_avx512(int bits, int gs, PrepFn* prep);  // *prep set to the kernel's x re-layout, or nullptr
+RowsFn rows_bits_avx512(int bits, int gs);  // 2/3/4/5/6/8 bits, gs a multiple of 16 (qmv_bits_avx512.cc)
 #endif
 
 }  // namespace mlx::cpu::qmv
