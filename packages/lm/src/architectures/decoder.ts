@@ -378,6 +378,8 @@ export class DecoderModel {
     return this.forwardEmbeddings(this.embedTokens(ids), caches, opts);
   }
 
+  /** Decode steps (one token, batch 1) run as one compiled program (MLX_LM_COMPILED_DECODE=0: eager). */
+  compiledDecoding = compiledDecodeEnabled;
   private decodeFn?: (ids: A, ropeOffset: A, slots: A[], masks: A[], kv: A[], groups: number[]) => A[];
 
   /**
@@ -387,7 +389,7 @@ export class DecoderModel {
    * caches cannot (quantized KV, before the first prefill, numerics emulation): the caller runs eagerly.
    */
   private compiledDecode(ids: A, caches: LayerCache[]): A | null {
-    if (emulateQ8Activations || !compiledDecodeEnabled || caches.length !== this.blocks.length) return null;
+    if (emulateQ8Activations || !this.compiledDecoding || caches.length !== this.blocks.length) return null;
     const offset = caches[0].offset;
     if (!caches.every((c) => c.offset === offset && c.decodeSlot && c.commitDecode)) return null;
     const slots = caches.map((c) => c.decodeSlot!());
