@@ -14,6 +14,7 @@
 
 #include "../../../engine/half.h"
 #include "qmv.h"
+#include "qdeq.h"
 
 namespace mlx::cpu::qmv {
 
@@ -158,7 +159,42 @@ void rows(const Args& a, int64_t n0, int64_t n1, int64_t m0, int mb) {
   }
 }
 
+// Panel dequantization (tiled matmul, more rows than qmv takes) for the widths qdeq.h decodes with scalar
+// code (2/3/5/6 bits): 16 elements per vector with the same unpacking, o = s * q + b.
+template <int B>
+void deq_rows(const DeqArgs& a, int64_t r0, int64_t r1, float* out) {
+  static const Unpack16<B> up;
+  const int gs = a.gs;
+  const int64_t G = a.K / gs, row_bytes = a.K * B / 8;
+  for (int64_t r = r0; r < r1; r++) {
+    const uint8_t* wr = a.w + r * a.ldw;
+    float* o = out + (r - r0) * a.K;
+    // The last row of the range is read exactly; the others may be over-read into the next row.
+    const int64_t wide_end = r + 1 < r1 ? row_bytes : row_bytes - 16;
+    for (int64_t g = 0; g < G; g++) {
+      const __m512 vs = _mm512_set1_ps(deq_scalar(a.scales, a.sdt, r * a.lds + g));
+      const __m512 vb = _mm512_set1_ps(deq_scalar(a.biases, a.sdt, r * a.lds + g));
+      for (int c = 0; c < gs; c += 16) {
+        const int64_t k = g * gs + c, byte = k * B / 8;
+        _mm512_storeu_ps(o + k, _mm512_fmadd_ps(up(wr + byte, byte <= wide_end), vs, vb));
+      }
+    }
+  }
+}
+
 }  // namespace
+
+void deq_panel_avx512(const DeqArgs& a, int64_t r0, int64_t r1, float* out) {
+  if (a.gs % 16 == 0)
+    switch (a.bits) {
+      case 2: return deq_rows<2>(a, r0, r1, out);
+      case 3: return deq_rows<3>(a, r0, r1, out);
+      case 5: return deq_rows<5>(a, r0, r1, out);
+      case 6: return deq_rows<6>(a, r0, r1, out);
+      default: break;
+    }
+  deq_panel(a, r0, r1, out);
+}
 
 RowsFn rows_bits_avx512(int bits, int gs) {
   if (gs % 16 != 0 || gs > 256) return nullptr;
