@@ -46,7 +46,7 @@ export function loadGgufModel(path: string, opts: { dequantize?: boolean } = {})
   const [arrays] = opts.dequantize ? mx.loadGguf(path, { dequantize: true }) : mx.loadGguf(path, { kQuantsAsAffine: true });
   if (opts.dequantize) {
     for (const [k, a] of Object.entries(arrays)) if (a.dtype !== mx.float32) { arrays[k] = mx.astype(a, mx.float32); a.dispose(); }
-  } else {
+  } else if (process.env.MLX_LM_NARROW !== '0') {  // MLX_LM_NARROW=0 keeps 8 bits (for comparisons)
     narrowGgufTensors(arrays, (base) => types.get(base));
   }
   const mapped: Record<string, mx.array> = {};

@@ -80,12 +80,18 @@ class Pool {
   bool spin_until(Pred done) {
     if (spin_us_ <= 0) return done();
     const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spin_us_);
+    // Pause-spin for a few hundred iterations, then yield between checks: on an idle machine the yield
+    // returns at once, on a loaded one it hands the core to whoever is runnable.
     for (int i = 0;; i++) {
       if (done()) return true;
-      if ((i & 63) == 63 && std::chrono::steady_clock::now() > until) return done();
+      if (i < 256) {
 #if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
+        __builtin_ia32_pause();
 #endif
+        continue;
+      }
+      if (std::chrono::steady_clock::now() > until) return done();
+      std::this_thread::yield();
     }
   }
   int size_;
