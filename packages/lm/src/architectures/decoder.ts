@@ -382,6 +382,9 @@ export class DecoderModel {
   compiledDecoding = compiledDecodeEnabled;
   private decodeFn?: (ids: A, ropeOffset: A, slots: A[], masks: A[], kv: A[], groups: number[]) => A[];
 
+  /** Drops the compiled decode programs (they hold the weights natively until collected). */
+  releaseCompiled(): void { this.decodeFn = undefined; }
+
   /**
    * A decode step (one token, batch 1) as one compiled program: the caches expose fixed-shape buffers with the
    * write slot and the attention mask as inputs, so the program is traced once per buffer capacity and
