@@ -57,7 +57,8 @@ for (const name of models.length ? models : ['smollm2-135m-instruct', 'gemma-3-2
   const trace = native.evalTraceReport(true);
   if (trace) {
     const lines = trace.trim().split('\n');
-    console.log(`  per step (${STEPS} steps): ${lines[0].replace(/[\d.]+ ms/g, (m) => `${(parseFloat(m) / STEPS).toFixed(3)} ms`)}`);
+    const perStep = lines[0].replace(/^\d+ evals: /, '').replace(/([\d.]+) (ms|kernels|between)/g, (_, v, w) => `${(parseFloat(v) / STEPS).toFixed(2)} ${w === 'ms' ? 'ms' : `ms ${w}`}`);
+    console.log(`  eval trace per step (${STEPS} steps): ${perStep}`);
     for (const l of lines.slice(1)) {
       const [, op, ms, calls, us] = l.trim().match(/^(\S+)\s+([\d.]+) ms\s+(\d+) calls\s+([\d.]+)/);
       console.log(`    ${op.padEnd(26)} ${(parseFloat(ms) / STEPS).toFixed(3).padStart(8)} ms ${(Number(calls) / STEPS).toFixed(1).padStart(6)} calls ${us.padStart(8)} us/call`);

@@ -54,12 +54,12 @@ std::vector<Array> build_tape(const std::vector<Array>& outputs) {
   return tape;
 }
 
-// MLX_EVAL_TRACE=1: per-primitive kernel time and count, plus the time spent between kernels (scheduling,
-// tape walk, allocation), summed until eval_trace_report(reset). Off by default (one branch per kernel).
+// MLX_EVAL_TRACE=1: per-primitive kernel time and count, plus the time spent between kernels (tape walk,
+// scheduling, allocation), summed until eval_trace_report(reset). Off by default (one branch per kernel).
 struct EvalTrace {
   struct Row { double ms = 0; int64_t n = 0; };
   std::map<std::string, Row> rows;
-  double eval_ms = 0, tape_ms = 0;
+  double eval_ms = 0;
   int64_t evals = 0;
 };
 EvalTrace* eval_trace() {
@@ -73,6 +73,14 @@ using TraceClock = std::chrono::steady_clock;
 inline double ms_since(TraceClock::time_point t) {
   return std::chrono::duration<double, std::milli>(TraceClock::now() - t).count();
 }
+// Times one eval call (when tracing) from construction to destruction.
+struct EvalTraceScope {
+  EvalTrace* trace = eval_trace();
+  TraceClock::time_point t0 = trace ? TraceClock::now() : TraceClock::time_point{};
+  ~EvalTraceScope() {
+    if (trace) trace->eval_ms += ms_since(t0), trace->evals++;
+  }
+};
 
 }  // namespace
 
@@ -86,8 +94,8 @@ std::string eval_trace_report(bool reset) {
   for (auto& [k, r] : t->rows) kern += r.ms;
   std::string out;
   char line[256];
-  std::snprintf(line, sizeof line, "%lld evals: %.2f ms in eval = %.2f tape + %.2f kernels + %.2f between\n",
-                (long long)t->evals, t->eval_ms, t->tape_ms, kern, t->eval_ms - t->tape_ms - kern);
+  std::snprintf(line, sizeof line, "%lld evals: %.2f ms in eval = %.2f kernels + %.2f between\n",
+                (long long)t->evals, t->eval_ms, kern, t->eval_ms - kern);
   out += line;
   std::vector<std::pair<double, std::string>> order;
   for (auto& [k, r] : t->rows) order.emplace_back(-r.ms, k);
@@ -108,10 +116,9 @@ void eval(const std::vector<Array>& outputs) {
   for (auto& o : outputs) all_ready = all_ready && (!o.valid() || o.ready());
   if (all_ready) return;
   std::lock_guard<std::recursive_mutex> lk(engine_mutex());
-  EvalTrace* trace = eval_trace();
-  const auto t_eval = trace ? TraceClock::now() : TraceClock::time_point{};
+  EvalTraceScope trace_scope;
+  EvalTrace* trace = trace_scope.trace;
   std::vector<Array> tape = build_tape(outputs);
-  if (trace) trace->tape_ms += ms_since(t_eval), trace->evals++;
   std::vector<Stream> device_streams;  // GPU streams that got work: waited on at the end (MLX: eval blocks)
   std::vector<Array> device_outs;
   for (auto& slot : tape) {
@@ -159,7 +166,6 @@ void eval(const std::vector<Array>& outputs) {
   }
   for (auto& s : device_streams) synchronize(s);
   for (auto& o : device_outs) o.mark_ready();
-  if (trace) trace->eval_ms += ms_since(t_eval);
 }
 
 }  // namespace mlx

@@ -266,7 +266,6 @@ int64_t env_int(const char* name, int64_t dflt) {
 }
 const int64_t kQmvMaxRows = env_int("MLX_QMV_MAX_ROWS", 8);
 const bool kQmmPanels = env_int("MLX_QMM_PANEL", 1) != 0;
-const int64_t kQmvGrain = std::max<int64_t>(1024, env_int("MLX_QMV_GRAIN", int64_t(1) << 17));
 
 struct QParams {
   int gs, bits;
@@ -359,6 +358,7 @@ void qmm_one(const QParams& qp, const float* x, int64_t M, int64_t K, int64_t N,
     // spin between the kernels of a decode step, so a second thread costs about a microsecond and the small
     // LLM shapes (576x576) gain from it. On shared, loaded cores a larger grain (MLX_QMV_GRAIN=1048576)
     // keeps small products on one thread.
+    static const int64_t kQmvGrain = std::max<int64_t>(1024, env_int("MLX_QMV_GRAIN", int64_t(1) << 17));
     const int64_t grain = std::max<int64_t>(4, kQmvGrain / K);
     const int nt = threads && N >= 2 * grain ? (int)std::min<int64_t>(num_threads(), N / grain) : 1;
     if (nt <= 1) {
