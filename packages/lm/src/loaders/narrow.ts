@@ -1,5 +1,6 @@
 // GGUF Q5_0 / Q6_K tensors come from @mlx/core as 8-bit affine data (levels 0..31 / 0..63, exact): repacked
 // here to 5 / 6 bits, so a decode step reads 5/8 and 6/8 of those bytes (the qmv kernels take every width).
+// Opt-in (MLX_LM_NARROW=1, see loaders/gguf.ts): the 5/6-bit unpacking costs more per weight than 8 bits.
 // Float32 scales and biases that float16 holds exactly (Q5_0's are float16 values times 1 and −16) become
 // float16. The values s·q + b stay bit-identical.
 import * as mx from '@mlx/core';
