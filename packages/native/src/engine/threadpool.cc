@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <stdlib.h>  // getloadavg
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -55,7 +56,7 @@ class Pool {
       const std::function<void(int, int)>* fn;
       int nt;
       // A decode step runs ~100 small parallel kernels microseconds apart: a worker that spins briefly
-      // takes the next one without a futex wake (MLX_POOL_SPIN_US, default 50; 0 sleeps at once).
+      // takes the next one without a futex wake (see spin_allowed).
       spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
       {
         std::unique_lock<std::mutex> lk(mu_);
@@ -76,9 +77,24 @@ class Pool {
       }
     }
   }
+  // Spinning pays only when the cores are ours: on an oversubscribed machine a spinning (yielding) thread
+  // loses the scheduler's wake-up preference and results wait longer than with a futex wake. So spin only
+  // while the 1-minute load average is below cores + 1.5 (this process's own busy threads count), checked
+  // every 250 ms; MLX_POOL_SPIN_US sets the spin (0: never, default 50).
+  bool spin_allowed() {
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch()).count();
+    if (now - load_checked_ms_.load(std::memory_order_relaxed) > 250) {
+      load_checked_ms_.store(now, std::memory_order_relaxed);
+      double l = 0;
+      const double cores = std::max(1u, std::thread::hardware_concurrency());
+      spin_ok_.store(getloadavg(&l, 1) == 1 && l < cores + 1.5, std::memory_order_relaxed);
+    }
+    return spin_ok_.load(std::memory_order_relaxed);
+  }
   template <typename Pred>
   bool spin_until(Pred done) {
-    if (spin_us_ <= 0) return done();
+    if (spin_us_ <= 0 || !spin_allowed()) return done();
     const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spin_us_);
     // Pause-spin for a few hundred iterations, then yield between checks: on an idle machine the yield
     // returns at once, on a loaded one it hands the core to whoever is runnable.
@@ -103,6 +119,8 @@ class Pool {
   std::atomic<int> pending_{0}, sleepers_{0};
   std::atomic<uint64_t> generation_{0};
   bool stop_ = false;
+  std::atomic<int64_t> load_checked_ms_{-1000000};
+  std::atomic<bool> spin_ok_{false};
   const int spin_us_ = [] {
     const char* e = std::getenv("MLX_POOL_SPIN_US");
     return e ? std::atoi(e) : 50;
