@@ -175,6 +175,7 @@ export class LM {
   dispose(): void {
     for (const c of this.promptCache.caches) c.dispose();
     this.promptCache.tokens = [];
+    this.model.releaseCompiled();
     this.weights.dispose();
   }
   [Symbol.dispose](): void { this.dispose(); }

@@ -158,6 +158,20 @@ class Attention {
     return this.o.forward(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [B, T, H * D]));
   }
 
+  /**
+   * One token (x [1, 1, C]) against fixed-shape cache buffers (the compiled decode step): its k/v are written
+   * at `slot` (int32 [1]), RoPE at `ropeOffset` (int32 [1]), attention over every slot under `mask`
+   * (bool [1, 1, 1, slots]). Returns the output and the updated buffers.
+   */
+  forwardSlot(x: A, kbuf: A, vbuf: A, slot: A, ropeOffset: A, mask: A, ctx: StepContext): [A, A, A] {
+    const { numHeads: H, headDim: D } = this.spec;
+    const [q0, k0, v] = this.project(x);
+    const q = this.ropeAt(q0, ropeOffset, ctx), k = this.ropeAt(k0, ropeOffset, ctx);
+    const keys = mx.sliceUpdate(kbuf, k, slot, [2]), values = mx.sliceUpdate(vbuf, v, slot, [2]);
+    const out = mx.fast.scaledDotProductAttention(q, keys, values, this.spec.attnScale, mask);
+    return [this.o.forward(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [1, 1, H * D])), keys, values];
+  }
+
   /** Flat tokens x [N, C] at positions [N]; the caller's `attend` does the attention (paged KV). */
   forwardFlat(x: A, positions: A, attend: FlatAttend, ctx: StepContext): A {
     const [N] = x.shape;
@@ -170,6 +184,9 @@ class Attention {
     return this.o.forward(mx.reshape(out, [N, H * D]));
   }
 }
+
+/** MLX_LM_COMPILED_DECODE=0 turns the compiled decode step off (for comparisons). */
+const compiledDecodeEnabled = process.env.MLX_LM_COMPILED_DECODE !== '0';
 
 function maskPredicate(mask: A | 'causal' | undefined, T: number, L: number): (b: number, i: number, j: number) => boolean {
   if (mask === undefined) return () => true;
@@ -230,6 +247,15 @@ class Block {
   }
   forwardFlat(x: A, positions: A, attend: FlatAttend, ctx: StepContext): A {
     return this.around(x, (h) => this.attn.forwardFlat(h, positions, attend, ctx));
+  }
+  forwardSlot(x: A, kbuf: A, vbuf: A, slot: A, ropeOffset: A, mask: A, ctx: StepContext): [A, A, A] {
+    let kv: [A, A] | null = null;
+    const out = this.around(x, (h) => {
+      const [o, k, v] = this.attn.forwardSlot(h, kbuf, vbuf, slot, ropeOffset, mask, ctx);
+      kv = [k, v];
+      return o;
+    });
+    return [out, kv![0], kv![1]];
   }
   private around(x: A, attention: (h: A) => A): A {
     if (this.preFfnNorm) {
@@ -345,7 +371,64 @@ export class DecoderModel {
 
   /** Logits [B, T, vocab] (float32) for token ids [B, T]; appends to the caches. */
   forward(ids: A, caches: LayerCache[], opts: { leftPad?: number[] | null; lastOnly?: boolean } = {}): A {
+    if (ids.shape[0] === 1 && ids.shape[1] === 1 && !opts.leftPad?.some((p) => p > 0)) {
+      const logits = this.compiledDecode(ids, caches);
+      if (logits) return logits;
+    }
     return this.forwardEmbeddings(this.embedTokens(ids), caches, opts);
+  }
+
+  /** Decode steps (one token, batch 1) run as one compiled program (MLX_LM_COMPILED_DECODE=0: eager). */
+  compiledDecoding = compiledDecodeEnabled;
+  private decodeFn?: (ids: A, ropeOffset: A, slots: A[], masks: A[], kv: A[], groups: number[]) => A[];
+
+  /** Drops the compiled decode programs (they hold the weights natively until collected). */
+  releaseCompiled(): void { this.decodeFn = undefined; }
+
+  /**
+   * A decode step (one token, batch 1) as one compiled program: the caches expose fixed-shape buffers with the
+   * write slot and the attention mask as inputs, so the program is traced once per buffer capacity and
+   * replayed natively every step (no per-op JS graph building; elementwise chains fused). Null when the
+   * caches cannot (quantized KV, before the first prefill, numerics emulation): the caller runs eagerly.
+   */
+  private compiledDecode(ids: A, caches: LayerCache[]): A | null {
+    if (emulateQ8Activations || !this.compiledDecoding || caches.length !== this.blocks.length) return null;
+    const offset = caches[0].offset;
+    if (!caches.every((c) => c.offset === offset && c.decodeSlot && c.commitDecode)) return null;
+    const slots = caches.map((c) => c.decodeSlot!());
+    if (slots.some((s) => !s)) return null;
+    // Layers that share the window and the buffer length share one slot index and one mask.
+    const groupKeys: string[] = [], groups: number[] = [], slotArrs: A[] = [], masks: A[] = [];
+    for (let i = 0; i < caches.length; i++) {
+      const s = slots[i]!, window = caches[i].window;
+      const key = `${window}:${s.keys.shape[2]}:${s.slot}`;
+      let g = groupKeys.indexOf(key);
+      if (g < 0) {
+        g = groupKeys.push(key) - 1;
+        const pos = s.positions(), m = new Uint8Array(pos.length);
+        for (let j = 0; j < pos.length; j++) m[j] = pos[j] >= 0 && pos[j] <= offset && offset - pos[j] < window ? 1 : 0;
+        slotArrs.push(mx.array(Int32Array.of(s.slot)));
+        masks.push(mx.reshape(mx.array(m, mx.bool), [1, 1, 1, pos.length]));
+      }
+      groups.push(g);
+    }
+    this.decodeFn ??= mx.compile((tok: A, ropeOffset: A, slotIdx: A[], maskArrs: A[], kv: A[], grp: number[]) => {
+      const ctx = new StepContext(1, null);
+      let h = this.embedTokens(tok);
+      const out: A[] = [];
+      for (let i = 0; i < this.blocks.length; i++) {
+        const g = grp[i];
+        const [y, k, v] = this.blocks[i].forwardSlot(h, kv[2 * i], kv[2 * i + 1], slotIdx[g], ropeOffset, maskArrs[g], ctx);
+        h = y;
+        out.push(k, v);
+      }
+      return [this.logits(h), ...out];
+    });
+    const ropeOffset = mx.array(Int32Array.of(offset));
+    const res = this.decodeFn(ids, ropeOffset, slotArrs, masks, slots.flatMap((s) => [s!.keys, s!.values]), groups);
+    mx.dispose(ropeOffset, slotArrs, masks);
+    for (let i = 0; i < caches.length; i++) caches[i].commitDecode!(res[1 + 2 * i], res[2 + 2 * i]);
+    return res[0];
   }
 
   /** Input embeddings [B, T, hidden] of token ids, scaled as the model does (Gemma: × sqrt(hidden)). */

@@ -22,7 +22,16 @@ export interface LayerCache {
   /** Arrays the next step's graph depends on (for asyncEval). */
   state(): A[];
   dispose(): void;
+  /**
+   * Fixed-shape decode (one token, batch 1; see DecoderModel's compiled step): the buffers the token's k/v go
+   * into at `slot`, and each slot's absolute position once it is written (-1: empty). Null when this cache
+   * cannot (no buffers yet). `commitDecode` then takes the updated buffers.
+   */
+  decodeSlot?(): DecodeSlot | null;
+  commitDecode?(keys: A, values: A): void;
 }
+
+export interface DecodeSlot { keys: A; values: A; slot: number; positions: () => Int32Array }
 
 const sliceSeq = (a: A, start: number, stop: number): A =>
   a.index(mx.Slice(), mx.Slice(), mx.Slice(start, stop), mx.Slice());
@@ -43,9 +52,9 @@ export class KVCache implements LayerCache {
     const T = k.shape[2];
     const prev = this.offset;
     if (!this.keys || prev + T > this.keys.shape[2]) this.grow(k, v, prev + T);
-    const start = [0, 0, prev, 0];
-    const nk = mx.sliceUpdate(this.keys!, k, start, [0, 1, 2, 3]);
-    const nv = mx.sliceUpdate(this.values!, v, start, [0, 1, 2, 3]);
+    // One start index on the sequence axis (the others are 0): fewer index ops per update.
+    const nk = mx.sliceUpdate(this.keys!, k, [prev], [2]);
+    const nv = mx.sliceUpdate(this.values!, v, [prev], [2]);
     mx.dispose(this.keys, this.values);  // lets the update take the old buffer over (no copy)
     this.keys = untracked(nk), this.values = untracked(nv);
     this.offset = prev + T;
@@ -77,6 +86,24 @@ export class KVCache implements LayerCache {
   }
   state(): A[] { return [this.keys, this.values].filter((a): a is A => !!a); }
   dispose() { mx.dispose(this.keys, this.values); this.keys = this.values = undefined; this.offset = 0; }
+
+  decodeSlot(): DecodeSlot | null {
+    if (!this.keys || this.offset === 0) return null;
+    const slot = this.offset;
+    if (slot + 1 > this.keys.shape[2]) {
+      const [B, H, , D] = this.keys.shape;
+      const k = mx.zeros([B, H, 1, D], this.keys.dtype), v = mx.zeros([B, H, 1, this.values!.shape[3]], this.values!.dtype);
+      this.grow(k, v, slot + 1);
+      mx.dispose(k, v);
+    }
+    const cap = this.keys!.shape[2];
+    return { keys: this.keys!, values: this.values!, slot, positions: () => Int32Array.from({ length: cap }, (_, j) => (j <= slot ? j : -1)) };
+  }
+  commitDecode(keys: A, values: A) {
+    mx.dispose(this.keys, this.values);
+    this.keys = untracked(keys), this.values = untracked(values);
+    this.offset += 1;
+  }
 }
 
 /** Keeps only the newest `window` positions, in a ring; prefill chunks see the ring in temporal order. */
@@ -93,8 +120,8 @@ export class RotatingKVCache implements LayerCache {
     const T = k.shape[2], W = this.window;
     if (T === 1 && this.keys && this.keys.shape[2] === W) {
       const slot = this.next;
-      const nk = mx.sliceUpdate(this.keys, k, [0, 0, slot, 0], [0, 1, 2, 3]);
-      const nv = mx.sliceUpdate(this.values!, v, [0, 0, slot, 0], [0, 1, 2, 3]);
+      const nk = mx.sliceUpdate(this.keys, k, [slot], [2]);
+      const nv = mx.sliceUpdate(this.values!, v, [slot], [2]);
       mx.dispose(this.keys, this.values);
       this.keys = untracked(nk), this.values = untracked(nv);
       this.slotPos[slot] = this.offset;
@@ -173,6 +200,20 @@ export class RotatingKVCache implements LayerCache {
   }
   state(): A[] { return [this.keys, this.values].filter((a): a is A => !!a); }
   dispose() { mx.dispose(this.keys, this.values); this.keys = this.values = undefined; this.offset = 0; this.slotPos = []; this.next = 0; }
+
+  decodeSlot(): DecodeSlot | null {
+    if (!this.keys || this.keys.shape[2] !== this.window) return null;
+    const slot = this.next, pos = Int32Array.from(this.slotPos);
+    pos[slot] = this.offset;
+    return { keys: this.keys, values: this.values!, slot, positions: () => pos };
+  }
+  commitDecode(keys: A, values: A) {
+    mx.dispose(this.keys, this.values);
+    this.keys = untracked(keys), this.values = untracked(values);
+    this.slotPos[this.next] = this.offset;
+    this.next = (this.next + 1) % this.window;
+    this.offset += 1;
+  }
 }
 
 /** Standard cache whose buffers are affine-quantized along headDim (keys/values dequantized to attend). */

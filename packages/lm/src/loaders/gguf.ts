@@ -4,6 +4,7 @@ import * as mx from '@mlx/core';
 import { ModelFormatError } from '../errors.js';
 import { getArchitecture, type Architecture } from '../architectures/registry.js';
 import { MapWeights } from './weights.js';
+import { narrowGgufTensors } from './narrow.js';
 
 const TOP: Record<string, string> = { token_embd: 'model.embed_tokens', output_norm: 'model.norm', output: 'lm_head', rope_freqs: 'rope_freqs' };
 const BLOCK: Record<string, string> = {
@@ -45,6 +46,10 @@ export function loadGgufModel(path: string, opts: { dequantize?: boolean } = {})
   const [arrays] = opts.dequantize ? mx.loadGguf(path, { dequantize: true }) : mx.loadGguf(path, { kQuantsAsAffine: true });
   if (opts.dequantize) {
     for (const [k, a] of Object.entries(arrays)) if (a.dtype !== mx.float32) { arrays[k] = mx.astype(a, mx.float32); a.dispose(); }
+  } else if (process.env.MLX_LM_NARROW === '1') {
+    // Opt-in: Q5_0/Q6_K at 5/6 bits read 5/8 and 6/8 of the bytes, but their unpacking costs more per weight
+    // than 8 bits; on this machine (weights largely in L3) 8 bits decoded faster (bench/RESULTS.md).
+    narrowGgufTensors(arrays, (base) => types.get(base));
   }
   const mapped: Record<string, mx.array> = {};
   const ggufOf = new Map<string, string>();

@@ -1,9 +1,16 @@
 #include "eval.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
 #include <typeindex>
 #include <unordered_set>
 
 #include "backend.h"
+#include "eval_trace.h"
 #include "primitive.h"
 
 namespace mlx {
@@ -47,7 +54,61 @@ std::vector<Array> build_tape(const std::vector<Array>& outputs) {
   return tape;
 }
 
+// MLX_EVAL_TRACE=1: per-primitive kernel time and count, plus the time spent between kernels (tape walk,
+// scheduling, allocation), summed until eval_trace_report(reset). Off by default (one branch per kernel).
+struct EvalTrace {
+  struct Row { double ms = 0; int64_t n = 0; };
+  std::map<std::string, Row> rows;
+  double eval_ms = 0;
+  int64_t evals = 0;
+};
+EvalTrace* eval_trace() {
+  static EvalTrace* t = [] {
+    const char* e = std::getenv("MLX_EVAL_TRACE");
+    return e && *e && *e != '0' ? new EvalTrace() : nullptr;
+  }();
+  return t;
+}
+using TraceClock = std::chrono::steady_clock;
+inline double ms_since(TraceClock::time_point t) {
+  return std::chrono::duration<double, std::milli>(TraceClock::now() - t).count();
+}
+// Times one eval call (when tracing) from construction to destruction.
+struct EvalTraceScope {
+  EvalTrace* trace = eval_trace();
+  TraceClock::time_point t0 = trace ? TraceClock::now() : TraceClock::time_point{};
+  ~EvalTraceScope() {
+    if (trace) trace->eval_ms += ms_since(t0), trace->evals++;
+  }
+};
+
 }  // namespace
+
+bool eval_trace_enabled() { return eval_trace() != nullptr; }
+
+std::string eval_trace_report(bool reset) {
+  EvalTrace* t = eval_trace();
+  if (!t) return "";
+  std::lock_guard<std::recursive_mutex> lk(engine_mutex());
+  double kern = 0;
+  for (auto& [k, r] : t->rows) kern += r.ms;
+  std::string out;
+  char line[256];
+  std::snprintf(line, sizeof line, "%lld evals: %.2f ms in eval = %.2f kernels + %.2f between\n",
+                (long long)t->evals, t->eval_ms, kern, t->eval_ms - kern);
+  out += line;
+  std::vector<std::pair<double, std::string>> order;
+  for (auto& [k, r] : t->rows) order.emplace_back(-r.ms, k);
+  std::sort(order.begin(), order.end());
+  for (auto& [neg, k] : order) {
+    const auto& r = t->rows[k];
+    std::snprintf(line, sizeof line, "  %-26s %9.2f ms %8lld calls %8.2f us/call\n", k.c_str(), r.ms, (long long)r.n,
+                  1000 * r.ms / std::max<int64_t>(r.n, 1));
+    out += line;
+  }
+  if (reset) *t = EvalTrace{};
+  return out;
+}
 
 void eval(const std::vector<Array>& outputs) {
   // Finished arrays need no lock: reading results must not wait for another thread's eval.
@@ -55,6 +116,8 @@ void eval(const std::vector<Array>& outputs) {
   for (auto& o : outputs) all_ready = all_ready && (!o.valid() || o.ready());
   if (all_ready) return;
   std::lock_guard<std::recursive_mutex> lk(engine_mutex());
+  EvalTraceScope trace_scope;
+  EvalTrace* trace = trace_scope.trace;
   std::vector<Array> tape = build_tape(outputs);
   std::vector<Stream> device_streams;  // GPU streams that got work: waited on at the end (MLX: eval blocks)
   // Weak: holding device outputs here would keep every intermediate's use count above one and stop
@@ -75,6 +138,7 @@ void eval(const std::vector<Array>& outputs) {
     std::vector<Array> outs = arr.outputs();
     auto prim_ref = arr.primitive_ptr();  // keep alive while siblings detach
     kernel_depth++;
+    const auto t_k = trace ? TraceClock::now() : TraceClock::time_point{};
     try {
       if (prim.device().type == Device::Type::cpu) {
         run_host_kernel(k, prim, arr.inputs(), outs);
@@ -89,6 +153,10 @@ void eval(const std::vector<Array>& outputs) {
       throw;
     }
     kernel_depth--;
+    if (trace) {
+      auto& r = trace->rows[prim.name()];
+      r.ms += ms_since(t_k), r.n++;
+    }
     // Device results are complete only once their streams are synchronised (below).
     if (prim.device().type == Device::Type::cpu)
       for (auto& o : outs) o.mark_ready();

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <stdlib.h>  // getloadavg
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -32,16 +34,18 @@ class Pool {
       std::lock_guard<std::mutex> lk(mu_);
       fn_ = &fn;
       nt_ = nt;
-      pending_ = nt - 1;
-      generation_++;
+      pending_.store(nt - 1, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
     }
-    cv_.notify_all();
+    if (sleepers_.load(std::memory_order_acquire) > 0) cv_.notify_all();
     in_pool_task = true;
     fn(0, nt);
     in_pool_task = false;
-    std::unique_lock<std::mutex> lk(mu_);
-    done_cv_.wait(lk, [this] { return pending_ == 0; });
-    fn_ = nullptr;
+    // Workers usually finish within microseconds of the caller: spin before sleeping.
+    if (!spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; })) {
+      std::unique_lock<std::mutex> lk(mu_);
+      done_cv_.wait(lk, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
   }
 
  private:
@@ -51,19 +55,59 @@ class Pool {
     for (;;) {
       const std::function<void(int, int)>* fn;
       int nt;
+      // A decode step runs ~100 small parallel kernels microseconds apart: a worker that spins briefly
+      // takes the next one without a futex wake (see spin_allowed).
+      spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
       {
         std::unique_lock<std::mutex> lk(mu_);
-        cv_.wait(lk, [&] { return stop_ || generation_ != seen; });
+        sleepers_.fetch_add(1, std::memory_order_acq_rel);
+        cv_.wait(lk, [&] { return stop_ || generation_.load(std::memory_order_acquire) != seen; });
+        sleepers_.fetch_sub(1, std::memory_order_acq_rel);
         if (stop_) return;
-        seen = generation_;
+        seen = generation_.load(std::memory_order_acquire);
         fn = fn_;
         nt = nt_;
       }
       if (id < nt) {
         (*fn)(id, nt);
-        std::lock_guard<std::mutex> lk(mu_);
-        if (--pending_ == 0) done_cv_.notify_one();
+        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+          std::lock_guard<std::mutex> lk(mu_);  // a caller past its spin may be about to wait
+          done_cv_.notify_one();
+        }
       }
+    }
+  }
+  // Spinning pays only when the cores are ours: on an oversubscribed machine a spinning (yielding) thread
+  // loses the scheduler's wake-up preference and results wait longer than with a futex wake. So spin only
+  // while the 1-minute load average is below cores + 1.5 (this process's own busy threads count), checked
+  // every 250 ms; MLX_POOL_SPIN_US sets the spin (0: never, default 50).
+  bool spin_allowed() {
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch()).count();
+    if (now - load_checked_ms_.load(std::memory_order_relaxed) > 250) {
+      load_checked_ms_.store(now, std::memory_order_relaxed);
+      double l = 0;
+      const double cores = std::max(1u, std::thread::hardware_concurrency());
+      spin_ok_.store(getloadavg(&l, 1) == 1 && l < cores + 1.5, std::memory_order_relaxed);
+    }
+    return spin_ok_.load(std::memory_order_relaxed);
+  }
+  template <typename Pred>
+  bool spin_until(Pred done) {
+    if (spin_us_ <= 0 || !spin_allowed()) return done();
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spin_us_);
+    // Pause-spin for a few hundred iterations, then yield between checks: on an idle machine the yield
+    // returns at once, on a loaded one it hands the core to whoever is runnable.
+    for (int i = 0;; i++) {
+      if (done()) return true;
+      if (i < 256) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+        continue;
+      }
+      if (std::chrono::steady_clock::now() > until) return done();
+      std::this_thread::yield();
     }
   }
   int size_;
@@ -71,9 +115,16 @@ class Pool {
   std::mutex mu_, run_mu_;
   std::condition_variable cv_, done_cv_;
   const std::function<void(int, int)>* fn_ = nullptr;
-  int nt_ = 0, pending_ = 0;
-  uint64_t generation_ = 0;
+  int nt_ = 0;
+  std::atomic<int> pending_{0}, sleepers_{0};
+  std::atomic<uint64_t> generation_{0};
   bool stop_ = false;
+  std::atomic<int64_t> load_checked_ms_{-1000000};
+  std::atomic<bool> spin_ok_{false};
+  const int spin_us_ = [] {
+    const char* e = std::getenv("MLX_POOL_SPIN_US");
+    return e ? std::atoi(e) : 50;
+  }();
 };
 
 int default_threads() {

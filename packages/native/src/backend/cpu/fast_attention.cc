@@ -43,6 +43,7 @@ template <typename T> struct Attn {
   float scale;
   T* out;
   bool v_direct;  // V tiles read in place (float32, unit stride, Dv a multiple of the vector width)
+  const uint8_t* live = nullptr;  // boolean mask: per key block, whether any query may see a key in it
 
   struct Scratch {
     std::vector<float> Q, O, Sc, Kt, Vb, m, l, alpha;
@@ -79,6 +80,7 @@ template <typename T> struct Attn {
     int64_t coff = S.Lk - S.Lq;  // causal: query i sees keys j <= i + coff
     if (mk == Mask::causal && q0 + coff >= 0) blk1 = std::min(blk1, (q0 + qn - 1 + coff) / BK + 1);
     for (int64_t kb = blk0; kb < blk1; kb++) {
+      if (live && !live[kb]) continue;  // every score of the block is masked: it adds nothing
       int64_t j0 = kb * BK;
       int nk = (int)std::min<int64_t>(BK, S.Lk - j0);
       // K^T tile.
@@ -193,7 +195,37 @@ void sdpa_kernel(const Primitive& prim, const std::vector<Array>& inputs, std::v
   S.nblk = (S.Lk + BK - 1) / BK;
   int nt = num_threads();
   int64_t base_units = S.B * S.Hkv * S.nqb;
-  double work = (double)S.B * S.Hq * S.Lq * S.Lk * (S.D + S.Dv);
+  // Boolean masks: key blocks that no query sees are skipped (a decode step over a fixed-size cache buffer
+  // masks the unused tail). Only when every query row sees some key: a fully masked row keeps MLX's
+  // average over all keys, so it needs every block.
+  std::vector<uint8_t> live;
+  int64_t live_blocks = S.nblk;
+  if (P.mask() == Mask::boolean && S.nblk > 1) {
+    const Array& m = inputs[3];
+    const Strides& st = m.strides();
+    const bool* mp = m.data<bool>();
+    // The mask is broadcast to [B, Hq, Lq, Lk]: a stride-0 axis is scanned once.
+    const int64_t sB = st[0], sH = st[1], sQ = st[2], sK = st[3];
+    const int64_t mB = sB ? S.B : 1, mH = sH ? S.Hq : 1, mQ = sQ ? S.Lq : 1;
+    live.assign(S.nblk, 0);
+    bool rows_ok = true;
+    for (int64_t b = 0; b < mB && rows_ok; b++)
+      for (int64_t h = 0; h < mH && rows_ok; h++)
+        for (int64_t i = 0; i < mQ && rows_ok; i++) {
+          const bool* row = mp + b * sB + h * sH + i * sQ;
+          bool any = false;
+          for (int64_t j = 0; j < S.Lk; j++)
+            if (row[j * sK]) any = true, live[j / BK] = 1;
+          rows_ok = any;
+        }
+    if (rows_ok) {
+      live_blocks = 0;
+      for (auto l : live) live_blocks += l;
+    } else {
+      live.clear();
+    }
+  }
+  double work = (double)S.B * S.Hq * S.Lq * S.Lk * (S.D + S.Dv) * live_blocks / std::max<int64_t>(S.nblk, 1);
   bool threaded = nt > 1 && work > (1 << 18);
   S.nsplit = 1;
   if (threaded && base_units < 4 * nt)  // split keys so every thread has work (at least 4 blocks each)
@@ -210,6 +242,7 @@ void sdpa_kernel(const Primitive& prim, const std::vector<Array>& inputs, std::v
               mi >= 0 ? inputs[mi].raw_data() : nullptr, q.strides(), k.strides(), v.strides(),
               mi >= 0 ? inputs[mi].strides() : Strides(4, 0), P.mask(), P.scale(), out.data<T>(), false};
     A.v_direct = std::is_same_v<T, float> && v.strides()[3] == 1 && S.Dv == S.dvp;
+    A.live = live.empty() ? nullptr : live.data();
     if (S.Lk == 0) {  // no keys: an empty sum (sinks alone give zero too)
       std::fill(out.data<T>(), out.data<T>() + out.size(), T(0.0f));
       return;

@@ -244,6 +244,10 @@ qmv::RowsFn pick_rows(int bits, int gs, qmv::PrepFn* prep) {
 #if defined(MLX_X86)
   Isa isa = best_isa();
   qmv::RowsFn f = nullptr;
+  // AVX-512: the nibble-permute kernel for 4 bits in groups of 32/64/128, the shuffle/widen kernel for the
+  // other widths (5/6 bits: GGUF Q5_0/Q6_K without widening to 8) and groups of 16.
+  if (isa == Isa::avx512 && !(bits == 4 && (gs == 32 || gs == 64 || gs == 128)))
+    if ((f = qmv::rows_bits_avx512(bits, gs))) return f;
   // The SIMD kernels walk groups in 32-element chunks; the AVX2 one also takes 16-element groups (GGUF Q6_K),
   // also on AVX-512 machines.
   if (gs == 16 && (bits == 4 || bits == 8) && (isa == Isa::avx2 || isa == Isa::avx512)) return qmv::rows_avx2(bits);
@@ -355,10 +359,12 @@ void qmm_one(const QParams& qp, const float* x, int64_t M, int64_t K, int64_t N,
         for (int64_t m = 0; m < M; m += 4) fn(a, t, t1, m, (int)std::min<int64_t>(4, M - m));
       }
     };
-    // Below ~2M weights (~50 us on one core for 4 bits) a second thread does not pay: waking it costs
-    // microseconds, and on shared cores the result waits until it is scheduled, which made the median
-    // time of the small LLM shapes (576x1536) worse than one thread.
-    const int64_t grain = std::max<int64_t>(4, (int64_t(1) << 20) / K);
+    // Each thread takes at least kQmvGrain weights (default 2^17, ~10 us of 4-bit work): the pool's workers
+    // spin between the kernels of a decode step, so a second thread costs about a microsecond and the small
+    // LLM shapes (576x576) gain from it. On shared, loaded cores a larger grain (MLX_QMV_GRAIN=1048576)
+    // keeps small products on one thread.
+    static const int64_t kQmvGrain = std::max<int64_t>(1024, env_int("MLX_QMV_GRAIN", int64_t(1) << 17));
+    const int64_t grain = std::max<int64_t>(4, kQmvGrain / K);
     const int nt = threads && N >= 2 * grain ? (int)std::min<int64_t>(num_threads(), N / grain) : 1;
     if (nt <= 1) {
       range(0, N);

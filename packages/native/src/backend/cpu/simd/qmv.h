@@ -55,6 +55,8 @@ DeqFn deq_avx2();
 DeqFn deq_avx512();
 RowsFn rows_avx2(int bits);    // nullptr when the ISA file has no kernel for these bits
 RowsFn rows_avx512(int bits, int gs, PrepFn* prep);  // *prep set to the kernel's x re-layout, or nullptr
+RowsFn rows_bits_avx512(int bits, int gs);  // 2/3/4/5/6/8 bits, gs a multiple of 16 (qmv_bits_avx512.cc)
+void deq_panel_avx512(const DeqArgs& a, int64_t r0, int64_t r1, float* out);  // SIMD 2/3/5/6 bits, else deq_panel
 #endif
 
 }  // namespace mlx::cpu::qmv

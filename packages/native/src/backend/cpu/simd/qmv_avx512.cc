@@ -275,7 +275,7 @@ RowsFn rows_avx512(int bits, int gs, PrepFn* prep) {
   return nullptr;
 }
 
-DeqFn deq_avx512() { return deq_panel; }
+DeqFn deq_avx512() { return deq_panel_avx512; }
 
 }  // namespace mlx::cpu::qmv
 #endif
