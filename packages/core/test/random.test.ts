@@ -23,10 +23,12 @@ function expectExact(actual: mx.array, c: FixtureCase) {
 
 // On the GPU the samplers that take a log (normal, laplace, gumbel, truncated normal) use the
 // correctly rounded log where MLX's CPU calls glibc's logf, which rounds the other way on rare
-// near-ties: there the fixtures hold within 2 ulps of the output dtype instead of bit for bit.
+// near-ties (and its log1pf is off by an ulp more often): there the fixtures hold within 2 ulps
+// of the output dtype instead of bit for bit (of float32 for float64 output: the sample is a
+// float32 erfinv widened).
 const onGpu = mx.cuda.isAvailable() && mx.defaultDevice().equals(mx.gpu);
 const logBased = new Set(['normal', 'laplace', 'gumbel', 'truncated_normal']);
-const ulpTol: Record<string, number> = { float32: 2 ** -22, float16: 2 ** -9, bfloat16: 2 ** -6, float64: 2 ** -51 };
+const ulpTol: Record<string, number> = { float32: 2 ** -22, float16: 2 ** -9, bfloat16: 2 ** -6, float64: 2 ** -22 };
 function expectSample(out: mx.array, c: FixtureCase) {
   if (!onGpu || !logBased.has(c.op)) return expectExact(out, c);
   const u = ulpTol[c.expected.dtype] ?? 0;
