@@ -21,6 +21,20 @@ function expectExact(actual: mx.array, c: FixtureCase) {
   }
 }
 
+// On the GPU the samplers that take a log (normal, laplace, gumbel, truncated normal) use the
+// correctly rounded log where MLX's CPU calls glibc's logf, which rounds the other way on rare
+// near-ties (and its log1pf is off by an ulp more often): there the fixtures hold within 2 ulps
+// of the output dtype instead of bit for bit (of float32 for float64 output: the sample is a
+// float32 erfinv widened).
+const onGpu = mx.cuda.isAvailable() && mx.defaultDevice().equals(mx.gpu);
+const logBased = new Set(['normal', 'laplace', 'gumbel', 'truncated_normal']);
+const ulpTol: Record<string, number> = { float32: 2 ** -22, float16: 2 ** -9, bfloat16: 2 ** -6, float64: 2 ** -22 };
+function expectSample(out: mx.array, c: FixtureCase) {
+  if (!onGpu || !logBased.has(c.op)) return expectExact(out, c);
+  const u = ulpTol[c.expected.dtype] ?? 0;
+  expectArrayClose(out, c.expected, u, u);
+}
+
 const dtypeArg = (n?: string) => (n === undefined ? undefined : dtypeByName(n));
 
 function run(c: FixtureCase): mx.array {
@@ -64,7 +78,7 @@ describe('random against MLX', () => {
       let exact = 0;
       for (const c of cs) {
         const out = run(c);
-        if (c.exact) { expectExact(out, c); exact++; }
+        if (c.exact) { expectSample(out, c); exact++; }
         else expectArrayClose(out, c.expected, 1e-4, 1e-5);
       }
       expect(exact + cs.filter((c) => !c.exact).length).toBe(cs.length);
