@@ -246,6 +246,11 @@ int main(int argc, char** argv) {
     dim3 gt((N + 31) / 32, rows);
     qmv_tc_kernel<2, 4, 2><<<gt, 128, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift);
   }, true);
+  run("tc r2k8u2", [&](int i, int rows) { qmv_tc_kernel<2, 8, 2><<<dim3((N + 31) / 32, rows), 256, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
+  run("tc r1k8u4", [&](int i, int rows) { qmv_tc_kernel<1, 8, 4><<<dim3((N + 15) / 16, rows), 256, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
+  run("tc r1k4u4", [&](int i, int rows) { qmv_tc_kernel<1, 4, 4><<<dim3((N + 15) / 16, rows), 128, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
+  run("tc r4k4u1", [&](int i, int rows) { qmv_tc_kernel<4, 4, 1><<<dim3((N + 63) / 64, rows), 128, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
+  run("tc r2k2u4", [&](int i, int rows) { qmv_tc_kernel<2, 2, 4><<<dim3((N + 31) / 32, rows), 64, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
   auto pipe = [&](auto kern, int KS, int SP, int NS, bool persistent) {
     size_t smem = (size_t)KS * NS * (16 * (SP * 64 + 64) + 2 * 16 * SP * 8) + (size_t)ngroups * 4 + 2 * KS * 16 * 4;
     CK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
@@ -265,6 +270,9 @@ int main(int argc, char** argv) {
   pipe(qmv_pipe_kernel<T, 8, 2, 3>, 8, 2, 3, true);
   pipe(qmv_pipe_kernel<T, 8, 2, 4>, 8, 2, 4, true);
   pipe(qmv_pipe_kernel<T, 8, 2, 4>, 8, 2, 4, false);
+  pipe(qmv_pipe_kernel<T, 8, 4, 3>, 8, 4, 3, true);
+  pipe(qmv_pipe_kernel<T, 4, 4, 2>, 4, 4, 2, true);
+  pipe(qmv_pipe_kernel<T, 8, 2, 2>, 8, 2, 2, true);
   pipe(qmv_pipe_kernel<T, 2, 2, 8>, 2, 2, 8, true);
   pipe(qmv_pipe_kernel<T, 2, 4, 4>, 2, 4, 4, true);
   pipe(qmv_pipe_kernel<T, 1, 2, 8>, 1, 2, 8, true);

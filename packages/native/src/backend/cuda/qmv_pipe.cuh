@@ -159,26 +159,40 @@ __global__ void __launch_bounds__(32 * KS) qmv_pipe_kernel(const T* __restrict__
     const unsigned char* buf = ring + (item % NS) * G::kStage;
     const unsigned char* sbuf = buf + 16 * G::kRowBytes;
     const int sp0 = s_begin + st * SP;
+    // All spans of the stage at once: SP x 2 independent mma chains (even / odd k-steps), so the
+    // tensor-core latency of one chain hides behind the others (one chain of 8 was the limit).
+    uint4 xv[SP][4], wa4[SP], wb4[SP];
+#pragma unroll
+    for (int u = 0; u < SP; u++) {
+      const int sp = sp0 + u;
+      const bool ok = contrib && sp < s_end;
+#pragma unroll
+      for (int v = 0; v < 4; v++)
+        xv[u][v] = ok ? __ldg(reinterpret_cast<const uint4*>(x + sp * 128 + 32 * t + 8 * v)) : make_uint4(0, 0, 0, 0);
+      wa4[u] = *reinterpret_cast<const uint4*>(buf + g * G::kRowBytes + u * 64 + 16 * t);
+      wb4[u] = *reinterpret_cast<const uint4*>(buf + (g + 8) * G::kRowBytes + u * 64 + 16 * t);
+    }
+    float c[SP][2][4];
+#pragma unroll
+    for (int u = 0; u < SP; u++)
+#pragma unroll
+      for (int p = 0; p < 2; p++) c[u][p][0] = c[u][p][1] = c[u][p][2] = c[u][p][3] = 0.f;
+#pragma unroll
+    for (int s = 0; s < 8; s++) {
+      const int wi = s >> 1, odd = s & 1, sh = 8 * odd;
+#pragma unroll
+      for (int u = 0; u < SP; u++) {
+        const uint32_t lo = odd ? xv[u][wi].y : xv[u][wi].x, hi = odd ? xv[u][wi].w : xv[u][wi].z;
+        const uint32_t b0 = __byte_perm(lo, hi, 0x5410), b1 = __byte_perm(lo, hi, 0x7632);
+        const uint32_t wa = word_of(wa4[u], wi), wb = word_of(wb4[u], wi);
+        qmma<T>(c[u][odd], nib_pair<T>(wa >> sh), nib_pair<T>(wb >> sh), nib_pair<T>(wa >> (sh + 4)), nib_pair<T>(wb >> (sh + 4)),
+                b0, b1);
+      }
+    }
 #pragma unroll
     for (int u = 0; u < SP; u++) {
       const int sp = sp0 + u;
       if (sp < s_end) {
-        uint4 xv[4];
-#pragma unroll
-        for (int v = 0; v < 4; v++)
-          xv[v] = contrib ? __ldg(reinterpret_cast<const uint4*>(x + sp * 128 + 32 * t + 8 * v)) : make_uint4(0, 0, 0, 0);
-        const uint4 wa4 = *reinterpret_cast<const uint4*>(buf + g * G::kRowBytes + u * 64 + 16 * t);
-        const uint4 wb4 = *reinterpret_cast<const uint4*>(buf + (g + 8) * G::kRowBytes + u * 64 + 16 * t);
-        float c[4] = {0.f, 0.f, 0.f, 0.f};
-#pragma unroll
-        for (int s = 0; s < 8; s++) {
-          const int wi = s >> 1, odd = s & 1, sh = 8 * odd;
-          const uint32_t lo = odd ? xv[wi].y : xv[wi].x, hi = odd ? xv[wi].w : xv[wi].z;
-          const uint32_t b0 = __byte_perm(lo, hi, 0x5410), b1 = __byte_perm(lo, hi, 0x7632);
-          const uint32_t wa = word_of(wa4, wi), wb = word_of(wb4, wi);
-          qmma<T>(c, nib_pair<T>(wa >> sh), nib_pair<T>(wb >> sh), nib_pair<T>(wa >> (sh + 4)), nib_pair<T>(wb >> (sh + 4)), b0,
-                  b1);
-        }
 #pragma unroll
         for (int cc = 0; cc < 2; cc++) {
           const int col = 2 * t + cc;
@@ -189,7 +203,8 @@ __global__ void __launch_bounds__(32 * KS) qmv_pipe_kernel(const T* __restrict__
             for (int h = 0; h < 2; h++) {
               const T sc = reinterpret_cast<const T*>(sbuf + (g + 8 * h) * G::kSbBytes)[gl];
               const T bi = reinterpret_cast<const T*>(sbuf + 16 * G::kSbBytes + (g + 8 * h) * G::kSbBytes)[gl];
-              acc[2 * h + cc] += to_f(sc) * c[2 * h + cc] + to_f(bi) * X;
+              const float dot = c[u][0][2 * h + cc] + c[u][1][2 * h + cc];
+              acc[2 * h + cc] += to_f(sc) * dot + to_f(bi) * X;
             }
           }
         }
