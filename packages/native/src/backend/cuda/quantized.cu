@@ -479,11 +479,13 @@ Array dequantize_gpu(const Array& wq, const Array& sc, const Array& bi, int bits
 
 // One-row bf16/f16 4-bit products: MLX_CUDA_QMV_TC=0 the CUDA-core kernel, 1 the first tensor-core
 // kernel, 2 its variant with x in shared memory (slower on the H200: 27.5 vs 24.8 us at 14336x4096
-// g64), 3 (default) the pipelined kernel of qmv_pipe.cuh (K % 256 == 0; else mode 1).
+// g64), 3 (default) the pipelined kernel of qmv_pipe.cuh for long rows (K >= 8192, K % 256 == 0) and
+// mode 1 otherwise, 4 the pipelined kernel wherever it applies. H200, bench/gpu/micro/qmv_micro.cu,
+// cold weights: 4096x14336 g64 22.6 us (mode 1: 40.8), 14336x4096 g64 24.1 us (mode 1: 21.3).
 int qmv_tc_mode() {
   static const int mode = [] {
     const char* e = std::getenv("MLX_CUDA_QMV_TC");
-    return e && e[0] >= '0' && e[0] <= '3' ? e[0] - '0' : 3;
+    return e && e[0] >= '0' && e[0] <= '4' ? e[0] - '0' : 3;
   }();
   return mode;
 }
@@ -492,7 +494,7 @@ int qmv_tc_mode() {
 // per warp; persistent blocks (as many as fit) walk the tiles. Picked with bench/gpu/micro/qmv_micro.cu.
 template <typename T> void launch_qmv_pipe(const T* x, const uint32_t* w, const T* s, const T* b, T* y, int64_t M, int N,
                                            int K, int gshift, cudaStream_t st) {
-  constexpr int KS = 4, SP = 2, NS = 4;
+  constexpr int KS = 8, SP = 2, NS = 2;
   auto kern = qmvk::qmv_pipe_kernel<T, KS, SP, NS>;
   const size_t smem = qmvk::pipe_smem_bytes<KS, SP, NS>(K >> gshift);
   constexpr size_t kMaxSmem = qmvk::pipe_smem_bytes<KS, SP, NS>(8192);
@@ -595,7 +597,8 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
             int gshift = __builtin_ctz(gs);
             const bool pipe_aligned = ((reinterpret_cast<uintptr_t>(sp) | reinterpret_cast<uintptr_t>(bp)) % 4) == 0 &&
                                       reinterpret_cast<uintptr_t>(wp) % 16 == 0;
-            if (qmv_tc_mode() == 3 && K % 256 == 0 && pipe_aligned) {
+            const int mode = qmv_tc_mode();
+            if ((mode == 4 || (mode == 3 && K >= 8192)) && K % 256 == 0 && pipe_aligned) {
               launch_qmv_pipe<T>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, M, (int)N, (int)K, gshift, st);
             } else if (qmv_tc_mode() == 2 && K <= 16384) {
               size_t smem = (size_t)K * sizeof(T) + (size_t)(K / gs) * sizeof(float);
