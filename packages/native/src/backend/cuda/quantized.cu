@@ -1,10 +1,12 @@
 // Affine quantized matmul on the GPU (bits 2/4/8, any group size >= 32): few rows of x with
 // transposed weights use a warp-per-output-row GEMV over the packed words (16-byte loads);
 // otherwise W is dequantized into a scratch array and multiplied with cuBLASLt.
+#include <algorithm>
 #include <cstdlib>
 
 #include "../../primitives/quantized.h"
 #include "common.cuh"
+#include "qmv_pipe.cuh"
 
 namespace mlx::cu {
 
@@ -223,31 +225,9 @@ __global__ void __launch_bounds__(128) qmv1_kernel(const T* x, const uint32_t* w
 // the span's j-th group (zeros elsewhere): column j of the result is that group's dot product, scaled
 // and biased in f32 (s * sum(x q) + b * sum(x), sum(x) per group from shared memory). KS warps split
 // K for the same rows; their sums meet in shared memory.
-template <typename T> __device__ __forceinline__ void qmma(float (&c)[4], uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3,
-                                                          uint32_t b0, uint32_t b1) {
-  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
-    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-        : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-  } else {
-    asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-        : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-  }
-}
-// Nibbles at bits 0-3 and 16-19 of v -> the pair (q_lo, q_hi) as bf16x2 / f16x2, exactly.
-template <typename T> __device__ __forceinline__ uint32_t nib_pair(uint32_t v) {
-  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
-    uint32_t m = (v & 0x000F000Fu) | 0x43004300u;  // 128 + q
-    __nv_bfloat162 r = __hsub2(*reinterpret_cast<__nv_bfloat162*>(&m), __floats2bfloat162_rn(128.f, 128.f));
-    return *reinterpret_cast<uint32_t*>(&r);
-  } else {
-    uint32_t m = (v & 0x000F000Fu) | 0x64006400u;  // 1024 + q
-    __half2 r = __hsub2(*reinterpret_cast<__half2*>(&m), __floats2half2_rn(1024.f, 1024.f));
-    return *reinterpret_cast<uint32_t*>(&r);
-  }
-}
-__device__ __forceinline__ uint32_t word_of(const uint4& v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
+using qmvk::nib_pair;
+using qmvk::qmma;
+using qmvk::word_of;
 
 template <typename T, int RT, int KS, int U>
 __global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases,
@@ -497,15 +477,36 @@ Array dequantize_gpu(const Array& wq, const Array& sc, const Array& bi, int bits
   return out;
 }
 
-// One-row bf16/f16 4-bit products: MLX_CUDA_QMV_TC=0 the CUDA-core kernel, 1 (default) the tensor-core
-// kernel, 2 the variant with x in shared memory and more loads in flight (slower on the H200: 27.5 vs
-// 24.8 us at 14336x4096 g64; kept for comparisons).
+// One-row bf16/f16 4-bit products: MLX_CUDA_QMV_TC=0 the CUDA-core kernel, 1 the first tensor-core
+// kernel, 2 its variant with x in shared memory (slower on the H200: 27.5 vs 24.8 us at 14336x4096
+// g64), 3 (default) the pipelined kernel of qmv_pipe.cuh for long rows (K >= 8192, K % 256 == 0) and
+// mode 1 otherwise, 4 the pipelined kernel wherever it applies. H200, bench/gpu/micro/qmv_micro.cu,
+// cold weights: 4096x14336 g64 22.6 us (mode 1: 40.8), 14336x4096 g64 24.1 us (mode 1: 21.3).
 int qmv_tc_mode() {
   static const int mode = [] {
     const char* e = std::getenv("MLX_CUDA_QMV_TC");
-    return e && (e[0] == '0' || e[0] == '2') ? e[0] - '0' : 1;
+    return e && e[0] >= '0' && e[0] <= '4' ? e[0] - '0' : 3;
   }();
   return mode;
+}
+
+// The pipelined kernel: KS warps per 16-row tile (each a contiguous K range), NS stages of SP spans
+// per warp; persistent blocks (as many as fit) walk the tiles. Picked with bench/gpu/micro/qmv_micro.cu.
+template <typename T> void launch_qmv_pipe(const T* x, const uint32_t* w, const T* s, const T* b, T* y, int64_t M, int N,
+                                           int K, int gshift, cudaStream_t st) {
+  constexpr int KS = 8, SP = 2, NS = 2;
+  auto kern = qmvk::qmv_pipe_kernel<T, KS, SP, NS>;
+  const size_t smem = qmvk::pipe_smem_bytes<KS, SP, NS>(K >> gshift);
+  constexpr size_t kMaxSmem = qmvk::pipe_smem_bytes<KS, SP, NS>(8192);
+  static const int occ = [&] {  // resident blocks per SM at the largest size this path takes
+    MLX_CUDA_CHECK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kMaxSmem));
+    int o = 0;
+    MLX_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&o, kern, 32 * KS, kMaxSmem));
+    return o > 0 ? o : 1;
+  }();
+  const int64_t tiles = (N + 15) / 16, want = std::max<int64_t>(1, (int64_t)occ * num_sms() / M);
+  dim3 grid((unsigned)std::min(tiles, want), (unsigned)M);
+  kern<<<grid, 32 * KS, smem, st>>>(x, w, s, b, y, N, K, gshift);
 }
 
 bool supported(int bits, int gs, Dtype dt) {
@@ -594,7 +595,12 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
             constexpr int RT = 2, KS = 4;
             dim3 gt((unsigned)((N + RT * 16 - 1) / (RT * 16)), (unsigned)M);
             int gshift = __builtin_ctz(gs);
-            if (qmv_tc_mode() == 2 && K <= 16384) {
+            const bool pipe_aligned = ((reinterpret_cast<uintptr_t>(sp) | reinterpret_cast<uintptr_t>(bp)) % 4) == 0 &&
+                                      reinterpret_cast<uintptr_t>(wp) % 16 == 0;
+            const int mode = qmv_tc_mode();
+            if ((mode == 4 || (mode == 3 && K >= 8192)) && K % 256 == 0 && pipe_aligned) {
+              launch_qmv_pipe<T>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, M, (int)N, (int)K, gshift, st);
+            } else if (qmv_tc_mode() == 2 && K <= 16384) {
               size_t smem = (size_t)K * sizeof(T) + (size_t)(K / gs) * sizeof(float);
               qmv_tc2_kernel<T, RT, KS, 4><<<gt, 32 * KS, smem, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp,
                                                                         (int)N, (int)K, gshift);

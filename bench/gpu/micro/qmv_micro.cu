@@ -1,0 +1,280 @@
+// Standalone microbenchmark of one-row 4-bit GEMV kernels (no Node, no engine): compiles with nvcc
+// alone, checks every variant against an f32 reference, and times it cold (8 rotating copies of the
+// weights, more than L2 holds), hot (one copy, as bench/gpu/run.mjs repeats it) and "single" (events
+// around one launch on an idle GPU, as the bench's timer). Usage: qmv_micro [N K gs] [only-variant]
+//   nvcc -O3 -std=c++20 -arch=sm_90 bench/gpu/micro/qmv_micro.cu -o /tmp/qmv_micro
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "../../../packages/native/src/backend/cuda/qmv_pipe.cuh"
+
+using namespace mlx::cu::qmvk;
+using T = __nv_bfloat16;
+#define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { printf("CUDA %s at %d\n", cudaGetErrorString(e_), __LINE__); exit(1); } } while (0)
+
+// ---- the current default kernel (quantized.cu qmv_tc_kernel, RT=2 KS=4 U=2), copied as the baseline
+template <int RT, int KS, int U>
+__global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases,
+                                                       T* y, int N, int K, int gshift) {
+  extern __shared__ float xsum[];
+  __shared__ float red[KS][RT * 16];
+  x += (int64_t)blockIdx.y * K;
+  y += (int64_t)blockIdx.y * N;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int g = lane >> 2, t = lane & 3;
+  const int ngroups = K >> gshift, gs = 1 << gshift;
+  for (int i = threadIdx.x; i < ngroups; i += blockDim.x) {
+    const uint4* xg = reinterpret_cast<const uint4*>(x + ((int64_t)i << gshift));
+    float acc = 0.f;
+    for (int e = 0; e < gs / 8; e++) {
+      uint4 v = xg[e];
+      const T* tv = reinterpret_cast<const T*>(&v);
+#pragma unroll
+      for (int j = 0; j < 8; j++) acc += to_f(tv[j]);
+    }
+    xsum[i] = acc;
+  }
+  __syncthreads();
+  const int row0 = blockIdx.x * (RT * 16);
+  const int spans = K >> 7, wpr = K >> 3, gps_shift = 7 - gshift;
+  const bool contrib = g == ((32 * t) >> gshift);
+  float acc[RT][4];
+#pragma unroll
+  for (int r = 0; r < RT; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = 0.f;
+  for (int sp0 = warp * U; sp0 < spans; sp0 += KS * U) {
+    uint4 wv[U][RT][2], xv[U][4];
+#pragma unroll
+    for (int u = 0; u < U; u++) {
+      const int sp = sp0 + u;
+      const bool ok = sp < spans;
+#pragma unroll
+      for (int r = 0; r < RT; r++)
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+          const int row = row0 + r * 16 + g + 8 * h;
+          wv[u][r][h] = ok && row < N ? __ldg(reinterpret_cast<const uint4*>(w + (int64_t)row * wpr + sp * 16 + 4 * t)) : make_uint4(0, 0, 0, 0);
+        }
+#pragma unroll
+      for (int v = 0; v < 4; v++)
+        xv[u][v] = ok && contrib ? __ldg(reinterpret_cast<const uint4*>(x + sp * 128 + 32 * t + 8 * v)) : make_uint4(0, 0, 0, 0);
+    }
+#pragma unroll
+    for (int u = 0; u < U; u++) {
+      const int sp = sp0 + u;
+      if (sp >= spans) break;
+      float c[RT][4];
+#pragma unroll
+      for (int r = 0; r < RT; r++) c[r][0] = c[r][1] = c[r][2] = c[r][3] = 0.f;
+#pragma unroll
+      for (int s = 0; s < 8; s++) {
+        const int wi = s >> 1, odd = s & 1;
+        const uint32_t lo = odd ? xv[u][wi].y : xv[u][wi].x, hi = odd ? xv[u][wi].w : xv[u][wi].z;
+        const uint32_t b0 = __byte_perm(lo, hi, 0x5410), b1 = __byte_perm(lo, hi, 0x7632);
+#pragma unroll
+        for (int r = 0; r < RT; r++) {
+          const uint32_t wa = word_of(wv[u][r][0], wi), wb = word_of(wv[u][r][1], wi);
+          const int sh = 8 * odd;
+          qmma<T>(c[r], nib_pair<T>(wa >> sh), nib_pair<T>(wb >> sh), nib_pair<T>(wa >> (sh + 4)), nib_pair<T>(wb >> (sh + 4)), b0, b1);
+        }
+      }
+#pragma unroll
+      for (int cc = 0; cc < 2; cc++) {
+        const int col = 2 * t + cc;
+        if (col < (1 << gps_shift)) {
+          const int gi = (sp << gps_shift) + col;
+          const float X = xsum[gi];
+#pragma unroll
+          for (int r = 0; r < RT; r++)
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+              const int row = row0 + r * 16 + g + 8 * h;
+              if (row < N) {
+                const int64_t si = (int64_t)row * ngroups + gi;
+                acc[r][2 * h + cc] += to_f(scales[si]) * c[r][2 * h + cc] + to_f(biases[si]) * X;
+              }
+            }
+        }
+      }
+    }
+  }
+#pragma unroll
+  for (int r = 0; r < RT; r++)
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+      float v = acc[r][2 * h] + acc[r][2 * h + 1];
+      v += __shfl_xor_sync(0xffffffffu, v, 1);
+      v += __shfl_xor_sync(0xffffffffu, v, 2);
+      if (t == 0) red[warp][r * 16 + g + 8 * h] = v;
+    }
+  __syncthreads();
+  for (int i = threadIdx.x; i < RT * 16; i += blockDim.x) {
+    float v = 0.f;
+#pragma unroll
+    for (int k = 0; k < KS; k++) v += red[k][i];
+    if (row0 + i < N) y[row0 + i] = from_f<T>(v);
+  }
+}
+
+// ---- floor: stream the same bytes (weights + scales + biases), nothing else
+__global__ void read_kernel(const uint4* p, int64_t n, uint32_t* sink) {
+  uint32_t a = 0;
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
+    uint4 v = __ldg(p + i);
+    a ^= v.x ^ v.y ^ v.z ^ v.w;
+  }
+  if (a == 0x12345679u) sink[0] = a;
+}
+
+// ---- reference: one thread per output, f32
+__global__ void ref_kernel(const T* x, const uint32_t* w, const T* s, const T* b, float* y, int N, int K, int gs) {
+  int n = blockIdx.x * blockDim.x + threadIdx.x;
+  if (n >= N) return;
+  float acc = 0.f;
+  for (int k = 0; k < K; k++) {
+    uint32_t q = (w[(int64_t)n * (K / 8) + k / 8] >> (4 * (k % 8))) & 15u;
+    int64_t gi = (int64_t)n * (K / gs) + k / gs;
+    acc += to_f(x[k]) * (to_f(s[gi]) * (float)q + to_f(b[gi]));
+  }
+  y[n] = acc;
+}
+
+struct Bufs { uint32_t* w; T* s; T* b; };
+static uint32_t rng = 12345;
+static uint32_t rnd() { rng = rng * 1664525u + 1013904223u; return rng; }
+static float frand() { return (rnd() >> 8) / 16777216.f * 2.f - 1.f; }
+static uint16_t bf(float f) { uint32_t u; memcpy(&u, &f, 4); return (uint16_t)((u + 0x7FFF + ((u >> 16) & 1)) >> 16); }
+
+int main(int argc, char** argv) {
+  int N = argc > 3 ? atoi(argv[1]) : 14336, K = argc > 3 ? atoi(argv[2]) : 4096, gs = argc > 3 ? atoi(argv[3]) : 64;
+  std::string only = argc > 4 ? argv[4] : (argc == 2 ? argv[1] : "");
+  const int gshift = __builtin_ctz(gs), ngroups = K / gs, NB = 8;
+  int sms; CK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+  const size_t wbytes = (size_t)N * K / 2, sbytes = (size_t)N * ngroups * 2;
+  const double bytes = wbytes + 2.0 * sbytes + K * 2 + N * 2;
+  // one contiguous slab per copy: weights | scales | biases (the floor reads exactly these bytes)
+  std::vector<Bufs> B(NB);
+  std::vector<char*> slab(NB);
+  {
+    std::vector<uint32_t> hw(wbytes / 4);
+    std::vector<uint16_t> hs(N * (size_t)ngroups), hb(N * (size_t)ngroups);
+    for (auto& v : hw) v = rnd();
+    for (auto& v : hs) v = bf(0.01f + 0.02f * std::fabs(frand()));
+    for (auto& v : hb) v = bf(0.1f * frand());
+    for (int i = 0; i < NB; i++) {
+      CK(cudaMalloc(&slab[i], wbytes + 2 * sbytes));
+      B[i] = {(uint32_t*)slab[i], (T*)(slab[i] + wbytes), (T*)(slab[i] + wbytes + sbytes)};
+      CK(cudaMemcpy(B[i].w, hw.data(), wbytes, cudaMemcpyHostToDevice));
+      CK(cudaMemcpy(B[i].s, hs.data(), sbytes, cudaMemcpyHostToDevice));
+      CK(cudaMemcpy(B[i].b, hb.data(), sbytes, cudaMemcpyHostToDevice));
+    }
+  }
+  const int MR = 3;  // rows of x (row invariance check); timing uses row 0 only
+  std::vector<uint16_t> hx((size_t)MR * K);
+  for (auto& v : hx) v = bf(frand());
+  for (int k = 0; k < K; k++) hx[K + k] = hx[k];  // row 1 == row 0
+  T *x, *y; float* yr; uint32_t* sink;
+  CK(cudaMalloc(&x, hx.size() * 2)); CK(cudaMalloc(&y, (size_t)MR * N * 2)); CK(cudaMalloc(&yr, N * 4)); CK(cudaMalloc(&sink, 4));
+  CK(cudaMemcpy(x, hx.data(), hx.size() * 2, cudaMemcpyHostToDevice));
+  ref_kernel<<<(N + 127) / 128, 128>>>(x, B[0].w, B[0].s, B[0].b, yr, N, K, gs);
+  std::vector<float> ref(N);
+  CK(cudaMemcpy(ref.data(), yr, N * 4, cudaMemcpyDeviceToHost));
+  cudaEvent_t e0, e1; CK(cudaEventCreate(&e0)); CK(cudaEventCreate(&e1));
+  printf("qmv N=%d K=%d gs=%d bf16: %.2f MB per call, %d SMs\n", N, K, gs, bytes / 1e6, sms);
+  {  // copy bandwidth reference: 1 GiB device-to-device (read + write)
+    char *a, *b; size_t n = 1ull << 30; CK(cudaMalloc(&a, n)); CK(cudaMalloc(&b, n));
+    CK(cudaMemcpy(b, a, n, cudaMemcpyDeviceToDevice));
+    CK(cudaEventRecord(e0)); for (int i = 0; i < 5; i++) CK(cudaMemcpyAsync(b, a, n, cudaMemcpyDeviceToDevice)); CK(cudaEventRecord(e1));
+    CK(cudaEventSynchronize(e1)); float ms; CK(cudaEventElapsedTime(&ms, e0, e1));
+    printf("copy 1 GiB d2d: %.0f GB/s (read+write)\n", 2.0 * n * 5 / (ms / 1e3) / 1e9);
+    CK(cudaFree(a)); CK(cudaFree(b));
+  }
+  using Launch = std::function<void(int buf, int rows)>;
+  auto run = [&](const char* name, Launch L, bool check) {
+    if (!only.empty() && std::string(name).rfind(only, 0) != 0) return;
+    if (check) {
+      CK(cudaMemset(y, 0, (size_t)MR * N * 2));
+      L(0, MR);
+      CK(cudaGetLastError()); CK(cudaDeviceSynchronize());
+      std::vector<uint16_t> hy((size_t)MR * N);
+      CK(cudaMemcpy(hy.data(), y, hy.size() * 2, cudaMemcpyDeviceToHost));
+      double d = 0, nn = 0; int mism = 0;
+      for (int n = 0; n < N; n++) {
+        uint32_t u = (uint32_t)hy[n] << 16; float f; memcpy(&f, &u, 4);
+        d += (f - ref[n]) * (double)(f - ref[n]); nn += ref[n] * (double)ref[n];
+        if (hy[n] != hy[N + n]) mism++;
+      }
+      // row invariance: the same x row alone (M = 1) must give the same bits
+      std::vector<uint16_t> h1(N);
+      L(0, 1); CK(cudaDeviceSynchronize());
+      CK(cudaMemcpy(h1.data(), y, N * 2, cudaMemcpyDeviceToHost));
+      for (int n = 0; n < N; n++) if (h1[n] != hy[n]) mism++;
+      printf("  %-22s relerr %.2e %s", name, std::sqrt(d / nn), mism ? "ROW-MISMATCH " : "");
+    } else printf("  %-22s                ", name);
+    if (!only.empty()) { L(0, 1); CK(cudaDeviceSynchronize()); printf("\n"); return; }
+    for (int i = 0; i < 3; i++) L(i % NB, 1);
+    const int reps = 40;
+    float ms;
+    CK(cudaEventRecord(e0)); for (int i = 0; i < reps; i++) L(i % NB, 1); CK(cudaEventRecord(e1));
+    CK(cudaEventSynchronize(e1)); CK(cudaEventElapsedTime(&ms, e0, e1)); const double cold = ms * 1e3 / reps;
+    CK(cudaEventRecord(e0)); for (int i = 0; i < reps; i++) L(0, 1); CK(cudaEventRecord(e1));
+    CK(cudaEventSynchronize(e1)); CK(cudaEventElapsedTime(&ms, e0, e1)); const double hot = ms * 1e3 / reps;
+    std::vector<float> ss;
+    for (int i = 0; i < 21; i++) {
+      CK(cudaDeviceSynchronize());
+      CK(cudaEventRecord(e0)); L(i % NB, 1); CK(cudaEventRecord(e1)); CK(cudaEventSynchronize(e1));
+      CK(cudaEventElapsedTime(&ms, e0, e1)); ss.push_back(ms * 1e3);
+    }
+    std::sort(ss.begin(), ss.end());
+    printf("cold %6.2f us %5.0f GB/s | hot %6.2f us %5.0f GB/s | single(cold) %6.2f us %5.0f GB/s\n", cold, bytes / cold / 1e3, hot,
+           bytes / hot / 1e3, ss[10], bytes / ss[10] / 1e3);
+    CK(cudaGetLastError());
+  };
+
+  for (int mult : {2, 4, 8}) {
+    std::string nm = "read-floor x" + std::to_string(mult);
+    run(nm.c_str(), [&](int i, int) { read_kernel<<<sms * mult, 512>>>((const uint4*)slab[i], (int64_t)((wbytes + 2 * sbytes) / 16), sink); }, false);
+  }
+  run("tc-baseline", [&](int i, int rows) {
+    dim3 gt((N + 31) / 32, rows);
+    qmv_tc_kernel<2, 4, 2><<<gt, 128, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift);
+  }, true);
+  run("tc r2k8u2", [&](int i, int rows) { qmv_tc_kernel<2, 8, 2><<<dim3((N + 31) / 32, rows), 256, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
+  run("tc r1k8u4", [&](int i, int rows) { qmv_tc_kernel<1, 8, 4><<<dim3((N + 15) / 16, rows), 256, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
+  run("tc r1k4u4", [&](int i, int rows) { qmv_tc_kernel<1, 4, 4><<<dim3((N + 15) / 16, rows), 128, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
+  run("tc r4k4u1", [&](int i, int rows) { qmv_tc_kernel<4, 4, 1><<<dim3((N + 63) / 64, rows), 128, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
+  run("tc r2k2u4", [&](int i, int rows) { qmv_tc_kernel<2, 2, 4><<<dim3((N + 31) / 32, rows), 64, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
+  auto pipe = [&](auto kern, int KS, int SP, int NS, bool persistent) {
+    size_t smem = (size_t)KS * NS * (16 * (SP * 64 + 64) + 2 * 16 * SP * 8) + (size_t)ngroups * 4 + 2 * KS * 16 * 4;
+    CK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
+    int occ = 0; CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occ, kern, 32 * KS, smem));
+    int tiles = (N + 15) / 16;
+    std::string nm = "pipe k" + std::to_string(KS) + "s" + std::to_string(SP) + "n" + std::to_string(NS) + (persistent ? "p" : "") + " o" + std::to_string(occ);
+    run(nm.c_str(), [=](int i, int rows) {
+      int gx = persistent ? std::min(tiles, std::max(1, occ * sms / rows)) : tiles;
+      kern<<<dim3(gx, rows), 32 * KS, smem>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift);
+    }, true);
+  };
+  pipe(qmv_pipe_kernel<T, 4, 2, 4>, 4, 2, 4, true);
+  pipe(qmv_pipe_kernel<T, 4, 2, 4>, 4, 2, 4, false);
+  pipe(qmv_pipe_kernel<T, 4, 2, 6>, 4, 2, 6, true);
+  pipe(qmv_pipe_kernel<T, 4, 4, 3>, 4, 4, 3, true);
+  pipe(qmv_pipe_kernel<T, 4, 4, 4>, 4, 4, 4, true);
+  pipe(qmv_pipe_kernel<T, 8, 2, 3>, 8, 2, 3, true);
+  pipe(qmv_pipe_kernel<T, 8, 2, 4>, 8, 2, 4, true);
+  pipe(qmv_pipe_kernel<T, 8, 2, 4>, 8, 2, 4, false);
+  pipe(qmv_pipe_kernel<T, 8, 4, 3>, 8, 4, 3, true);
+  pipe(qmv_pipe_kernel<T, 4, 4, 2>, 4, 4, 2, true);
+  pipe(qmv_pipe_kernel<T, 8, 2, 2>, 8, 2, 2, true);
+  pipe(qmv_pipe_kernel<T, 2, 2, 8>, 2, 2, 8, true);
+  pipe(qmv_pipe_kernel<T, 2, 4, 4>, 2, 4, 4, true);
+  pipe(qmv_pipe_kernel<T, 1, 2, 8>, 1, 2, 8, true);
+  return 0;
+}
