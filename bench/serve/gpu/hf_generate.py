@@ -3,10 +3,14 @@
 Model: LlamaForCausalLM in SmolLM2-135M's configuration (read from the GGUF by run.mjs and passed as JSON) with
 RANDOM weights (throughput does not depend on the weight values; min_new_tokens forces every row to the full length,
 as the server's ignore_eos does). Needs only torch + transformers, no internet.
-Input (stdin, JSON): {config, batches: [32, 64], prompts: [[ids...], ...], new_tokens, dtype, reps}
+Input (stdin, JSON): {config, batches: [32, 64], prompts: [[ids...], ...], new_tokens, dtype, reps, model_dir?}
 Output (stdout, JSON): {batch: {tok_s, seconds, ...}}
+With model_dir: the random model is written there once (save_pretrained, safetensors, in dtype) and loaded from there,
+so the server (which serves the same directory) and this peer compute the same function. With model_dir and no
+batches, it only writes the model.
 """
 import json
+import os
 import sys
 import time
 
@@ -25,7 +29,16 @@ def main():
     dev = req.get("device") or ("cuda" if torch.cuda.is_available() else "cpu")
     sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
     torch.manual_seed(0)
-    model = LlamaForCausalLM(cfg).to(device=dev, dtype=dtype).eval()
+    model_dir = req.get("model_dir")
+    if model_dir and not any(f.endswith(".safetensors") for f in os.listdir(model_dir)):
+        LlamaForCausalLM(cfg).to(dtype=dtype).save_pretrained(model_dir, safe_serialization=True)
+    if not req.get("batches"):
+        json.dump({"saved": model_dir}, sys.stdout)
+        return
+    if model_dir:
+        model = LlamaForCausalLM.from_pretrained(model_dir, torch_dtype=dtype).to(dev).eval()
+    else:
+        model = LlamaForCausalLM(cfg).to(device=dev, dtype=dtype).eval()
     out = {}
     for B in req["batches"]:
         rows = [req["prompts"][i % len(req["prompts"])] for i in range(B)]

@@ -2,9 +2,9 @@
 // SmolLM2-135M (the Q4_1 GGUF) to 32 and 64 concurrent streaming clients, against HF transformers `generate` with
 // the same batch size, prompts (token ids from our tokenizer), new-token count and model configuration (random
 // weights; see hf_generate.py). Aggregate generated tokens per second, both sides; goal ≥ 2,000 tok/s and ≥ 2×.
-// One command:  node bench/serve/gpu/run.mjs [--tokens 128] [--clients 32,64] [--python python3] [--dtype bfloat16]
+// One command:  node bench/serve/gpu/run.mjs [--tokens 128] [--clients 32,64] [--python python3] [--dtype bfloat16] [--hf-dir DIR]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,24 +18,38 @@ const maxTokens = Number(arg('tokens', 128));
 const levels = arg('clients', '32,64').split(',').map(Number);
 const python = arg('python', process.env.PYTHON ?? 'python3');
 const dtype = arg('dtype', 'bfloat16');
-const dir = arg('model', join(process.env.MLX_MODELS_DIR ?? join(homedir(), '.cache/mlx-ts/models'), 'smollm2-135m-instruct'));
-const gguf = dir.endsWith('.gguf') ? dir : join(dir, 'SmolLM2-135M-Instruct.Q4_1.gguf');
-
-// The model's configuration and the prompts' token ids, for the peer.
-const meta = mx.readGgufHeader(gguf).metadata;
-const g = (k) => meta[`llama.${k}`];
-const config = { vocab: Number(meta['tokenizer.ggml.tokens']?.length ?? 49152), hidden: Number(g('embedding_length')),
-  ffn: Number(g('feed_forward_length')), layers: Number(g('block_count')), heads: Number(g('attention.head_count')),
-  kvHeads: Number(g('attention.head_count_kv')), eps: Number(g('attention.layer_norm_rms_epsilon')),
-  ropeTheta: Number(g('rope.freq_base') ?? 10000), context: Number(g('context_length')) };
+const device = arg('device', 'gpu');  // 'cpu' only for a dry run of the script
+// --hf-dir DIR: a HF model directory (config.json + tokenizer files) that the peer fills with random weights in
+// `dtype` on first use; the server and the peer then run the very same weights (used where the GGUF can't travel).
+const hfDir = arg('hf-dir', null);
+let modelPath, config;
+if (hfDir) {
+  const c = JSON.parse(readFileSync(join(hfDir, 'config.json'), 'utf8'));
+  config = { vocab: c.vocab_size, hidden: c.hidden_size, ffn: c.intermediate_size, layers: c.num_hidden_layers,
+    heads: c.num_attention_heads, kvHeads: c.num_key_value_heads, eps: c.rms_norm_eps, ropeTheta: c.rope_theta ?? 10000,
+    context: c.max_position_embeddings };
+  if (!readdirSync(hfDir).some((f) => f.endsWith('.safetensors')))
+    execFileSync(python, [join(here, 'hf_generate.py')], { input: JSON.stringify({ config, model_dir: hfDir, dtype }), stdio: ['pipe', 'pipe', 'inherit'] });
+  modelPath = hfDir;
+} else {
+  const dir = arg('model', join(process.env.MLX_MODELS_DIR ?? join(homedir(), '.cache/mlx-ts/models'), 'smollm2-135m-instruct'));
+  modelPath = dir.endsWith('.gguf') ? dir : join(dir, 'SmolLM2-135M-Instruct.Q4_1.gguf');
+  // The model's configuration and the prompts' token ids, for the peer.
+  const meta = mx.readGgufHeader(modelPath).metadata;
+  const g = (k) => meta[`llama.${k}`];
+  config = { vocab: Number(meta['tokenizer.ggml.tokens']?.length ?? 49152), hidden: Number(g('embedding_length')),
+    ffn: Number(g('feed_forward_length')), layers: Number(g('block_count')), heads: Number(g('attention.head_count')),
+    kvHeads: Number(g('attention.head_count_kv')), eps: Number(g('attention.layer_norm_rms_epsilon')),
+    ropeTheta: Number(g('rope.freq_base') ?? 10000), context: Number(g('context_length')) };
+}
 const maxClients = Math.max(...levels);
 const prompts = makePrompts(maxClients);
-const { model } = await loadBatchedLM(gguf);
+const { model } = await loadBatchedLM(modelPath);
 const promptIds = prompts.map((p) => model.encodeChat([{ role: 'user', content: p }]));
 model.dispose();
 
 const rows = [];
-const { child, url } = await startServer(gguf, { kvMiB: 2048, prefillChunk: 512, maxBatch: Math.max(64, maxClients), env: { MLX_DEFAULT_DEVICE: 'gpu' } });
+const { child, url } = await startServer(modelPath, { kvMiB: 2048, prefillChunk: 512, maxBatch: Math.max(64, maxClients), env: { MLX_DEFAULT_DEVICE: device } });
 try {
   await chat(url, 'Warm up.', 8);
   await Promise.all(prompts.slice(0, maxClients).map((p) => chat(url, p, 8)));  // warm every batch size's kernels
@@ -57,12 +71,12 @@ try {
 }
 
 const peer = JSON.parse(execFileSync(python, [join(here, 'hf_generate.py')], {
-  input: JSON.stringify({ config, batches: levels, prompts: promptIds, new_tokens: maxTokens, dtype, reps: 3 }),
+  input: JSON.stringify({ config, batches: levels, prompts: promptIds, new_tokens: maxTokens, dtype, reps: 3, model_dir: hfDir ?? undefined }),
   maxBuffer: 1 << 24, stdio: ['pipe', 'pipe', 'inherit'] }).toString());
 const f = (v, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '-');
 const table = ['| clients (= HF batch) | ours tok/s | HF generate tok/s | ratio | ours TTFT p50 s | ours total p99 s |', '|---|---|---|---|---|---|',
   ...rows.map((r) => { const hf = peer[String(r.clients)].tok_s; return `| ${r.clients} | ${f(r.ours)} | ${f(hf)} | ${f(r.ours / hf, 2)}× | ${f(r.ttft50, 2)} | ${f(r.total99, 2)} |`; })].join('\n');
-console.log(`serve GPU load test — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${peer.device} · torch ${peer.torch} (${dtype}) · SmolLM2-135M: ours Q4_1 GGUF, HF random weights in the same config · ${maxTokens} new tokens per request, streaming over loopback HTTP (ours) vs in-process generate (HF)\n${table}`);
+console.log(`serve GPU load test — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${peer.device} · torch ${peer.torch} (${dtype}) · SmolLM2-135M: ${hfDir ? `the same random ${dtype} weights on both sides (${hfDir})` : 'ours Q4_1 GGUF, HF random weights in the same config'} · ${maxTokens} new tokens per request, streaming over loopback HTTP (ours) vs in-process generate (HF)\n${table}`);
 const out = process.env.OUT ?? join(here, '..', '..', 'out');
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'serve-gpu.json'), JSON.stringify({ config, rows, peer, maxTokens, dtype }, null, 2));
