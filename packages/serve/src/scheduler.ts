@@ -65,6 +65,8 @@ export interface SchedulerMetrics {
   generatedTokens: number;
   steps: number;
   lastBatchSize: number;
+  /** Wall milliseconds spent since start: building step graphs, waiting for their evaluation, and the rest of a step. */
+  stepTime: { buildMs: number; evalMs: number; hostMs: number; passes: number };
   kv: BlockStats & { blockSize: number; bytesPerBlock: number };
   memory: { activeBytes: number; peakBytes: number; cacheBytes: number; rssBytes: number };
 }
@@ -120,6 +122,7 @@ export class Scheduler {
   private steps = 0;
   private lastBatch = 0;
   private generatedTotal = 0;
+  private readonly stepTime = { buildMs: 0, evalMs: 0, hostMs: 0, passes: 0 };
   private readonly recent: Array<[time: number, generated: number, prompt: number]> = [];
 
   constructor(readonly model: BatchedLM, opts: SchedulerOptions = {}) {
@@ -220,6 +223,8 @@ export class Scheduler {
   }
 
   private async step(): Promise<void> {
+    const tStep = performance.now();
+    let tBuild = 0, tEval = 0;
     const rows: (StepRow & { seq: Sequence; sample: boolean })[] = [];
     // Decode rows first, then prefill chunks. A prompt is cut into the same chunks (multiples of prefillChunk from
     // where it starts) as it would be alone; the first prefilling sequence may overshoot the step budget.
@@ -247,6 +252,7 @@ export class Scheduler {
     try {
       // One evaluation per pass (the K/V pools are updated in place by each pass's writes).
       for (const group of passes) {
+        const t0 = performance.now();
         const outs = mx.tidy(() => {
           const logits = this.forwardPass(group);
           const rowsSampled = group.filter((r) => r.sample);
@@ -258,9 +264,13 @@ export class Scheduler {
             : sampleRow(mx.take(logits, i, 0), r.seq.req.sampling, r.seq.tokens, r.seq.generated.length));
           return [mx.stack(perRow)];
         });
+        const t1 = performance.now();
         await mx.asyncEval(...outs, ...this.kv.pools);
         if (outs.length) next.push(...(outs[0].toTypedArray() as Int32Array));
         mx.dispose(outs);
+        tBuild += t1 - t0;
+        tEval += performance.now() - t1;
+        this.stepTime.passes++;
       }
     } catch (e) {
       this.failAll(e);
@@ -275,6 +285,9 @@ export class Scheduler {
       if (this.prefixCache) this.registerFullBlocks(r.seq);
     }
     sampled.forEach((r, i) => this.accept(r.seq, next[i]));
+    this.stepTime.buildMs += tBuild;
+    this.stepTime.evalMs += tEval;
+    this.stepTime.hostMs += performance.now() - tStep - tBuild - tEval;
   }
 
   /**
@@ -390,6 +403,7 @@ export class Scheduler {
       generatedTokens: this.generatedTotal,
       steps: this.steps,
       lastBatchSize: this.lastBatch,
+      stepTime: { ...this.stepTime },
       kv: { ...this.blocks.stats(), blockSize: this.blockSize, bytesPerBlock: PagedKv.bytesPerToken(this.model.kv) * this.blockSize },
       memory: { activeBytes: mx.getActiveMemory(), peakBytes: mx.getPeakMemory(), cacheBytes: mx.getCacheMemory(), rssBytes: mem.rss },
     };
