@@ -19,11 +19,11 @@ const prompts = makePrompts(clients).map((p) => model.encodeChat([{ role: 'user'
 
 // One scheduler for all runs, as in the server (the prefix cache holds the shared system prompt after warm-up).
 const sched = new Scheduler(model, { kvMemoryBytes: 256 * 2 ** 20, prefillChunk: 256, maxBatch: 64 });
-async function run(list) {
+async function run(list, count = maxTokens) {
   const m0 = sched.metrics();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const handles = list.map((promptTokens) => sched.submit({ promptTokens, maxTokens, sampling: greedy, ignoreEos: true }));
+  const handles = list.map((promptTokens) => sched.submit({ promptTokens, maxTokens: count, sampling: greedy, ignoreEos: true }));
   const results = await Promise.all(handles.map((h) => h.result));
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
@@ -41,7 +41,7 @@ const fmt = (r, label) => {
 
 console.log(`${cpus()[0].model} · ${cpus().length} cores · ${clients} clients · ${maxTokens} tokens`);
 // Warm-up, and the prefix cache holds every prompt's full blocks, as after the load test's single-request runs.
-for (const p of prompts) await run([p]);
+for (const p of prompts) await run([p], 2);
 const alone = [];
 let batchRuns = [];
 for (let rep = 0; rep < reps; rep++) {

@@ -5,7 +5,7 @@
 // and requests that don't fit wait in a FIFO queue. Full prompt blocks are shared through the prefix cache.
 import * as mx from '@mlx/core';
 import { BlockManager, blockHash, type BlockStats } from './kv/block-manager.js';
-import { PagedKv, type StepRow } from './kv/paged-kv.js';
+import { PagedKv, type AttentionPath, type StepRow } from './kv/paged-kv.js';
 import type { BatchedLM } from './model.js';
 import { isGreedy, sampleRow, type SamplingParams } from './sampling.js';
 import { StopMatcher } from './stop.js';
@@ -25,6 +25,8 @@ export interface SchedulerOptions {
   maxQueue?: number;
   /** Share full prompt blocks across requests. Default true. */
   prefixCache?: boolean;
+  /** Attention over the paged cache (see PagedKv): default 'paged' on the CPU, 'gather' elsewhere. */
+  attention?: AttentionPath;
 }
 
 export interface GenerateRequest {
@@ -112,6 +114,7 @@ export class Scheduler {
   readonly maxQueue: number;
   readonly numBlocks: number;
   private readonly prefixCache: boolean;
+  private readonly attention?: AttentionPath;
   private blocks: BlockManager;
   private kv: PagedKv;
   private readonly waiting: Sequence[] = [];
@@ -131,11 +134,12 @@ export class Scheduler {
     this.prefillChunk = opts.prefillChunk ?? 128;
     this.maxQueue = opts.maxQueue ?? 512;
     this.prefixCache = opts.prefixCache ?? true;
+    this.attention = opts.attention;
     const bytesPerBlock = PagedKv.bytesPerToken(model.kv) * this.blockSize;
     this.numBlocks = Math.floor((opts.kvMemoryBytes ?? 256 * 2 ** 20) / bytesPerBlock);
     if (this.numBlocks < 1) throw new InvalidRequestError(`kvMemoryBytes is below one KV block (${bytesPerBlock} bytes)`);
     this.blocks = new BlockManager(this.numBlocks, this.blockSize);
-    this.kv = new PagedKv(model.kv, this.numBlocks, this.blockSize);
+    this.kv = new PagedKv(model.kv, this.numBlocks, this.blockSize, this.attention);
   }
 
   /** Most tokens (prompt + completion) one request may use: the model's context and the KV budget. */
@@ -384,7 +388,7 @@ export class Scheduler {
     for (const s of [...this.running]) this.finish(s, 'error', false, err);
     this.kv.dispose();
     this.blocks = new BlockManager(this.numBlocks, this.blockSize);
-    this.kv = new PagedKv(this.model.kv, this.numBlocks, this.blockSize);
+    this.kv = new PagedKv(this.model.kv, this.numBlocks, this.blockSize, this.attention);
   }
 
   metrics(): SchedulerMetrics {
