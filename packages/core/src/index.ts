@@ -28,6 +28,7 @@ export * from './ops/einsum.js';
 export * from './ops/conv.js';
 export * from './ops/quantized.js';
 export * from './ops/int8.js';
+export * from './ops/paged-attention.js';
 export {
   Slice, index, type Index, take, takeAlongAxis, putAlongAxis, slice, sliceUpdate, indexPut_, at, AtIndexer,
 } from './ops/indexing.js';

@@ -4,7 +4,7 @@ export * from './model.js';
 export { LlamaBatched, type LlamaFns, type LlamaLayerFns } from './llama-batched.js';
 export { FlatBatched } from './flat-batched.js';
 export { BlockManager, blockHash, type BlockStats } from './kv/block-manager.js';
-export { PagedKv, type StepRow } from './kv/paged-kv.js';
+export { PagedKv, type AttentionPath, type StepRow } from './kv/paged-kv.js';
 export { greedy, isGreedy, sampleRow, type SamplingParams } from './sampling.js';
 export { StopMatcher } from './stop.js';
 export {

@@ -5,7 +5,7 @@
 // and requests that don't fit wait in a FIFO queue. Full prompt blocks are shared through the prefix cache.
 import * as mx from '@mlx/core';
 import { BlockManager, blockHash, type BlockStats } from './kv/block-manager.js';
-import { PagedKv, type StepRow } from './kv/paged-kv.js';
+import { PagedKv, type AttentionPath, type StepRow } from './kv/paged-kv.js';
 import type { BatchedLM } from './model.js';
 import { isGreedy, sampleRow, type SamplingParams } from './sampling.js';
 import { StopMatcher } from './stop.js';
@@ -25,6 +25,8 @@ export interface SchedulerOptions {
   maxQueue?: number;
   /** Share full prompt blocks across requests. Default true. */
   prefixCache?: boolean;
+  /** Attention over the paged cache (see PagedKv): default 'paged' on the CPU, 'gather' elsewhere. */
+  attention?: AttentionPath;
 }
 
 export interface GenerateRequest {
@@ -65,6 +67,8 @@ export interface SchedulerMetrics {
   generatedTokens: number;
   steps: number;
   lastBatchSize: number;
+  /** Wall milliseconds spent since start: building step graphs, waiting for their evaluation, and the rest of a step. */
+  stepTime: { buildMs: number; evalMs: number; hostMs: number; passes: number };
   kv: BlockStats & { blockSize: number; bytesPerBlock: number };
   memory: { activeBytes: number; peakBytes: number; cacheBytes: number; rssBytes: number };
 }
@@ -110,6 +114,7 @@ export class Scheduler {
   readonly maxQueue: number;
   readonly numBlocks: number;
   private readonly prefixCache: boolean;
+  private readonly attention?: AttentionPath;
   private blocks: BlockManager;
   private kv: PagedKv;
   private readonly waiting: Sequence[] = [];
@@ -120,6 +125,7 @@ export class Scheduler {
   private steps = 0;
   private lastBatch = 0;
   private generatedTotal = 0;
+  private readonly stepTime = { buildMs: 0, evalMs: 0, hostMs: 0, passes: 0 };
   private readonly recent: Array<[time: number, generated: number, prompt: number]> = [];
 
   constructor(readonly model: BatchedLM, opts: SchedulerOptions = {}) {
@@ -128,11 +134,12 @@ export class Scheduler {
     this.prefillChunk = opts.prefillChunk ?? 128;
     this.maxQueue = opts.maxQueue ?? 512;
     this.prefixCache = opts.prefixCache ?? true;
+    this.attention = opts.attention;
     const bytesPerBlock = PagedKv.bytesPerToken(model.kv) * this.blockSize;
     this.numBlocks = Math.floor((opts.kvMemoryBytes ?? 256 * 2 ** 20) / bytesPerBlock);
     if (this.numBlocks < 1) throw new InvalidRequestError(`kvMemoryBytes is below one KV block (${bytesPerBlock} bytes)`);
     this.blocks = new BlockManager(this.numBlocks, this.blockSize);
-    this.kv = new PagedKv(model.kv, this.numBlocks, this.blockSize);
+    this.kv = new PagedKv(model.kv, this.numBlocks, this.blockSize, this.attention);
   }
 
   /** Most tokens (prompt + completion) one request may use: the model's context and the KV budget. */
@@ -220,6 +227,8 @@ export class Scheduler {
   }
 
   private async step(): Promise<void> {
+    const tStep = performance.now();
+    let tBuild = 0, tEval = 0;
     const rows: (StepRow & { seq: Sequence; sample: boolean })[] = [];
     // Decode rows first, then prefill chunks. A prompt is cut into the same chunks (multiples of prefillChunk from
     // where it starts) as it would be alone; the first prefilling sequence may overshoot the step budget.
@@ -247,6 +256,7 @@ export class Scheduler {
     try {
       // One evaluation per pass (the K/V pools are updated in place by each pass's writes).
       for (const group of passes) {
+        const t0 = performance.now();
         const outs = mx.tidy(() => {
           const logits = this.forwardPass(group);
           const rowsSampled = group.filter((r) => r.sample);
@@ -258,9 +268,13 @@ export class Scheduler {
             : sampleRow(mx.take(logits, i, 0), r.seq.req.sampling, r.seq.tokens, r.seq.generated.length));
           return [mx.stack(perRow)];
         });
+        const t1 = performance.now();
         await mx.asyncEval(...outs, ...this.kv.pools);
         if (outs.length) next.push(...(outs[0].toTypedArray() as Int32Array));
         mx.dispose(outs);
+        tBuild += t1 - t0;
+        tEval += performance.now() - t1;
+        this.stepTime.passes++;
       }
     } catch (e) {
       this.failAll(e);
@@ -275,6 +289,9 @@ export class Scheduler {
       if (this.prefixCache) this.registerFullBlocks(r.seq);
     }
     sampled.forEach((r, i) => this.accept(r.seq, next[i]));
+    this.stepTime.buildMs += tBuild;
+    this.stepTime.evalMs += tEval;
+    this.stepTime.hostMs += performance.now() - tStep - tBuild - tEval;
   }
 
   /**
@@ -371,7 +388,7 @@ export class Scheduler {
     for (const s of [...this.running]) this.finish(s, 'error', false, err);
     this.kv.dispose();
     this.blocks = new BlockManager(this.numBlocks, this.blockSize);
-    this.kv = new PagedKv(this.model.kv, this.numBlocks, this.blockSize);
+    this.kv = new PagedKv(this.model.kv, this.numBlocks, this.blockSize, this.attention);
   }
 
   metrics(): SchedulerMetrics {
@@ -390,6 +407,7 @@ export class Scheduler {
       generatedTokens: this.generatedTotal,
       steps: this.steps,
       lastBatchSize: this.lastBatch,
+      stepTime: { ...this.stepTime },
       kv: { ...this.blocks.stats(), blockSize: this.blockSize, bytesPerBlock: PagedKv.bytesPerToken(this.model.kv) * this.blockSize },
       memory: { activeBytes: mx.getActiveMemory(), peakBytes: mx.getPeakMemory(), cacheBytes: mx.getCacheMemory(), rssBytes: mem.rss },
     };

@@ -30,6 +30,16 @@ describe('Scheduler (tiny random llama)', () => {
     await s.close();
   });
 
+  it('the gathered-attention path (other devices) gives the same tokens as pagedAttention', async () => {
+    const run = async (attention: 'paged' | 'gather') => {
+      const s = new Scheduler(tiny.model, { blockSize: 8, prefillChunk: 24, kvMemoryBytes: 4 << 20, attention });
+      const rs = await Promise.all(prompts.map((p) => s.submit({ promptTokens: tok.encode(p), maxTokens: 10, sampling: greedy, ignoreEos: true }).result));
+      await s.close();
+      return rs.map((r) => r.tokens);
+    };
+    expect(await run('gather')).toEqual(await run('paged'));
+  });
+
   it('requests arriving mid-generation join the running batch and still match the reference', async () => {
     const s = new Scheduler(tiny.model, { blockSize: 4, prefillChunk: 5, kvMemoryBytes: 4 << 20 });
     const first = s.submit({ promptTokens: tok.encode(prompts[0]), maxTokens: 20, sampling: greedy, ignoreEos: true });

@@ -1,11 +1,16 @@
 // Paged KV storage: per layer one K and one V pool of `numBlocks * blockSize` token slots `[slots, Hkv, D]`.
 // A sequence's block table maps its positions to slots; each step scatters the new tokens' K/V into their slots
-// (in place: the pool is donated to the scatter) and attention gathers each sequence's slots.
+// (in place: the pool is donated to the scatter). Attention on the CPU reads the pools in place through a slot
+// table (mx.pagedAttention: one op per layer, no gathered copies, each query's result independent of the batch);
+// elsewhere (GPU) it gathers each sequence's slots into padded tensors for scaledDotProductAttention.
 import * as mx from '@mlx/core';
 import type { AttendFn, KvLayout } from '../model.js';
 
 /** One sequence's part of a step: `count` new tokens starting at position `start`. */
 export interface StepRow { blockTable: readonly number[]; start: number; count: number }
+
+/** 'paged': mx.pagedAttention over the pools; 'gather': gathered K/V + scaledDotProductAttention. */
+export type AttentionPath = 'paged' | 'gather';
 
 export class PagedKv {
   readonly layout: KvLayout;
@@ -14,8 +19,17 @@ export class PagedKv {
   private readonly kPools: mx.array[] = [];
   private readonly vPools: mx.array[] = [];
 
-  constructor(layout: KvLayout, numBlocks: number, blockSize: number) {
+  readonly attention: AttentionPath;
+
+  /**
+   * `attention` defaults to 'paged' on the CPU with float32 pools (MLX_SERVE_ATTENTION=gather forces the other
+   * path) and to 'gather' on other devices, which have no pagedAttention kernel.
+   */
+  constructor(layout: KvLayout, numBlocks: number, blockSize: number, attention?: AttentionPath) {
     this.layout = layout;
+    const cpu = mx.defaultDevice().equals(mx.cpu) && layout.dtype === mx.float32;
+    const forced = process.env.MLX_SERVE_ATTENTION;
+    this.attention = attention ?? (cpu && forced !== 'gather' ? 'paged' : 'gather');
     this.numBlocks = numBlocks;
     this.blockSize = blockSize;
     const shape = [numBlocks * blockSize, layout.numKvHeads, layout.headDim];
@@ -37,12 +51,47 @@ export class PagedKv {
     return blockTable[Math.floor(pos / this.blockSize)] * this.blockSize + (pos % this.blockSize);
   }
 
-  /**
-   * Plans one step. Rows are laid out in the flat token list in the given order. Single-token rows form one
-   * batched group (padded gather + additive mask); each multi-token row (a prefill chunk) is its own group with a
-   * causal mask aligned to its end. Returns the attend function for the model's forward pass.
-   */
+  /** Plans one step (rows laid out in the flat token list in the given order): the model's attend function. */
   plan(rows: readonly StepRow[]): AttendFn {
+    return this.attention === 'paged' ? this.planPaged(rows) : this.planGather(rows);
+  }
+
+  /** One pagedAttention per layer: a slot table row per step row, each token's row and its causal end. */
+  private planPaged(rows: readonly StepRow[]): AttendFn {
+    const n = rows.reduce((s, r) => s + r.count, 0);
+    const width = Math.max(...rows.map((r) => r.start + r.count));
+    const table = new Int32Array(rows.length * width);
+    const writeSlots = new Int32Array(n);
+    const seqOf = new Int32Array(n);
+    const endOf = new Int32Array(n);
+    let at = 0;
+    rows.forEach((row, t) => {
+      for (let p = 0; p < row.start + row.count; p++) table[t * width + p] = this.slotOf(row.blockTable, p);
+      for (let i = 0; i < row.count; i++) {
+        writeSlots[at + i] = table[t * width + row.start + i];
+        seqOf[at + i] = t;
+        endOf[at + i] = row.start + i + 1;
+      }
+      at += row.count;
+    });
+    const slotTable = mx.array(table).reshape([rows.length, width]);
+    const querySeq = mx.array(seqOf);
+    const queryEnd = mx.array(endOf);
+    const write = mx.array(writeSlots);
+    const scale = this.layout.attnScale ?? 1 / Math.sqrt(this.layout.headDim);
+    return (layer, q, k, v, window = Infinity) => {
+      this.kPools[layer].indexPut_(write, k);
+      this.vPools[layer].indexPut_(write, v);
+      return mx.pagedAttention(q, this.kPools[layer], this.vPools[layer], slotTable, querySeq, queryEnd, scale,
+        Number.isFinite(window) ? window : 0);
+    };
+  }
+
+  /**
+   * Gathered attention. Single-token rows form one batched group (padded gather + additive mask); each multi-token
+   * row (a prefill chunk) is its own group with a causal mask aligned to its end.
+   */
+  private planGather(rows: readonly StepRow[]): AttendFn {
     const n = rows.reduce((s, r) => s + r.count, 0);
     const writeSlots = new Int32Array(n);
     let at = 0;

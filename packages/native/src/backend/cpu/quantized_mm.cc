@@ -1,11 +1,17 @@
 // Row-invariant quantized matmul for many rows (see quantized_mm.h and simd/qmm_inv.h): x's group sums and re-
 // layout are formed exactly as the qmv path forms them, then threads take ranges of weight rows; each range runs
-// the panel kernel of qmm_inv (AVX-512) or, where none matches the qmv kernel, the qmv kernel itself over all rows.
+// the panel kernel of qmm_inv (AVX-512) or the qmv kernel itself over all rows in blocks of 4 (invariant by
+// construction). For 4-bit weights with group size 32/64/128 (the qmv kernel that decodes nibbles in registers)
+// the qmv kernel is the faster of the two at 9..64 rows (bench/serve/qmm.mjs: ~60 vs ~50 GFLOP per CPU-second on
+// SmolLM2 shapes); for 8-bit and other layouts the panel kernel is (~35 vs ~25). MLX_QMM_INV_KERNEL=panel|qmv
+// forces one.
 #include "quantized_mm.h"
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "../../engine/threadpool.h"
@@ -23,6 +29,19 @@ struct AlignedFloats {
     data = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(buf.data()) + 63) & ~uintptr_t(63));
   }
 };
+}  // namespace
+
+namespace {
+// 0: automatic, 1: panel kernel wherever one exists, 2: qmv kernel always.
+int kernel_choice() {
+  static const int c = [] {
+    const char* e = std::getenv("MLX_QMM_INV_KERNEL");
+    if (!e) return 0;
+    const std::string v(e);
+    return v == "panel" ? 1 : v == "qmv" ? 2 : 0;
+  }();
+  return c;
+}
 }  // namespace
 
 namespace qmm_inv {
@@ -61,12 +80,16 @@ void qmm_invariant(const float* x, int64_t M, int64_t K, int64_t N, const uint8_
 #if defined(MLX_X86)
   if (best_isa() == Isa::avx512) inv = qmm_inv::range_avx512(bits, gs);
 #endif
+  const int choice = kernel_choice();
+  // The blocked 4-bit qmv kernel (it has a prep step) decodes in registers faster than panels pay off.
+  if (choice == 2 || (choice == 0 && prep)) inv = nullptr;
   // Panel rows: every x row passes over the panel (in L2) once, so more rows when x is large cut the traffic
   // of x from L3; few rows otherwise, so that both threads get several tasks.
   int nt = threads && M * N * K >= (int64_t(1) << 20) ? num_threads() : 1;
   const int64_t cap = std::max<int64_t>(16, ((int64_t(1) << 17) / K) / 16 * 16);        // panel <= ~512 KiB
   const int64_t share = ((N + 4 * nt - 1) / (4 * nt) + 15) / 16 * 16;                    // ~4 tasks a thread
-  const int64_t np = M <= 32 ? 16 : std::max<int64_t>(16, std::min(cap, share));
+  // Without a panel kernel, ranges of 32 weight rows (packed: a few KiB, in L1) while the x rows pass over them.
+  const int64_t np = !inv ? 32 : M <= 32 ? 16 : std::max<int64_t>(16, std::min(cap, share));
   const int64_t chunk = np;
   const int64_t tasks = (N + chunk - 1) / chunk;
   nt = (int)std::min<int64_t>(nt, tasks);

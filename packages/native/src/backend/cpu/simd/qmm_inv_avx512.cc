@@ -6,14 +6,18 @@
 //    consecutive elements alternating two FMA chains, their sum times the group scale into `tot`; the bias term
 //    as a scalar running sum added after the reduction.
 // Each weight row's codes are decoded once into a panel (floats, in the step/lane order the kernel consumes) with
-// its scale vectors; the x rows are then swept in register tiles of NR weight rows x MB x rows. The float ops
-// applied to each (weight row, x row) pair are exactly those of the qmv kernel, in the same order.
+// its scale vectors; the x rows are then swept in register tiles of NR weight rows x MB x rows whose running
+// totals stay in registers for the whole row (a block's weight vectors are loaded once per tile row and reused
+// by the MB x rows). The float ops applied to each (weight row, x row) pair are exactly those of the qmv kernel,
+// in the same order. Group sizes with more than 8 steps per group fall back to an older tile that keeps the
+// totals in L1.
 #if defined(MLX_X86)
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
+#include <vector>
 
 #include "../../../engine/half.h"
 #include "qmm_inv.h"
@@ -234,23 +238,152 @@ inline void tile_m(const Args& a, const Geo& g, const float* pq, const float* ps
   }
 }
 
+
+// ---- register-resident tiles ------------------------------------------------------------------------------
+
+// One block of NR weight rows (q: their decoded panel block, sv: their scale vectors) against MB x rows: the
+// per-pair chains of qmv (steps alternate between two accumulators, their sum scaled into tot), with the
+// running totals in registers. The weight row's STEPS vectors stay in registers while the x rows pass.
+template <int NR, int MB, int STEPS, bool BLOCKED>
+inline void block_pairs(const float* const* q, const __m512* sv, const float* const* x, __m512 (&tot)[NR][MB]) {
+  static_assert(STEPS % 2 == 0, "two chains");
+  for (int i = 0; i < NR; i++) {
+    __m512 qv[STEPS];
+    for (int j = 0; j < STEPS; j++) qv[j] = _mm512_load_ps(q[i] + j * 16);
+    for (int r = 0; r < MB; r++) {
+      __m512 a0 = _mm512_fmadd_ps(qv[0], _mm512_loadu_ps(x[r]), _mm512_setzero_ps());
+      __m512 a1 = _mm512_fmadd_ps(qv[1], _mm512_loadu_ps(x[r] + 16), _mm512_setzero_ps());
+      for (int j = 2; j < STEPS; j += 2) {
+        a0 = _mm512_fmadd_ps(qv[j], _mm512_loadu_ps(x[r] + j * 16), a0);
+        a1 = _mm512_fmadd_ps(qv[j + 1], _mm512_loadu_ps(x[r] + j * 16 + 16), a1);
+      }
+      const __m512 sum = _mm512_add_ps(a0, a1);
+      tot[i][r] = BLOCKED ? _mm512_fmadd_ps(sum, sv[i], tot[i][r]) : _mm512_fmadd_ps(sv[i], sum, tot[i][r]);
+    }
+  }
+}
+
+// NR weight rows (panel rows p..p+NR) x MB x rows (m..m+MB): y for these pairs.
+template <int NR, int MB, int STEPS, bool BLOCKED, typename S>
+inline void tile_reg(const Args& a, const Geo& g, const float* pq, const float* ps, int64_t n, int64_t p, int64_t m,
+                     const float* xsT) {
+  __m512 tot[NR][MB];
+  for (int i = 0; i < NR; i++)
+    for (int r = 0; r < MB; r++) tot[i][r] = _mm512_setzero_ps();
+  const float* qrow[NR];
+  const float* srow[NR];
+  for (int i = 0; i < NR; i++) qrow[i] = pq + (p + i) * g.qlen, srow[i] = ps + (p + i) * g.slen;
+  const float* xrow[MB];
+  for (int r = 0; r < MB; r++) xrow[r] = BLOCKED ? a.xp + (m + r) * a.ldxp : a.x + (m + r) * a.ldx;
+  const int64_t nb = g.nblocks;
+  const int64_t nfull = g.half ? nb - 1 : nb;
+  for (int64_t b = 0; b < nfull; b++) {
+    const float* q[NR];
+    __m512 sv[NR];
+    for (int i = 0; i < NR; i++) {
+      q[i] = qrow[i] + b * g.stride;
+      sv[i] = BLOCKED ? _mm512_load_ps(srow[i] + b * 16) : _mm512_set1_ps(srow[i][b]);
+    }
+    const float* x[MB];
+    for (int r = 0; r < MB; r++) x[r] = xrow[r] + b * g.stride;
+    block_pairs<NR, MB, STEPS, BLOCKED>(q, sv, x, tot);
+  }
+  if constexpr (BLOCKED && STEPS == 8) {
+    if (g.half) {
+      const float* q[NR];
+      __m512 sv[NR];
+      for (int i = 0; i < NR; i++) q[i] = qrow[i] + nfull * 128, sv[i] = _mm512_load_ps(srow[i] + nfull * 16);
+      const float* x[MB];
+      for (int r = 0; r < MB; r++) x[r] = xrow[r] + nfull * 128;
+      block_pairs<NR, MB, 4, BLOCKED>(q, sv, x, tot);
+    }
+  }
+  if constexpr (BLOCKED) {
+    for (int i = 0; i < NR; i++) {
+      const S* br = static_cast<const S*>(a.biases) + (n + p + i) * a.lds;
+      for (int64_t gg = 0; gg < g.G; gg += 16) {
+        const __mmask16 mk = first_n(g.G - gg);
+        const __m512 bv = load_s(br + gg, mk);
+        for (int r = 0; r < MB; r++)
+          tot[i][r] = _mm512_fmadd_ps(bv, _mm512_maskz_loadu_ps(mk, a.xsum + (m + r) * a.ldxs + gg), tot[i][r]);
+      }
+    }
+    for (int r = 0; r < MB; r++)
+      for (int i = 0; i < NR; i++) a.y[(m + r) * a.ldy + n + p + i] = _mm512_reduce_add_ps(tot[i][r]);
+  } else {
+    // qmv's scalar running sum bt = fma(b, xsum, bt) per group, one lane per x row (xsT: group-major sums).
+    const __mmask16 mk = first_n(MB);
+    for (int i = 0; i < NR; i++) {
+      const S* br = static_cast<const S*>(a.biases) + (n + p + i) * a.lds;
+      __m512 bt = _mm512_setzero_ps();
+      for (int64_t gg = 0; gg < g.G; gg++)
+        bt = _mm512_fmadd_ps(_mm512_set1_ps((float)br[gg]), _mm512_maskz_loadu_ps(mk, xsT + gg * 64 + m), bt);
+      alignas(64) float btv[16];
+      _mm512_store_ps(btv, bt);
+      for (int r = 0; r < MB; r++) a.y[(m + r) * a.ldy + n + p + i] = _mm512_reduce_add_ps(tot[i][r]) + btv[r];
+    }
+  }
+}
+
+template <int NR, int MBMAX, int STEPS, bool BLOCKED, typename S>
+inline void tile_rm(const Args& a, const Geo& g, const float* pq, const float* ps, int64_t n, int64_t p, int64_t m,
+                    int mb, const float* xsT) {
+  if constexpr (MBMAX > 1) {
+    if (mb < MBMAX) { tile_rm<NR, MBMAX - 1, STEPS, BLOCKED, S>(a, g, pq, ps, n, p, m, mb, xsT); return; }
+  }
+  tile_reg<NR, MBMAX, STEPS, BLOCKED, S>(a, g, pq, ps, n, p, m, xsT);
+}
+
+template <int NR, int MB, int STEPS, bool BLOCKED, typename S>
+void sweep(const Args& a, const Geo& g, const float* pq, const float* ps, int64_t n, int64_t np, int64_t M,
+           const float* xsT) {
+  for (int64_t m = 0; m < M; m += MB) {
+    const int mb = (int)std::min<int64_t>(MB, M - m);
+    int64_t p = 0;
+    for (; p + NR <= np; p += NR) tile_rm<NR, MB, STEPS, BLOCKED, S>(a, g, pq, ps, n, p, m, mb, xsT);
+    if constexpr (NR > 1) {
+      for (; p < np; p++) tile_rm<1, MB, STEPS, BLOCKED, S>(a, g, pq, ps, n, p, m, mb, xsT);
+    }
+  }
+}
+
+
 template <bool BLOCKED, int BITS, typename S>
 void range(const Args& a, int64_t M, int64_t n0, int64_t n1, int64_t rows, float* scratch) {
   const Geo g = geometry(a, BLOCKED);
   float* pq = scratch;
   float* ps = scratch + rows * g.qlen;
+  // Natural layout: group sums transposed (xsT[g * 64 + m]) so the bias term's scalar chains run one per lane.
+  alignas(64) float xsT_buf[BLOCKED ? 1 : 64 * 64];
+  float* xsT = nullptr;
+  std::vector<float> xsT_big;
+  if constexpr (!BLOCKED) {
+    xsT = g.G <= 64 ? xsT_buf : (xsT_big.resize(g.G * 64 + 16), xsT_big.data());
+    for (int64_t gg = 0; gg < g.G; gg++)
+      for (int64_t m = 0; m < 64; m++) xsT[gg * 64 + m] = m < M ? a.xsum[m * a.ldxs + gg] : 0.0f;
+  }
   for (int64_t n = n0; n < n1; n += rows) {
     const int64_t np = std::min<int64_t>(rows, n1 - n);
     for (int64_t p = 0; p < np; p++) {
       if constexpr (BLOCKED) decode_blocked<S>(a, g, n + p, pq + p * g.qlen, ps + p * g.slen);
       else decode_natural<BITS, S>(a, g, n + p, pq + p * g.qlen, ps + p * g.slen);
     }
-    for (int64_t m = 0; m < M; m += 4) {
-      const int mb = (int)std::min<int64_t>(4, M - m);
-      int64_t p = 0;
-      for (; p + 3 <= np; p += 3) tile_m<3, BLOCKED, S>(a, g, pq, ps, n, p, m, mb);
-      if (np - p == 2) tile_m<2, BLOCKED, S>(a, g, pq, ps, n, p, m, mb);
-      else if (np - p == 1) tile_m<1, BLOCKED, S>(a, g, pq, ps, n, p, m, mb);
+    if constexpr (BLOCKED) {
+      sweep<3, 6, 8, true, S>(a, g, pq, ps, n, np, M, xsT);
+    } else {
+      switch (g.steps_full) {
+        case 2: sweep<4, 6, 2, false, S>(a, g, pq, ps, n, np, M, xsT); break;
+        case 4: sweep<3, 6, 4, false, S>(a, g, pq, ps, n, np, M, xsT); break;
+        case 8: sweep<3, 6, 8, false, S>(a, g, pq, ps, n, np, M, xsT); break;
+        default:
+          for (int64_t m = 0; m < M; m += 4) {
+            const int mb = (int)std::min<int64_t>(4, M - m);
+            int64_t p = 0;
+            for (; p + 3 <= np; p += 3) tile_m<3, BLOCKED, S>(a, g, pq, ps, n, p, m, mb);
+            if (np - p == 2) tile_m<2, BLOCKED, S>(a, g, pq, ps, n, p, m, mb);
+            else if (np - p == 1) tile_m<1, BLOCKED, S>(a, g, pq, ps, n, p, m, mb);
+          }
+      }
     }
   }
 }
