@@ -127,7 +127,7 @@ for (const [c, p] of Object.entries(cases)) {
   const gen = (n) => vlm.generate({ prepared: p }, { maxTokens: n, temperature: 0, ignoreEos: true });
   const [prefillS] = await timed(() => gen(1));
   const [genS, out] = await timed(() => gen(tokens));
-  // reference: the same with the fused attention kernel everywhere ('auto' uses cuBLAS matmuls + softmax on the GPU)
+  // reference: the same with the fused attention kernel forced (now also what 'auto' does)
   const prevMode = setAttentionMode('fused');
   const [encFusedS, f2] = await timed(async () => { const f = mx.tidy(() => vlm.arch.encodeImages(p.images)); mx.eval(f); return f; });
   f2.dispose();

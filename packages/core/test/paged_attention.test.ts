@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
 import { decode, expectArrayClose, loadFixture } from './helpers/fixtures.js';
 
@@ -18,7 +18,12 @@ describe('pagedAttention vs the numpy oracle', () => {
   for (const c of cases) it(c.name, () => expectArrayClose(run(c), c.expected, 2e-5, 2e-6));
 });
 
+// The op has a CPU kernel only (serve uses it on the CPU and a gather path elsewhere); its invariance and its
+// bit-equality with the CPU's SDPA are CPU properties, so these run on the CPU even when the GPU is the default.
 describe('pagedAttention row invariance', () => {
+  let onCpu: { dispose(): void };
+  beforeAll(() => { onCpu = mx.stream(mx.cpu); });
+  afterAll(() => onCpu.dispose());
   it('each query gives bit-identical results alone, in its batch, and in a reordered batch', () => {
     for (const c of cases) {
       const [q, kp, vp, table, qseq, qend] = c.inputs.map(decode);

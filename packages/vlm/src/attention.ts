@@ -1,7 +1,7 @@
 // Attention for the vision towers and the text decoder: the fused `mx.fast.scaledDotProductAttention`, or the same
-// math as two matmuls around a float32 softmax (HF's "eager" attention). The CUDA backend's fused kernel is a simple
-// one-block-per-query-row kernel (docs/CUDA-PLAN.md: ~200x behind PyTorch at 4096 tokens), while the unfused form
-// runs on cuBLAS; so 'auto' picks the unfused form on the GPU for prompts / images of many tokens.
+// math as two matmuls around a float32 softmax (HF's "eager" attention). 'auto' is the fused kernel on every device:
+// on the H200 the CUDA flash kernel beat the unfused cuBLAS form for SmolVLM's tiles and prompts (bench/vlm/gpu,
+// 2026-11-26: encode 5.8 vs 11.2 ms for one tile, 39 vs 56 ms for 13). 'unfused' stays for comparisons.
 import * as mx from '@mlx/core';
 
 type A = mx.array;
@@ -25,21 +25,13 @@ export function setAttentionMode(m: AttentionMode): AttentionMode {
   return prev;
 }
 
-/** Queries of at least this many tokens use the unfused form on the GPU in 'auto' mode (decode steps stay fused). */
-const UNFUSED_MIN_QUERIES = 16;
-
-function useUnfused(queries: number): boolean {
-  if (mode !== 'auto') return mode === 'unfused';
-  return queries >= UNFUSED_MIN_QUERIES && mx.defaultDevice().type === mx.DeviceType.gpu;
-}
-
 /**
  * softmax(q kᵀ · scale + mask) v for q [B, H, T, D], k/v [B, KV, S, D] (H a multiple of KV). `mask`: 'causal' (the
  * T queries are the last T of the S keys), a boolean array broadcastable to [B, H, T, S] (true = attend), or none.
  */
 export function attention(q: A, k: A, v: A, scale: number, mask?: 'causal' | A): A {
   const [B, H, T, D] = q.shape, KV = k.shape[1], S = k.shape[2];
-  if (!useUnfused(T)) return mx.fast.scaledDotProductAttention(q, k, v, scale, mask);
+  if (mode !== 'unfused') return mx.fast.scaledDotProductAttention(q, k, v, scale, mask);
   // grouped heads: stack each KV head's query heads along the rows, so no K/V copies are needed
   const G = H / KV;
   const qg = G === 1 ? mx.multiply(q, scale) : mx.reshape(mx.multiply(q, scale), [B, KV, G * T, D]);
