@@ -85,11 +85,11 @@ export class LogitFilter {
   private readonly groups: number;      // top-k: the vocabulary in `groups` strided groups (1: a plain argpartition)
   constructor(readonly vocabSize: number, readonly timestampBegin: number) {
     const V = vocabSize, tb = Math.min(timestampBegin, V);
-    this.iota = mx.arange(0, V, 1, mx.int32).reshape([1, V]);
-    this.iotaTs = mx.arange(tb, V, 1, mx.int32).reshape([1, V - tb]);
     const ids = new Float32Array(V);
     ids.fill(1, 0, tb);
-    this.textIds = mx.array(ids).reshape([1, V]);
+    [this.iota, this.iotaTs, this.textIds] = mx.tidy(() => [
+      mx.arange(0, V, 1, mx.int32).reshape([1, V]), mx.arange(tb, V, 1, mx.int32).reshape([1, V - tb]), mx.array(ids).reshape([1, V]),
+    ]);
     this.groups = topkGroups(V);
   }
   dispose(): void { mx.dispose([this.iota, this.iotaTs, this.textIds]); }
