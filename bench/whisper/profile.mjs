@@ -79,8 +79,8 @@ for (const B of [1, 5]) {
   const mask = suppressionMask(V, w.suppressTokens);
   const logits = mx.random.normal([B, V]);
   const rules = Array.from({ length: B }, () => ({ textEnd: 0, timestampStart: tb + 10, timestampEnd: V }));
-  await time('beam-5 filter (timestamp rules + log-softmax)', () => filterLogits(logits, mask, rules, iota, tb).logprobs, 20);
-  const lp = filterLogits(logits, mask, rules, iota, tb).logprobs; mx.eval(lp);
+  await time('beam-5 filter (timestamp rules + log-softmax)', () => filterLogits(logits, mask, rules, V, tb).logprobs, 20);
+  const lp = filterLogits(logits, mask, rules, V, tb).logprobs; mx.eval(lp);
   await time('beam-5 top-6 (argpartition over [5, V])', () => mx.argpartition(mx.negative(lp), 5, -1).index(mx.Slice(), mx.Slice(0, 6)), 20);
   await time('beam-5 top-6 (topk values)', () => mx.topk(lp, 6, -1), 20);
 }

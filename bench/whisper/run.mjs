@@ -1,18 +1,22 @@
 // Whisper tiny.en on this machine: our transcribe() vs faster-whisper (CTranslate2, same model files), fp32 and
 // int8, beam 1 and 5, cpu_threads=2; WER of both; encoder time against the FLOP limit; streaming RTF and latency.
-// Usage: node bench/whisper/run.mjs [--quick] [--record]   (--quick: 30 s clip only, one rep)
+// Usage: node bench/whisper/run.mjs [--quick] [--no-streaming] [--record]   (--quick: 30 s clip only, one rep)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, appendFileSync, mkdirSync } from 'node:fs';
 import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as mx from '@mlx/core';
-import { loadWhisper, loadAudio, transcribe, encodeWav16, logMelSpectrogram, wordErrorRate, createStreamingTranscriber } from '../../packages/whisper/dist/index.js';
 import { SENTENCES, espeakWav, concat } from './speech.mjs';
+
+// WHISPER_DIST: another build of @mlx/whisper's dist (to compare before/after in one session; MLX_NATIVE_PATH likewise)
+const { loadWhisper, loadAudio, transcribe, encodeWav16, logMelSpectrogram, wordErrorRate, createStreamingTranscriber } =
+  await import(process.env.WHISPER_DIST ?? '../../packages/whisper/dist/index.js');
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
 const record = process.argv.includes('--record');
+const streaming = !process.argv.includes('--no-streaming');  // skip the 30 s real-time streaming part
 const modelDir = join(process.env.MLX_MODELS_DIR ?? join(homedir(), '.cache', 'mlx-ts', 'models'), 'whisper-tiny.en');
 mx.setNumThreads?.(2);
 
@@ -78,24 +82,28 @@ for (const dtype of ['float32', 'int8']) {
 }
 
 // --- streaming: feed a 30 s clip paced at real time in 100 ms chunks
-const w = await loadWhisper(modelDir, { dtype: 'float32' });
-const st = createStreamingTranscriber(w, { partialIntervalMs: 1000 });
-const lat = [];
-const finals = [];
-const consume = (async () => { for await (const e of st) if (e.type === 'final') { finals.push(e.segment.text); lat.push(e.latencyMs); } })();
-const a = clips[0].audio;
-const t0 = performance.now();
-for (let i = 0; i < a.length; i += 1600) {
-  st.push(a.subarray(i, i + 1600));
-  const due = t0 + ((i + 1600) / 16000) * 1000;
-  await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+async function streamingRun() {
+  const w = await loadWhisper(modelDir, { dtype: 'float32' });
+  const st = createStreamingTranscriber(w, { partialIntervalMs: 1000 });
+  const lat = [];
+  const finals = [];
+  const consume = (async () => { for await (const e of st) if (e.type === 'final') { finals.push(e.segment.text); lat.push(e.latencyMs); } })();
+  const a = clips[0].audio;
+  const t0 = performance.now();
+  for (let i = 0; i < a.length; i += 1600) {
+    st.push(a.subarray(i, i + 1600));
+    const due = t0 + ((i + 1600) / 16000) * 1000;
+    await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+  }
+  const streamEnd = performance.now();
+  st.end();
+  await consume;
+  const tail = performance.now() - streamEnd;
+  const ss = st.stats();
+  w.dispose();
+  return { ss, lat, finals, tail };
 }
-const streamEnd = performance.now();
-st.end();
-await consume;
-const tail = performance.now() - streamEnd;
-const ss = st.stats();
-w.dispose();
+const { ss, lat, finals, tail } = streaming ? await streamingRun() : { ss: null, lat: [], finals: [], tail: NaN };
 
 // --- table
 const limit = 36.9e9 / 140e9;  // tiny encoder FLOPs / ~140 GFLOP/s fp32 GEMM on 2 cores (PERF.md)
@@ -113,7 +121,7 @@ const table = [
   ...rows,
   '',
   `| encoder, one 30 s window (fp32) | ${encoder.toFixed(3)} s | limit ${limit.toFixed(3)} s | ${(100 * limit / encoder).toFixed(0)}% of the FLOP limit | | |`,
-  `| streaming, 30 s paced in real time (fp32, greedy) | RTF ${ss.realTimeFactor.toFixed(2)} (decode ${ss.decodeSeconds.toFixed(1)} s / ${ss.audioSeconds.toFixed(1)} s audio) | finals ${finals.length}, partials ${ss.partials}, dropped ${ss.droppedPartials} | latency utterance end → final: median ${(lat.sort((x, y) => x - y)[lat.length >> 1] ?? NaN).toFixed(0)} ms, max ${Math.max(...lat).toFixed(0)} ms | tail after stream end ${tail.toFixed(0)} ms | |`,
+  !ss ? '' : `| streaming, 30 s paced in real time (fp32, greedy) | RTF ${ss.realTimeFactor.toFixed(2)} (decode ${ss.decodeSeconds.toFixed(1)} s / ${ss.audioSeconds.toFixed(1)} s audio) | finals ${finals.length}, partials ${ss.partials}, dropped ${ss.droppedPartials} | latency utterance end → final: median ${(lat.sort((x, y) => x - y)[lat.length >> 1] ?? NaN).toFixed(0)} ms, max ${Math.max(...lat).toFixed(0)} ms | tail after stream end ${tail.toFixed(0)} ms | |`,
 ].join('\n');
 console.log(`bench/whisper — ${stamp}`);
 console.log(table);

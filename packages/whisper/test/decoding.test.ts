@@ -9,7 +9,7 @@ import { wordErrorRate } from '../src/wer.js';
 import { concatClips, haveEspeak, haveTinyEn, sentences, synth, tinyEn } from './real-model.js';
 import * as mx from '@mlx/core';
 import { decodeWindow, suppressedTokens } from '../src/decoding/decode.js';
-import { timestampRule } from '../src/decoding/logit-filters.js';
+import { LogitFilter, timestampRule, topkRows, type RowRule } from '../src/decoding/logit-filters.js';
 import { BeamSearch, rankScore } from '../src/decoding/search.js';
 import { compressionRatio } from '../src/decoding/util.js';
 import { detectLanguage } from '../src/decoding/language.js';
@@ -33,6 +33,80 @@ describe('timestamp rules', () => {
   it('after a pair: text or eot, later timestamps only after text', () => {
     expect(timestampRule([TB, 3, TB + 20, TB + 20], c)).toEqual({ textEnd: 0, timestampStart: VOCAB, timestampEnd: VOCAB });
     expect(timestampRule([TB, 3, TB + 20, TB + 20, 7], c)).toEqual({ textEnd: 0, timestampStart: TB + 21, timestampEnd: VOCAB });
+  });
+});
+
+// The filters written out on plain arrays (one row, float64): openai whisper's ApplyTimestampRules semantics.
+function referenceRow(logits: Float32Array, suppressed: Set<number>, r: RowRule, tb: number): number[] {
+  const x = Array.from(logits, (v, i) => (suppressed.has(i) || i < r.textEnd || (i >= tb && i < r.timestampStart) || i >= r.timestampEnd ? -Infinity : v));
+  const lse = (a: number[]) => { const m = Math.max(...a); return m === -Infinity ? m : m + Math.log(a.reduce((s, v) => s + Math.exp(v - m), 0)); };
+  const ts = x.slice(tb), text = x.slice(0, tb);
+  if (lse(ts) > Math.max(...text)) for (let i = 0; i < tb; i++) x[i] = -Infinity;
+  const z = lse(x);
+  return x.map((v) => v - z);
+}
+
+describe('logit filter (few passes over [B, V])', () => {
+  const V = 2400, tb = 2100, eot = 2000;
+  const suppressed = new Set([3, 17, 1999, 2050]);
+  const additive = () => { const m = new Float32Array(V); for (const i of suppressed) m[i] = -Infinity; return mx.array(m); };
+  const cases: RowRule[] = [
+    { textEnd: 0, timestampStart: tb, timestampEnd: tb + 51 }, { textEnd: 0, timestampStart: tb + 40, timestampEnd: V },
+    { textEnd: eot, timestampStart: tb + 90, timestampEnd: V }, { textEnd: 0, timestampStart: V, timestampEnd: V },
+    { textEnd: 0, timestampStart: V - 2, timestampEnd: V },
+  ];
+  it('log-probabilities, greedy picks and top-k match the rules written out per row', () => {
+    const f = new LogitFilter(V, tb);
+    const add = additive();
+    try {
+      for (let it = 0; it < 6; it++) {
+        const B = 5;
+        // it odd: timestamps lifted so that their total mass beats every text token in some rows
+        let logits = mx.multiply(mx.random.normal([B, V], mx.float32, 0, 1, mx.random.key(it)), 3);
+        if (it % 2) logits = mx.add(logits, mx.array(Float32Array.from({ length: V }, (_, i) => (i >= tb ? 2.5 : 0))));
+        const rules = cases.map((_, i) => cases[(i + it) % cases.length]!);
+        const host = logits.toTypedArray() as Float32Array;
+        const r = f.apply(logits, add, rules);
+        const lp = r.logprobs().toTypedArray() as Float32Array;
+        const g = r.greedy(), top = r.topk(4);
+        const gTok = g.tokens.toTypedArray() as Int32Array, gLp = g.logprobs.toTypedArray() as Float32Array;
+        const tTok = top.tokens.toTypedArray() as Int32Array, tLp = top.logprobs.toTypedArray() as Float32Array;
+        for (let b = 0; b < B; b++) {
+          const ref = referenceRow(host.subarray(b * V, (b + 1) * V), suppressed, rules[b]!, tb);
+          for (let i = 0; i < V; i++) {
+            if (ref[i] === -Infinity) expect(lp[b * V + i]).toBe(-Infinity);
+            else expect(Math.abs(lp[b * V + i]! - ref[i]!)).toBeLessThan(1e-4);
+          }
+          const order = ref.map((v, i) => [v, i] as const).sort((p, q) => q[0] - p[0] || p[1] - q[1]);
+          expect(gTok[b]).toBe(order[0]![1]);
+          expect(gLp[b]).toBeCloseTo(order[0]![0], 4);
+          expect([...tTok.subarray(b * 4, b * 4 + 4)].sort((p, q) => p - q)).toEqual(order.slice(0, 4).map((o) => o[1]).sort((p, q) => p - q));
+          for (let j = 0; j < 4; j++) expect(tLp[b * 4 + j]).toBe(lp[b * V + tTok[b * 4 + j]!]);
+        }
+      }
+    } finally {
+      f.dispose();
+      add.dispose();
+    }
+  });
+  it('grouped top-k gives the k largest values (the same ids unless values tie), also with ties and -inf rows', () => {
+    for (const [V2, groups] of [[2400, 24], [2401, 1], [96, 8]] as const) {
+      for (let it = 0; it < 4; it++) {
+        let x = mx.random.normal([3, V2], mx.float32, 0, 1, mx.random.key(10 + it));
+        if (it === 1) x = mx.round(mx.multiply(x, 2));                                   // many ties
+        if (it === 2) x = mx.where(mx.less(mx.random.uniform([3, V2], mx.float32, mx.random.key(99)), 0.99), -Infinity, x);
+        const host = x.toTypedArray() as Float32Array;
+        const got = topkRows(x, 6, groups);
+        const tok = got.tokens.toTypedArray() as Int32Array, val = got.logprobs.toTypedArray() as Float32Array;
+        for (let b = 0; b < 3; b++) {
+          const row = Array.from(host.subarray(b * V2, (b + 1) * V2));
+          const best = row.map((v, i) => [v, i] as const).sort((p, q) => q[0] - p[0] || p[1] - q[1]).slice(0, 6);
+          expect([...val.subarray(b * 6, b * 6 + 6)].sort((p, q) => q - p)).toEqual(best.map((o) => o[0]));
+          // tied values may come from other ids of the same value (groups with equal maxima are taken by group)
+          if (it !== 1 && it !== 2) expect([...tok.subarray(b * 6, b * 6 + 6)].sort((p, q) => p - q)).toEqual(best.map((o) => o[1]).sort((p, q) => p - q));
+        }
+      }
+    }
   });
 });
 

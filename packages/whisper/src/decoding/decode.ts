@@ -4,7 +4,7 @@
 import * as mx from '@mlx/core';
 import { InvalidArgumentError } from '@mlx/core';
 import type { DecoderCache, WhisperModelLike, WhisperTokenizerLike } from './contract.js';
-import { filterLogits, suppressionMask, timestampRule, type RowRule, type TimestampRuleConfig } from './logit-filters.js';
+import { LogitFilter, suppressionMask, timestampRule, type RowRule, type TimestampRuleConfig } from './logit-filters.js';
 import { validateDecodingOptions, type DecodingOptions, type DecodingResult } from './options.js';
 import { BeamSearch, pickBest, SamplingSearch, type Candidate } from './search.js';
 import { asCancelled, compressionRatio, throwIfAborted } from './util.js';
@@ -99,8 +99,9 @@ export async function decodeWindow(ctx: DecodeContext, audioFeatures: mx.array, 
   const keep: mx.array[] = [];
   const own = <T extends mx.array>(a: T): T => { keep.push(a); return a; };
   let cache: DecoderCache | undefined;
+  let filter: LogitFilter | undefined;
   try {
-    const iota = own(mx.arange(0, V, 1, mx.int32).reshape([1, V]));
+    filter = new LogitFilter(V, tokenizer.timestampBegin);
     const maskLater = own(suppressionMask(V, suppress));
     const maskFirst = own(suppressionMask(V, [...suppress, ...blank]));
     // The initial tokens are the same for every beam/sample: run them once (batch 1), then duplicate the cache
@@ -136,16 +137,15 @@ export async function decodeWindow(ctx: DecodeContext, audioFeatures: mx.array, 
         if (i === 0) {
           res.noSpeech = mx.softmax(logits.index(0, full ? sotIndex : 0).astype(mx.float32), -1).index(tokenizer.noSpeech);
         }
-        const f = filterLogits(last, i === 0 ? maskFirst : maskLater, rules, iota, tokenizer.timestampBegin);
+        const f = filter!.apply(last, i === 0 ? maskFirst : maskLater, rules);
         if (beam) {
-          const idx = mx.argpartition(mx.negative(f.logprobs), k - 1, -1).index(mx.Slice(), mx.Slice(0, k));
-          res.tokens = idx.astype(mx.int32);
-          res.logprobs = mx.takeAlongAxis(f.logprobs, idx, -1);
+          ({ tokens: res.tokens, logprobs: res.logprobs } = f.topk(k));
+        } else if (temperature === 0) {
+          ({ tokens: res.tokens, logprobs: res.logprobs } = f.greedy());
         } else {
-          const chosen = temperature === 0 ? mx.argmax(f.logits, -1)
-            : mx.random.categorical(mx.multiply(f.logits, 1 / temperature), -1, null, null, subKey);
+          const chosen = mx.random.categorical(mx.multiply(f.logits(), 1 / temperature), -1, null, null, subKey);
           res.tokens = chosen.astype(mx.int32);
-          res.logprobs = mx.takeAlongAxis(f.logprobs, chosen.reshape([nGroup, 1]), -1).reshape([nGroup]);
+          res.logprobs = mx.takeAlongAxis(f.logprobs(), chosen.reshape([nGroup, 1]), -1).reshape([nGroup]);
         }
         return { res, cache };  // the cache is in the result so tidy keeps its new K/V
       }).res;
@@ -189,6 +189,7 @@ export async function decodeWindow(ctx: DecodeContext, audioFeatures: mx.array, 
     throw asCancelled(e);
   } finally {
     cache?.dispose();
+    filter?.dispose();
     mx.dispose(keep);
   }
 }

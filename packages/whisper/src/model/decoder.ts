@@ -9,7 +9,11 @@ import { FusedSelfAttention, gelu } from './encoder.js';
 
 type A = mx.array;
 
+// k / v: self-attention keys/values [B, H, capacity, dh]; the first cache.length rows are valid.
 interface LayerState { k?: A; v?: A; crossK?: A; crossV?: A }
+
+/** Self-attention K/V buffers grow in chunks of this many positions (written in place in between). */
+const KV_CHUNK = 32;
 
 // The cache outlives the caller's mx.tidy scopes, so the handles it keeps are created in the async context of
 // module load, where no tidy scope is active (tidy scopes follow the async context). The lazy graph behind such a
@@ -60,6 +64,26 @@ export class KVCache implements DecoderCache {
   [Symbol.dispose](): void { this.dispose(); }
 }
 
+/**
+ * Writes the step's keys or values [B, H, t, dh] at rows offset .. offset+t of the layer's buffer and returns the
+ * valid rows [B, H, offset+t, dh] (a view). Between chunk boundaries the write is a slice update that reuses the
+ * buffer (nothing else holds it when the step is evaluated), so a step copies t rows instead of the whole cache.
+ */
+function append(state: LayerState, key: 'k' | 'v', rows: A, offset: number): A {
+  const end = offset + rows.shape[2]!;
+  const buf = state[key];
+  if (buf && buf.shape[2]! >= end) {
+    mx.indexPut_(buf, [mx.Slice(), mx.Slice(), mx.Slice(offset, end)], rows);
+  } else {
+    const [b, h, , dh] = rows.shape as [number, number, number, number];
+    const pad = mx.zeros([b, h, Math.ceil(end / KV_CHUNK) * KV_CHUNK - end, dh], rows.dtype);
+    const parts = buf ? [buf.index(mx.Slice(), mx.Slice(), mx.Slice(0, offset)), rows, pad] : [rows, pad];
+    state[key] = own(mx.concatenate(parts, 2));
+    buf?.dispose();
+  }
+  return state[key]!.index(mx.Slice(), mx.Slice(), mx.Slice(0, end));
+}
+
 const heads = (x: A, nHead: number): A => {
   const [b, t, d] = x.shape;
   return mx.transpose(x.reshape([b, t, nHead, d / nHead]), [0, 2, 1, 3]);
@@ -108,17 +132,10 @@ export class DecoderBlock extends nn.Module {
     this.mlp1 = new nn.Linear(nState, 4 * nState);
     this.mlp2 = new nn.Linear(4 * nState, nState);
   }
-  forward(x: A, audio: A, state: LayerState, wantQK: boolean): { x: A; qk?: A } {
+  forward(x: A, audio: A, state: LayerState, wantQK: boolean, offset: number): { x: A; qk?: A } {
     const scale = 1 / Math.sqrt(this.attn.nState / this.nHead);
-    let [q, k, v] = this.attn.project(this.attnLn.forward(x));
-    if (state.k && state.v) {
-      k = mx.concatenate([state.k, k], 2);
-      v = mx.concatenate([state.v, v], 2);
-      state.k.dispose();
-      state.v.dispose();
-    }
-    state.k = own(k);
-    state.v = own(v);
+    const [q, kNew, vNew] = this.attn.project(this.attnLn.forward(x));
+    const k = append(state, 'k', kNew, offset), v = append(state, 'v', vNew, offset);
     const t = x.shape[1];
     x = mx.add(x, this.attn.merge(mx.fast.scaledDotProductAttention(q, k, v, scale, t > 1 ? 'causal' : undefined)));
 
@@ -184,7 +201,7 @@ export class TextDecoder extends nn.Module {
     if (audio.dtype !== x.dtype) audio = audio.astype(x.dtype);
     const qks: A[] = [];
     for (let i = 0; i < this.blocks.length; i++) {
-      const r = this.blocks[i].forward(x, audio, cache.layers[i], wantQK);
+      const r = this.blocks[i].forward(x, audio, cache.layers[i], wantQK, offset);
       x = r.x;
       if (r.qk) qks.push(r.qk);
     }

@@ -43,6 +43,7 @@ template <typename T> struct Attn {
   float scale;
   T* out;
   bool v_direct;  // V tiles read in place (float32, unit stride, Dv a multiple of the vector width)
+  bool k_direct;  // K tiles transposed with SIMD (float32, unit stride along D)
   const uint8_t* live = nullptr;  // boolean mask: per key block, whether any query may see a key in it
 
   struct Scratch {
@@ -85,9 +86,13 @@ template <typename T> struct Attn {
       int nk = (int)std::min<int64_t>(BK, S.Lk - j0);
       // K^T tile.
       const T* kp = k + b * ks[0] + hk * ks[1] + j0 * ks[2];
-      for (int j = 0; j < nk; j++) {
-        const T* kr = kp + j * ks[2];
-        for (int64_t c = 0; c < S.D; c++) w.Kt[c * BK + j] = (float)kr[c * ks[3]];
+      if (k_direct) {
+        K.pack_kt((const float*)kp, ks[2], nk, (int)S.D, w.Kt.data());
+      } else {
+        for (int j = 0; j < nk; j++) {
+          const T* kr = kp + j * ks[2];
+          for (int64_t c = 0; c < S.D; c++) w.Kt[c * BK + j] = (float)kr[c * ks[3]];
+        }
       }
       float* Sc = w.Sc.data();
       K.qk(w.Q.data(), S.D, rows, w.Kt.data(), (int)S.D, Sc);
@@ -240,7 +245,8 @@ void sdpa_kernel(const Primitive& prim, const std::vector<Array>& inputs, std::v
     using T = typename decltype(tag)::type;
     Attn<T> A{S, K, q.data<T>(), k.data<T>(), v.data<T>(), si >= 0 ? inputs[si].data<T>() : nullptr,
               mi >= 0 ? inputs[mi].raw_data() : nullptr, q.strides(), k.strides(), v.strides(),
-              mi >= 0 ? inputs[mi].strides() : Strides(4, 0), P.mask(), P.scale(), out.data<T>(), false};
+              mi >= 0 ? inputs[mi].strides() : Strides(4, 0), P.mask(), P.scale(), out.data<T>(), false, false};
+    A.k_direct = std::is_same_v<T, float> && k.strides()[3] == 1;
     A.v_direct = std::is_same_v<T, float> && v.strides()[3] == 1 && S.Dv == S.dvp;
     A.live = live.empty() ? nullptr : live.data();
     if (S.Lk == 0) {  // no keys: an empty sum (sinks alone give zero too)

@@ -13,6 +13,9 @@ struct FastKernels {
   float (*sumsq)(const float* x, float mu, int64_t n);  // sum (x - mu)^2
   // y = ((x - mu) * r) * w + b; w / b may be null.
   void (*norm_apply)(const float* x, float mu, float r, const float* w, const float* b, float* y, int64_t n);
+  // Kt[d * BK + j] = K[j * ldk + d] for j < nk, d < D (float32 rows of unit stride; nk <= BK). Columns
+  // nk .. BK-1 get arbitrary values (their scores are masked).
+  void (*pack_kt)(const float* K, int64_t ldk, int nk, int D, float* Kt);
   // S[r * BK + j] = sum_d Q[r * ldq + d] * Kt[d * BK + j] for r < rows, j < BK.
   void (*qk)(const float* Q, int64_t ldq, int rows, const float* Kt, int D, float* S);
   // Online softmax over one S tile (rows x BK, masked entries already filled): m, l and alpha per row;

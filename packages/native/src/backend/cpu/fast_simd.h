@@ -63,6 +63,47 @@ inline void norm_apply(const float* x, float mu, float r, const float* w, const 
   }
 }
 
+// In-register transpose of W rows of W floats: log2(W) butterfly stages, each swapping the off-diagonal
+// H x H blocks of every 2H x 2H block (one two-source shuffle per row: vpermt2ps on AVX-512).
+typedef int vi __attribute__((vector_size(FAST_VBYTES)));
+template <int H, bool HI> inline vi tmask() {
+  vi m;
+  for (int p = 0; p < W; p++) m[p] = (p & H) ? (HI ? W + p : W + p - H) : (HI ? p + H : p);
+  return m;
+}
+template <int H> inline void tstage(vf* r) {
+  const vi lo = tmask<H, false>(), hi = tmask<H, true>();
+  for (int i = 0; i < W; i++)
+    if (!(i & H)) {
+      const vf a = r[i], b = r[i + H];
+      r[i] = __builtin_shuffle(a, b, lo);
+      r[i + H] = __builtin_shuffle(a, b, hi);
+    }
+}
+inline void transpose(vf* r) {
+  if constexpr (W >= 16) tstage<8>(r);
+  if constexpr (W >= 8) tstage<4>(r);
+  if constexpr (W >= 4) tstage<2>(r);
+  if constexpr (W >= 2) tstage<1>(r);
+}
+
+// K tile [nk, D] (row stride ldk) -> Kt [D, BK] in W x W blocks; key rows past nk are zeros. The scalar
+// version of this copy (strided stores) cost more than the QK^T products when few query rows share a tile.
+inline void pack_kt(const float* K, int64_t ldk, int nk, int D, float* Kt) {
+  const int dfull = D / W * W;
+  for (int j = 0; j < nk; j += W) {
+    const int n = nk - j < W ? nk - j : W;
+    for (int d = 0; d < dfull; d += W) {
+      vf r[W];
+      for (int i = 0; i < W; i++) r[i] = i < n ? ld(K + (int64_t)(j + i) * ldk + d) : vf{};
+      transpose(r);
+      for (int i = 0; i < W; i++) st(Kt + (int64_t)(d + i) * BK + j, r[i]);
+    }
+    for (int d = dfull; d < D; d++)
+      for (int i = 0; i < n; i++) Kt[(int64_t)d * BK + j + i] = K[(int64_t)(j + i) * ldk + d];
+  }
+}
+
 // R rows x (NV vectors of keys) register tile, looping over d.
 template <int R> inline void qk_rows(const float* Q, int64_t ldq, const float* Kt, int D, float* S) {
   for (int c = 0; c < BK; c += NV * W) {
@@ -151,7 +192,7 @@ inline void pv(const float* P, int rows, int n, const float* V, int64_t ldv, int
 }
 
 inline const mlx::cpu::FastKernels& table() {
-  static const mlx::cpu::FastKernels k{W, sum, sumsq, norm_apply, qk, softmax_step, pv};
+  static const mlx::cpu::FastKernels k{W, sum, sumsq, norm_apply, pack_kt, qk, softmax_step, pv};
   return k;
 }
 
