@@ -2,6 +2,8 @@
 // a model-free pipeline definition; real models when they are cached.
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -194,6 +196,45 @@ describe('mlx (runtime)', () => {
     const latency = events.at(-1);
     expect(latency.type).toBe('latency');
     expect(latency.firstTokenMs).toHaveLength(1);
+  });
+
+  it('pull downloads an hf: repo with progress lines and fetches nothing twice (local fake Hub)', async () => {
+    const files: Record<string, Buffer> = { 'config.json': Buffer.from('{"model_type":"llama"}'), 'weights.bin': Buffer.alloc(300_000, 7) };
+    const gitSha1 = (b: Buffer) => createHash('sha1').update(`blob ${b.length}\0`).update(b).digest('hex');
+    const gets: string[] = [];
+    const server = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      gets.push(path);
+      if (path === '/api/models/acme/tiny/revision/main') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'acme/tiny', sha: 'abc',
+          siblings: Object.entries(files).map(([rfilename, d]) => ({ rfilename, size: d.length, blobId: gitSha1(d) })) }));
+        return;
+      }
+      const m = /^\/acme\/tiny\/resolve\/main\/(.+)$/.exec(path);
+      const data = m && files[m[1]];
+      if (!data) { res.writeHead(404).end('not found'); return; }
+      res.writeHead(200, { 'content-length': data.length }).end(data);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const saved = { hf: process.env.MLX_HF_ENDPOINT, models: process.env.MLX_MODELS_DIR };
+    process.env.MLX_HF_ENDPOINT = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+    process.env.MLX_MODELS_DIR = mkdtempSync(join(tmpdir(), 'mlx-pull-'));
+    try {
+      const r = await mlxIn(['pull', 'hf:acme/tiny']);
+      expect(r.code, r.err).toBe(0);
+      const [name, path] = r.out.trim().split('\t');
+      expect(name).toBe('hf:acme/tiny');
+      expect(readFileSync(join(path, 'weights.bin')).equals(files['weights.bin'])).toBe(true);
+      expect(r.err).toMatch(/100% hf:acme\/tiny: weights\.bin .*\/ /);  // non-TTY progress: one line per file at least
+      const before = gets.filter((g) => g.includes('/resolve/')).length;
+      const again = await mlxIn(['pull', 'hf:acme/tiny']);
+      expect(again.code).toBe(0);
+      expect(gets.filter((g) => g.includes('/resolve/')).length).toBe(before);  // cached files are not fetched again
+    } finally {
+      server.close();
+      for (const [k, v] of [['MLX_HF_ENDPOINT', saved.hf], ['MLX_MODELS_DIR', saved.models]] as const)
+        if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
   });
 
   it('serve: usage error without a model (exit 1, no stack)', async () => {
