@@ -6,25 +6,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as mx from '../../packages/core/dist/index.js';
 import N from '../../packages/native/index.js';
+import { medianTime } from '../lib/harness.mjs';
 import { buildModel, compiledDecoder, eagerDecoder, timeDecode } from './decode-model.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 if (!mx.cuda.isAvailable()) { console.error('bench/gpu: no CUDA GPU'); process.exit(1); }
 mx.setDefaultDevice(mx.gpu);
 
-function median(fn, reps = 20, warmup = 3) {
-  for (let i = 0; i < warmup; i++) fn();
-  const ts = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    ts.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  ts.sort((a, b) => a - b);
-  return ts[Math.floor(ts.length / 2)];
-}
 // Runs fn (returning an array) and waits for it: eval blocks until the GPU is done. Host wall time.
-const timeWall = (fn, reps) => median(() => mx.tidy(() => { mx.eval(fn()); return undefined; }), reps);
+const timeWall = (fn, reps = 20) => medianTime(() => mx.tidy(() => { mx.eval(fn()); return undefined; }), reps, 3);
 // GPU time of one eval of fn, from CUDA events (as the PyTorch peer is timed): the backend records the
 // start event when the first kernel of the eval allocates its output and the stop event when eval
 // synchronises. The ratios below use these; wall times are reported beside them.
