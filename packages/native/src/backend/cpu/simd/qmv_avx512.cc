@@ -17,6 +17,7 @@
 #include "../../../engine/half.h"
 #include "qmv.h"
 #include "qdeq.h"
+#include "qmv_avx512_util.h"
 
 namespace mlx::cpu::qmv {
 
@@ -95,20 +96,6 @@ void prep4(const float* x, int64_t K, float* xp) {
       }
   }
 }
-
-// Up to 16 scale/bias values as floats (masked lanes 0).
-template <typename S>
-inline __m512 load_s(const S* p, __mmask16 m) {
-  if constexpr (std::is_same_v<S, float>) {
-    return _mm512_maskz_loadu_ps(m, p);
-  } else if constexpr (std::is_same_v<S, float16_t>) {
-    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
-  } else {
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
-  }
-}
-
-inline __mmask16 first_n(int64_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
 
 // One block of NR weight rows (v: their dwords) against MB rows of x (xb: the block's xp), STEPS nibble
 // steps; the per-lane group sums are scaled (sidx: lane -> group within the block) into tot.

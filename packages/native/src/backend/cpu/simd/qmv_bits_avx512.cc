@@ -15,6 +15,7 @@
 #include "../../../engine/half.h"
 #include "qmv.h"
 #include "qdeq.h"
+#include "qmv_avx512_util.h"
 
 namespace mlx::cpu::qmv {
 
@@ -51,19 +52,6 @@ struct Unpack16 {
     }
   }
 };
-
-template <typename S>
-inline __m512 load_s(const S* p, __mmask16 m) {
-  if constexpr (std::is_same_v<S, float>) {
-    return _mm512_maskz_loadu_ps(m, p);
-  } else if constexpr (std::is_same_v<S, float16_t>) {
-    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
-  } else {
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
-  }
-}
-
-inline __mmask16 first_n(int64_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
 
 // NR weight rows from n (sharing every x load) against MB rows of x; y at a.y[r * ldy + n + i].
 template <int B, int NR, int MB, typename S>
