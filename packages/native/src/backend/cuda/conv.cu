@@ -16,6 +16,7 @@
 
 #include "../../primitives/conv.h"
 #include "common.cuh"
+#include "cublaslt.cuh"
 
 namespace mlx::cu {
 
@@ -100,20 +101,6 @@ __global__ void conv_direct_kernel(const T* x, const T* w, T* out, ConvGeo g, in
   }
 }
 
-void check_blas(cublasStatus_t st, const char* what) {
-  if (st != CUBLAS_STATUS_SUCCESS)
-    throw_error(ErrorCode::internal, std::string("[cuda conv] ") + what + " failed with cuBLAS status " + std::to_string((int)st));
-}
-
-cublasLtHandle_t handle() {
-  static cublasLtHandle_t h = [] {
-    cublasLtHandle_t x;
-    check_blas(cublasLtCreate(&x), "cublasLtCreate");
-    return x;
-  }();
-  return h;
-}
-
 uint32_t alignment(const void* p) {
   uintptr_t a = reinterpret_cast<uintptr_t>(p);
   uint32_t al = 256;
@@ -157,13 +144,13 @@ void gemm_wx(Dtype dt, int64_t Og, int64_t M, int64_t Kd, const void* W, int64_t
   cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &ad, sizeof(ad));
   cublasLtMatmulHeuristicResult_t heur;
   int found = 0;
-  check_blas(cublasLtMatmulAlgoGetHeuristic(handle(), desc, lw, lx, ld, ld, pref, 1, &heur, &found), "heuristic");
+  check_blas(cublasLtMatmulAlgoGetHeuristic(cublaslt_handle(), desc, lw, lx, ld, ld, pref, 1, &heur, &found), "heuristic");
   check(found > 0, ErrorCode::internal, "[cuda conv] cuBLASLt found no algorithm for this convolution.");
   float alpha = 1.f, beta = 0.f;
   double alpha_d = 1.0, beta_d = 0.0;
   const void* pa = scale_ty == CUDA_R_64F ? (const void*)&alpha_d : (const void*)&alpha;
   const void* pb = scale_ty == CUDA_R_64F ? (const void*)&beta_d : (const void*)&beta;
-  check_blas(cublasLtMatmul(handle(), desc, pa, W, lw, X, lx, pb, D, ld, D, ld, &heur.algo, ws, kWorkspace, stream_of(s)),
+  check_blas(cublasLtMatmul(cublaslt_handle(), desc, pa, W, lw, X, lx, pb, D, ld, D, ld, &heur.algo, ws, kWorkspace, stream_of(s)),
              "cublasLtMatmul");
   cublasLtMatmulPreferenceDestroy(pref);
   cublasLtMatrixLayoutDestroy(lw);

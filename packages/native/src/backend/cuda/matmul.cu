@@ -11,17 +11,16 @@
 
 #include "../../primitives/matmul.h"
 #include "common.cuh"
+#include "cublaslt.cuh"
 
 namespace mlx::cu {
-
-namespace {
 
 void check_blas(cublasStatus_t st, const char* what) {
   if (st != CUBLAS_STATUS_SUCCESS)
     throw_error(ErrorCode::internal, std::string("[cuda] ") + what + " failed with cuBLAS status " + std::to_string((int)st));
 }
 
-cublasLtHandle_t handle() {
+cublasLtHandle_t cublaslt_handle() {
   static cublasLtHandle_t h = [] {
     cublasLtHandle_t x;
     check_blas(cublasLtCreate(&x), "cublasLtCreate");
@@ -29,6 +28,8 @@ cublasLtHandle_t handle() {
   }();
   return h;
 }
+
+namespace {
 
 constexpr size_t kWorkspace = 32 << 20;
 void* workspace(const Stream& s) {
@@ -117,7 +118,7 @@ Plan make_plan(const PlanKey& k) {
   cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &wsb, sizeof(wsb));
   cublasLtMatmulHeuristicResult_t heur;
   int found = 0;
-  cublasStatus_t hs = cublasLtMatmulAlgoGetHeuristic(handle(), p.desc, p.lb, p.la, p.lc, p.lc, pref, 1, &heur, &found);
+  cublasStatus_t hs = cublasLtMatmulAlgoGetHeuristic(cublaslt_handle(), p.desc, p.lb, p.la, p.lc, p.lc, pref, 1, &heur, &found);
   cublasLtMatmulPreferenceDestroy(pref);
   if (hs != CUBLAS_STATUS_SUCCESS || found == 0) {
     cublasLtMatrixLayoutDestroy(p.la);
@@ -193,7 +194,7 @@ void gemm(const Array& a, const Array& b, Array& out, float alpha, float beta, c
   double alpha_d = alpha, beta_d = beta;
   const void* pa = scale_ty == CUDA_R_64F ? (const void*)&alpha_d : (const void*)&alpha;
   const void* pb = scale_ty == CUDA_R_64F ? (const void*)&beta_d : (const void*)&beta;
-  check_blas(cublasLtMatmul(handle(), plan.desc, pa, bp, plan.lb, ap, plan.la, pb, cp, plan.lc, cp, plan.lc, &plan.algo,
+  check_blas(cublasLtMatmul(cublaslt_handle(), plan.desc, pa, bp, plan.lb, ap, plan.la, pb, cp, plan.lc, cp, plan.lc, &plan.algo,
                             workspace(s), kWorkspace, st),
              "cublasLtMatmul");
 }
