@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../../../packages/native/src/backend/cuda/qmv_pipe.cuh"
+#include "qmv_bulk.cuh"
 
 using namespace mlx::cu::qmvk;
 using T = __nv_bfloat16;
@@ -262,6 +263,35 @@ int main(int argc, char** argv) {
       kern<<<dim3(gx, rows), 32 * KS, smem>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift);
     }, true);
   };
+  {  // same-size copy back to back (the floor for moving this many bytes per launch)
+    char *a, *b; size_t n = (size_t)bytes / 2 / 16 * 16; std::vector<char*> as(NB), bs(NB);
+    for (int i = 0; i < NB; i++) { CK(cudaMalloc(&as[i], n)); CK(cudaMalloc(&bs[i], n)); }
+    for (int i = 0; i < NB; i++) CK(cudaMemcpyAsync(bs[i], as[i], n, cudaMemcpyDeviceToDevice));
+    float ms; const int reps = 40;
+    CK(cudaEventRecord(e0)); for (int i = 0; i < reps; i++) CK(cudaMemcpyAsync(bs[i % NB], as[i % NB], n, cudaMemcpyDeviceToDevice)); CK(cudaEventRecord(e1));
+    CK(cudaEventSynchronize(e1)); CK(cudaEventElapsedTime(&ms, e0, e1));
+    printf("  copy same bytes (%.1f MB read + %.1f MB written) cold %6.2f us %5.0f GB/s (read+write)\n", n / 1e6, n / 1e6, ms * 1e3 / reps, 2.0 * n * reps / (ms / 1e3) / 1e9);
+    for (int i = 0; i < NB; i++) { CK(cudaFree(as[i])); CK(cudaFree(bs[i])); }
+    (void)a; (void)b;
+  }
+  auto bulk = [&](auto kern, int KS, int SPB, int NS) {
+    if (K % (128 * SPB) != 0 || (SPB * 128 / gs * 2) % 16 != 0 || ngroups % 8 != 0) return;
+    size_t smem = (size_t)NS * (16 * (SPB * 64 + 64) + 2 * 16 * (SPB * 8 + 16)) + 8 * NS + (size_t)ngroups * 4 + 2 * KS * 16 * 4;
+    CK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
+    int occ = 0; CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occ, kern, 32 * KS, smem));
+    int tiles = (N + 15) / 16;
+    std::string nm = "bulk k" + std::to_string(KS) + "s" + std::to_string(SPB) + "n" + std::to_string(NS) + " o" + std::to_string(occ);
+    run(nm.c_str(), [=](int i, int rows) {
+      int gx = std::min(tiles, std::max(1, occ * sms / rows));
+      kern<<<dim3(gx, rows), 32 * KS, smem>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift);
+    }, true);
+  };
+  bulk(qmv_bulk_kernel<T, 8, 32, 2, true, true>, 8, 32, 2);
+  bulk(qmv_bulk_kernel<T, 8, 32, 3, true, true>, 8, 32, 3);
+  bulk(qmv_bulk_kernel<T, 8, 16, 4, true, true>, 8, 16, 4);
+  bulk(qmv_bulk_kernel<T, 8, 8, 8, true, true>, 8, 8, 8);
+  bulk(qmv_bulk_kernel<T, 4, 16, 3, true, true>, 4, 16, 3);
+  bulk(qmv_bulk_kernel<T, 8, 32, 2, true>, 8, 32, 2);
   pipe(qmv_pipe_kernel<T, 4, 2, 4>, 4, 2, 4, true);
   pipe(qmv_pipe_kernel<T, 4, 2, 4>, 4, 2, 4, false);
   pipe(qmv_pipe_kernel<T, 4, 2, 6>, 4, 2, 6, true);
