@@ -287,11 +287,28 @@ int main(int argc, char** argv) {
     }, true);
   };
   bulk(qmv_bulk_kernel<T, 8, 32, 2, true, true>, 8, 32, 2);
-  bulk(qmv_bulk_kernel<T, 8, 32, 3, true, true>, 8, 32, 3);
-  bulk(qmv_bulk_kernel<T, 8, 16, 4, true, true>, 8, 16, 4);
-  bulk(qmv_bulk_kernel<T, 8, 8, 8, true, true>, 8, 8, 8);
-  bulk(qmv_bulk_kernel<T, 4, 16, 3, true, true>, 4, 16, 3);
-  bulk(qmv_bulk_kernel<T, 8, 32, 2, true>, 8, 32, 2);
+  auto ws = [&](auto kern, int KS, int SPB, int NS, bool xreg) {
+    if (K % (128 * SPB) != 0 || (SPB * 128 / gs * 2) % 16 != 0 || ngroups % 8 != 0 || (xreg && K != 128 * SPB)) return;
+    size_t smem = (size_t)NS * (16 * (SPB * 64 + 64) + 2 * 16 * (SPB * 8 + 16)) + 16 * NS + (size_t)ngroups * 4 + (size_t)NS * KS * 16 * 4;
+    CK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
+    int occ = 0; CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occ, kern, 32 * (KS + 1), smem));
+    int tiles = (N + 15) / 16;
+    std::string nm = "ws k" + std::to_string(KS) + "s" + std::to_string(SPB) + "n" + std::to_string(NS) + (xreg ? "x" : "") + " o" + std::to_string(occ);
+    run(nm.c_str(), [=](int i, int rows) {
+      int gx = std::min(tiles, std::max(1, occ * sms / rows));
+      kern<<<dim3(gx, rows), 32 * (KS + 1), smem>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift);
+    }, true);
+  };
+  ws(qmv_ws_kernel<T, 8, 32, 2, true>, 8, 32, 2, true);
+  ws(qmv_ws_kernel<T, 8, 32, 3, true>, 8, 32, 3, true);
+  ws(qmv_ws_kernel<T, 8, 32, 4, true>, 8, 32, 4, true);
+  ws(qmv_ws_kernel<T, 16, 32, 3, true>, 16, 32, 3, true);
+  ws(qmv_ws_kernel<T, 4, 32, 3, true>, 4, 32, 3, true);
+  ws(qmv_ws_kernel<T, 8, 32, 3, false>, 8, 32, 3, false);
+  ws(qmv_ws_kernel<T, 8, 16, 4, false>, 8, 16, 4, false);
+  ws(qmv_ws_kernel<T, 8, 16, 6, false>, 8, 16, 6, false);
+  ws(qmv_ws_kernel<T, 16, 16, 4, false>, 16, 16, 4, false);
+  ws(qmv_ws_kernel<T, 4, 16, 6, false>, 4, 16, 6, false);
   pipe(qmv_pipe_kernel<T, 4, 2, 4>, 4, 2, 4, true);
   pipe(qmv_pipe_kernel<T, 4, 2, 4>, 4, 2, 4, false);
   pipe(qmv_pipe_kernel<T, 4, 2, 6>, 4, 2, 6, true);
