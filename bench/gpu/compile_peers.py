@@ -50,6 +50,7 @@ compiled_ok = True
 for tag, dt in (('f32', torch.float32), ('bf16', torch.bfloat16)):
     x = torch.randn(16 << 20, device=dev).to(dt)
     out[f'chain_{tag}_eager'] = bench(lambda: chain10(x))
+    out[f'one_op_{tag}'] = bench(lambda: x * 1.5)
     if compiled_ok:
         try:
             cf = torch.compile(chain10)
@@ -69,6 +70,14 @@ if compiled_ok:
     try:
         cg = torch.compile(gelu_formula)
         out['gelu_compile'] = bench(lambda: cg(x))
+    except Exception as err:
+        out['compile_error'] = str(err)[:300]
+b = torch.randn(3072, device=dev).to(torch.bfloat16)
+out['gelu_bias_builtin'] = bench(lambda: F.gelu(x + b, approximate='tanh'))
+if compiled_ok:
+    try:
+        cgb = torch.compile(lambda v, w: gelu_formula(v + w))
+        out['gelu_bias_compile'] = bench(lambda: cgb(x, b))
     except Exception as err:
         out['compile_error'] = str(err)[:300]
 print(json.dumps(out))

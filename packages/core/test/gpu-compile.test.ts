@@ -163,6 +163,23 @@ describe.skipIf(!hasGpu)('compile on the GPU (NVRTC fused kernels)', () => {
       expect(got[k].shape).toEqual(want[k].shape);
       expect(maxUlps(got[k], want[k], 1e-7)).toBeLessThanOrEqual(6);
     }
+    // Row bias [96] and per-row scale [129, 1]: vector accesses along rows (bias loaded as vectors, the
+    // scale once per row); the same with rows that start unaligned (a column slice: one element each).
+    const rowf = (p: mx.array, bias: mx.array, sc: mx.array) => mx.multiply(mx.tanh(mx.add(p, bias)), sc);
+    const wide = uniform(-2, 2, [129, 97], 12), bias = uniform(-1, 1, [96], 13), sc = uniform(0.5, 2, [129, 1], 14);
+    for (const p of [mx.index(wide, mx.Slice(), mx.Slice(0, 96)), mx.index(wide, mx.Slice(), mx.Slice(1))]) {
+      const dense = mx.add(p, 0);  // a contiguous copy: rows aligned
+      for (const v of [dense, p]) {
+        const r = on(mx.gpu, () => mx.compile(rowf)(v, bias, sc));
+        expect(maxUlps(r, rowf(v, bias, sc), 1e-7)).toBeLessThanOrEqual(5);
+      }
+      for (const dt of [mx.bfloat16, mx.float16]) {  // half inputs: the float32 program rounded once
+        const [hp, hb, hs] = [dense, bias, sc].map((a) => mx.astype(a, dt, mx.cpu));
+        const r = on(mx.gpu, () => mx.compile(rowf)(hp, hb, hs));
+        const ref = on(mx.gpu, () => mx.compile(rowf)(...[hp, hb, hs].map((a) => mx.astype(a, mx.float32, mx.cpu)) as [mx.array, mx.array, mx.array]));
+        expect(mx.arrayEqual(r, mx.astype(ref, dt, mx.cpu)).item()).toBe(true);
+      }
+    }
     const g = mx.compile((p: mx.array, q: mx.array) => mx.sigmoid(mx.multiply(mx.add(p, q), 3)), true);
     for (const [ps, qs] of [[[7, 9], [9]], [[3, 2, 5], [2, 1]], [[1000, 3], [1000, 1]]] as [number[], number[]][]) {
       const p = uniform(-1, 1, ps, 4), q = uniform(-1, 1, qs, 5);
@@ -239,6 +256,7 @@ describe.skipIf(!hasGpu)('compile on the GPU (NVRTC fused kernels)', () => {
       mx.eval(x);
       mx.cuda.resetCounters();
       const y = f(x);
+      mx.eval(y);  // compiles (or loads) the kernel
       console.log(JSON.stringify({ counters: mx.cuda.counters(), sum: mx.sum(y).item() }));`;
     const child = (dir: string) => {
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {

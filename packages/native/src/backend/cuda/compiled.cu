@@ -1,8 +1,10 @@
 // GPU kernel for Compiled (fused elementwise programs from mx.compile): CUDA source generated per
 // program, dtypes and input layout (compiled_codegen.h), compiled with NVRTC and cached
-// (compiled_jit.cu). One thread per element, or per 4/8 elements with 16-byte accesses when every
-// input is dense or a single value; otherwise dims are collapsed and each input is indexed by its
-// broadcast strides. Index math is 32-bit unless an offset may pass 2^31.
+// (compiled_jit.cu). Dims are collapsed; when every input is then dense or a single value the
+// kernel walks the flat index, else each input is indexed by its broadcast strides. A thread takes
+// 4 or 8 elements with 16-byte accesses where alignment allows (in the strided case along the
+// innermost dim, e.g. a row-broadcast bias), else one. Index math is 32-bit unless an offset may
+// pass 2^31.
 #include <cstdint>
 #include <limits>
 
@@ -75,7 +77,6 @@ void compiled(const Primitive& p, const std::vector<Array>& in, std::vector<Arra
     if (sk != 0 && sk != 1) L.contiguous = false;
     L.scalar[k] = sk == 0;
   }
-  if (!L.contiguous) L.scalar.assign(n_in, 0);
   L.ndim = L.contiguous ? 0 : (int)sh.size();
 
   // Input pointers first: donation moves the donor's buffer out of its array.
@@ -88,20 +89,33 @@ void compiled(const Primitive& p, const std::vector<Array>& in, std::vector<Arra
         op[0] = const_cast<void*>(ip[k]);
   for (int k = 0; k < n_out; k++) if (!op[k]) op[k] = alloc_out(out[k], s);
 
-  if (L.contiguous) {
-    // 16-byte accesses: 8 elements when every dense operand is 2 bytes wide, else 4.
-    int min_item = 4, max_item = 0;
-    auto note = [&](Dtype dt) { int b = (int)dtype_size(dt); min_item = std::min(min_item, b); max_item = std::max(max_item, b); };
-    for (int k = 0; k < n_in; k++) if (!L.scalar[k]) note(in_dt[k]);
-    for (int k = 0; k < n_out; k++) note(out_dt[k]);
+  // Vector accesses (16 bytes: 8 elements when every vector operand is 2 bytes wide, else 4).
+  // Contiguous: dense inputs and outputs aligned. Strided: along the innermost dim when each input
+  // has inner stride 1 (row starts aligned: pointer and outer strides) or 0 (one value per row).
+  bool inner_ok = true;
+  if (!L.contiguous) {
+    for (int k = 0; k < n_in; k++) {
+      int64_t si = st[k].back();
+      inner_ok = inner_ok && (si == 0 || si == 1);
+      L.scalar[k] = si == 0;
+    }
+  }
+  if (inner_ok && n >= 4 * kThreads) {  // tiny: one element per thread, no vector prologue
+    int max_item = 0;
+    for (int k = 0; k < n_in; k++) if (!L.scalar[k]) max_item = std::max(max_item, dtype_size(in_dt[k]));
+    for (int k = 0; k < n_out; k++) max_item = std::max(max_item, dtype_size(out_dt[k]));
     for (int v : {max_item == 2 ? 8 : 4, 4}) {
-      bool al = true;
-      for (int k = 0; k < n_in; k++) if (!L.scalar[k]) al = al && aligned(ip[k], v * (int64_t)dtype_size(in_dt[k]));
+      bool al = L.contiguous || sh.back() % v == 0;
+      for (int k = 0; k < n_in; k++) {
+        if (L.scalar[k]) continue;
+        al = al && aligned(ip[k], v * (int64_t)dtype_size(in_dt[k]));
+        if (!L.contiguous) for (size_t d = 0; d + 1 < sh.size(); d++) al = al && st[k][d] % v == 0;
+      }
       for (int k = 0; k < n_out; k++) al = al && aligned(op[k], v * (int64_t)dtype_size(out_dt[k]));
       if (al) { L.vec = v; break; }
     }
-    if (n < 4 * kThreads) L.vec = 1;  // tiny: one element per thread, no vector prologue
   }
+  if (L.vec == 1 && !L.contiguous) L.scalar.assign(n_in, 0);
   const int64_t work = (n + L.vec - 1) / L.vec;
   const int blocks = blocks_for(work, kThreads);
   const int64_t step = (int64_t)blocks * kThreads * L.vec;

@@ -19,7 +19,10 @@ struct FusedLayout {
   bool contiguous = true;       // every input is dense (element i) or a single value (element 0)
   std::vector<uint8_t> scalar;  // contiguous: per input, 1 = one value broadcast to every element
   int ndim = 0;                 // strided: collapsed dims; shape and strides come as arguments
-  int vec = 1;                  // contiguous: elements per thread (1, 4 or 8; pointers aligned)
+  // Elements per thread (1, 4 or 8) with vector accesses. Contiguous: over the flat index, with a
+  // scalar tail. Strided: along the innermost dim, whose length vec divides; inputs then have inner
+  // stride 1 (vector loads, every row start aligned) or 0 (`scalar`: one value per row).
+  int vec = 1;
   bool index64 = false;         // 64-bit index math (only when offsets may pass 2^31)
 };
 
@@ -215,6 +218,16 @@ inline std::string fused_source(const Compiled& c, const std::vector<Dtype>& in_
   auto ks = [](int k) { return std::to_string(k); };
   const std::string xs = "float x[" + std::to_string(n_in ? n_in : 1) + "]", ys = "float y[" + ks(n_out) + "]";
 
+  // Element offsets o<k> of flat index `rem` in each input (strided layouts).
+  auto emit_offsets = [&] {
+    for (int k = 0; k < n_in; k++) s += "    idx_t o" + ks(k) + " = 0;\n";
+    for (int d = L.ndim - 1; d >= 0; d--) {
+      if (d > 0) s += "    { const idx_t sh = (idx_t)a.shape[" + ks(d) + "]; const idx_t q = rem / sh; c = rem - q * sh; rem = q; }\n";
+      else s += "    c = rem;\n";
+      for (int k = 0; k < n_in; k++) s += "    o" + ks(k) + " += c * (idx_t)a.st[" + ks(k) + "][" + ks(d) + "];\n";
+    }
+  };
+
   s += "extern \"C\" __global__ void __launch_bounds__(256) mlx_fused(const Args a) {\n";
   s += "  const idx_t n = (idx_t)a.n;\n";
   s += "  const idx_t step = (idx_t)gridDim.x * (idx_t)blockDim.x;\n";
@@ -249,17 +262,28 @@ inline std::string fused_source(const Compiled& c, const std::vector<Dtype>& in_
     s += "    " + ys + ";\n    mlx_prog(x, y);\n";
     for (int k = 0; k < n_out; k++) s += "    mlx_st_" + tag_out(k) + "(a.out[" + ks(k) + "], i, y[" + ks(k) + "]);\n";
     s += "  }\n";
+  } else if (L.vec > 1) {
+    const std::string V = ks(L.vec);
+    s += "  const idx_t nv = n / " + V + ";\n";
+    s += "  for (idx_t v = t; v < nv; v += step) {\n    const idx_t i = v * " + V + ";\n    idx_t rem = i, c;\n";
+    emit_offsets();
+    for (int k = 0; k < n_in; k++) {
+      if (L.scalar[k]) s += "    const float s" + ks(k) + " = mlx_ld_" + tag_in(k) + "(a.in[" + ks(k) + "], o" + ks(k) + ");\n";
+      else s += "    float v" + ks(k) + "[" + V + "]; mlx_ldv" + V + "_" + tag_in(k) + "(a.in[" + ks(k) + "], o" + ks(k) + ", v" + ks(k) + ");\n";
+    }
+    for (int k = 0; k < n_out; k++) s += "    float w" + ks(k) + "[" + V + "];\n";
+    s += "#pragma unroll\n    for (int j = 0; j < " + V + "; j++) {\n      " + xs + ";\n";
+    for (int k = 0; k < n_in; k++)
+      s += "      x[" + ks(k) + "] = " + (L.scalar[k] ? "s" + ks(k) : "v" + ks(k) + "[j]") + ";\n";
+    s += "      " + ys + ";\n      mlx_prog(x, y);\n";
+    for (int k = 0; k < n_out; k++) s += "      w" + ks(k) + "[j] = y[" + ks(k) + "];\n";
+    s += "    }\n";
+    for (int k = 0; k < n_out; k++)
+      s += "    mlx_stv" + V + "_" + tag_out(k) + "(a.out[" + ks(k) + "], i, w" + ks(k) + ");\n";
+    s += "  }\n";
   } else {
     s += "  for (idx_t i = t; i < n; i += step) {\n    idx_t rem = i, c;\n";
-    for (int k = 0; k < n_in; k++) s += "    idx_t o" + ks(k) + " = 0;\n";
-    for (int d = L.ndim - 1; d >= 0; d--) {
-      if (d > 0) {
-        s += "    { const idx_t sh = (idx_t)a.shape[" + ks(d) + "]; const idx_t q = rem / sh; c = rem - q * sh; rem = q; }\n";
-      } else {
-        s += "    c = rem;\n";
-      }
-      for (int k = 0; k < n_in; k++) s += "    o" + ks(k) + " += c * (idx_t)a.st[" + ks(k) + "][" + ks(d) + "];\n";
-    }
+    emit_offsets();
     s += "    " + xs + ";\n";
     for (int k = 0; k < n_in; k++)
       s += "    x[" + ks(k) + "] = mlx_ld_" + tag_in(k) + "(a.in[" + ks(k) + "], o" + ks(k) + ");\n";
