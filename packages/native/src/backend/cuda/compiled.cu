@@ -19,37 +19,6 @@ namespace {
 
 constexpr int kThreads = 256;
 
-// Broadcast strides of each input over the output shape, with dims merged where every input is
-// row-contiguous across them and size-1 dims dropped.
-void collapse(const Shape& shape, const std::vector<Array>& in, std::vector<int64_t>& sh,
-              std::vector<std::vector<int64_t>>& st) {
-  const int nd = (int)shape.size(), n_in = (int)in.size();
-  std::vector<std::vector<int64_t>> full(n_in, std::vector<int64_t>(nd, 0));
-  for (int k = 0; k < n_in; k++) {
-    const Array& a = in[k];
-    for (int i = 0; i < a.ndim(); i++) {
-      int d = nd - a.ndim() + i;
-      full[k][d] = a.shape(i) == 1 ? 0 : a.strides()[i];
-    }
-  }
-  sh.clear();
-  st.assign(n_in, {});
-  for (int d = 0; d < nd; d++) {
-    if (shape[d] == 1) continue;
-    bool merge = !sh.empty();
-    for (int k = 0; k < n_in && merge; k++) merge = st[k].back() == full[k][d] * shape[d];
-    if (merge) {
-      sh.back() *= shape[d];
-      for (int k = 0; k < n_in; k++) st[k].back() = full[k][d];
-    } else {
-      sh.push_back(shape[d]);
-      for (int k = 0; k < n_in; k++) st[k].push_back(full[k][d]);
-    }
-  }
-}
-
-bool aligned(const void* p, int64_t bytes) { return reinterpret_cast<uintptr_t>(p) % (uintptr_t)bytes == 0; }
-
 void compiled(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out) {
   auto& c = static_cast<const Compiled&>(p);
   const int n_in = (int)in.size(), n_out = (int)out.size();
@@ -66,72 +35,28 @@ void compiled(const Primitive& p, const std::vector<Array>& in, std::vector<Arra
   const int64_t n = out[0].size();
   if (n == 0) { for (auto& o : out) alloc_out(o, s); return; }
 
-  std::vector<int64_t> sh;
-  std::vector<std::vector<int64_t>> st;
-  collapse(shape, in, sh, st);
-  FusedLayout L;
-  L.contiguous = sh.size() <= 1;
-  L.scalar.assign(n_in, 0);
-  for (int k = 0; k < n_in && L.contiguous; k++) {
-    int64_t sk = st[k].empty() ? 0 : st[k][0];
-    if (sk != 0 && sk != 1) L.contiguous = false;
-    L.scalar[k] = sk == 0;
+  FusedPlan P;
+  {
+    std::vector<const Shape*> shapes;
+    std::vector<const Strides*> strides;
+    for (auto& a : in) { shapes.push_back(&a.shape()); strides.push_back(&a.strides()); }
+    fused_plan_layout(shape, shapes, strides, P);
   }
-  L.ndim = L.contiguous ? 0 : (int)sh.size();
+  const FusedLayout& L = P.L;
 
   // Input pointers first: donation moves the donor's buffer out of its array.
-  std::vector<const void*> ip(n_in);
-  for (int k = 0; k < n_in; k++) ip[k] = in_ptr(in[k], s);
-  std::vector<void*> op(n_out, nullptr);
+  std::vector<uintptr_t> ip(n_in), op(n_out, 0);
+  std::vector<int> in_item(n_in), out_item(n_out);
+  for (int k = 0; k < n_in; k++) { ip[k] = reinterpret_cast<uintptr_t>(in_ptr(in[k], s)); in_item[k] = dtype_size(in_dt[k]); }
+  for (int k = 0; k < n_out; k++) out_item[k] = dtype_size(out_dt[k]);
   if (L.contiguous)
     for (int k = 0; k < n_in && !op[0]; k++)
-      if (!L.scalar[k] && in[k].dtype() == out[0].dtype() && in[k].size() == n && donate(in[k], out[0], s))
-        op[0] = const_cast<void*>(ip[k]);
-  for (int k = 0; k < n_out; k++) if (!op[k]) op[k] = alloc_out(out[k], s);
-
-  // Vector accesses (16 bytes: 8 elements when every vector operand is 2 bytes wide, else 4).
-  // Contiguous: dense inputs and outputs aligned. Strided: along the innermost dim when each input
-  // has inner stride 1 (row starts aligned: pointer and outer strides) or 0 (one value per row).
-  bool inner_ok = true;
-  if (!L.contiguous) {
-    for (int k = 0; k < n_in; k++) {
-      int64_t si = st[k].back();
-      inner_ok = inner_ok && (si == 0 || si == 1);
-      L.scalar[k] = si == 0;
-    }
-  }
-  if (inner_ok && n >= 4 * kThreads) {  // tiny: one element per thread, no vector prologue
-    int max_item = 0;
-    for (int k = 0; k < n_in; k++) if (!L.scalar[k]) max_item = std::max(max_item, dtype_size(in_dt[k]));
-    for (int k = 0; k < n_out; k++) max_item = std::max(max_item, dtype_size(out_dt[k]));
-    for (int v : {max_item == 2 ? 8 : 4, 4}) {
-      bool al = L.contiguous || sh.back() % v == 0;
-      for (int k = 0; k < n_in; k++) {
-        if (L.scalar[k]) continue;
-        al = al && aligned(ip[k], v * (int64_t)dtype_size(in_dt[k]));
-        if (!L.contiguous) for (size_t d = 0; d + 1 < sh.size(); d++) al = al && st[k][d] % v == 0;
-      }
-      for (int k = 0; k < n_out; k++) al = al && aligned(op[k], v * (int64_t)dtype_size(out_dt[k]));
-      if (al) { L.vec = v; break; }
-    }
-  }
-  if (L.vec == 1 && !L.contiguous) L.scalar.assign(n_in, 0);
-  const int64_t work = (n + L.vec - 1) / L.vec;
-  const int blocks = blocks_for(work, kThreads);
-  const int64_t step = (int64_t)blocks * kThreads * L.vec;
-  constexpr int64_t kMax32 = std::numeric_limits<int32_t>::max();
-  L.index64 = n + step > kMax32;
-  for (int k = 0; k < n_in && !L.index64 && !L.contiguous; k++) {
-    int64_t span = 0;
-    for (size_t d = 0; d < sh.size(); d++) span += (st[k][d] < 0 ? -st[k][d] : st[k][d]) * (sh[d] - 1);
-    L.index64 = span > kMax32;
-  }
+      if (!L.scalar[k] && in[k].dtype() == out[0].dtype() && in[k].size() == n && donate(in[k], out[0], s)) op[0] = ip[k];
+  for (int k = 0; k < n_out; k++) if (!op[k]) op[k] = reinterpret_cast<uintptr_t>(alloc_out(out[k], s));
+  fused_plan_launch(P, ip, in_item, op, out_item, kThreads, (int64_t)num_sms() * 32);
 
   // The kernel for this variant: the primitive's own cache, else generate + JIT.
-  std::string variant;
-  variant += (char)L.contiguous; variant += (char)L.vec; variant += (char)L.index64; variant += (char)L.ndim;
-  for (int k = 0; k < n_in; k++) { variant += (char)fused_dtype_code(in_dt[k]); variant += (char)L.scalar[k]; }
-  for (int k = 0; k < n_out; k++) variant += (char)fused_dtype_code(out_dt[k]);
+  const std::string variant = fused_variant_key(L, in_dt, out_dt);
   cudaKernel_t kernel = nullptr;
   {
     auto& cache = c.kernel_cache();
@@ -144,19 +69,9 @@ void compiled(const Primitive& p, const std::vector<Array>& in, std::vector<Arra
       cache.entries.emplace_back(variant, kernel);
     }
   }
-
-  // Parameter block: 8-byte words in the order of the generated struct Args.
-  std::vector<int64_t> words;
-  words.reserve(n_in + n_out + 1 + (L.ndim + 1) * n_in + L.ndim);
-  for (int k = 0; k < n_in; k++) words.push_back((int64_t)reinterpret_cast<uintptr_t>(ip[k]));
-  for (int k = 0; k < n_out; k++) words.push_back((int64_t)reinterpret_cast<uintptr_t>(op[k]));
-  words.push_back(n);
-  if (!L.contiguous) {
-    for (auto v : sh) words.push_back(v);
-    for (int k = 0; k < n_in; k++) for (auto v : st[k]) words.push_back(v);
-  }
+  std::vector<int64_t> words = fused_args(P, ip, op);
   void* args[] = {words.data()};
-  MLX_CUDA_CHECK(cudaLaunchKernel((const void*)kernel, dim3(blocks), dim3(kThreads), args, 0, stream_of(s)));
+  MLX_CUDA_CHECK(cudaLaunchKernel((const void*)kernel, dim3(P.blocks), dim3(kThreads), args, 0, stream_of(s)));
 }
 
 }  // namespace

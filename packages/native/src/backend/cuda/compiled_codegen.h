@@ -4,6 +4,7 @@
 // stores round to each output's dtype. Every op is the same float expression as the unfused GPU
 // kernels (elementwise.cu), so a one-op program is bit-identical to the unfused op.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -293,6 +294,125 @@ inline std::string fused_source(const Compiled& c, const std::vector<Dtype>& in_
   }
   s += "}\n";
   return s;
+}
+
+// ---------------------------------------------------------------- launch planning
+// Host-side choices for one launch, also plain C++ (checked with the generated source off-GPU).
+struct FusedPlan {
+  FusedLayout L;
+  std::vector<int64_t> sh;               // collapsed shape
+  std::vector<std::vector<int64_t>> st;  // per input: collapsed element strides (0 = broadcast)
+  int64_t n = 0;
+  int blocks = 1;
+};
+
+// Step 1, before device pointers exist (donation depends on it): broadcast strides of each input
+// (shape/strides right-aligned to the output), dims merged where every input is row-contiguous across
+// them, size-1 dims dropped; contiguous when every input is then dense or one value.
+inline void fused_plan_layout(const Shape& shape, const std::vector<const Shape*>& in_shape,
+                              const std::vector<const Strides*>& in_strides, FusedPlan& P) {
+  const int nd = (int)shape.size(), n_in = (int)in_shape.size();
+  std::vector<std::vector<int64_t>> full(n_in, std::vector<int64_t>(nd, 0));
+  for (int k = 0; k < n_in; k++) {
+    const int ak = (int)in_shape[k]->size();
+    for (int i = 0; i < ak; i++) full[k][nd - ak + i] = (*in_shape[k])[i] == 1 ? 0 : (*in_strides[k])[i];
+  }
+  P.n = 1;
+  for (auto d : shape) P.n *= d;
+  P.sh.clear();
+  P.st.assign(n_in, {});
+  for (int d = 0; d < nd; d++) {
+    if (shape[d] == 1) continue;
+    bool merge = !P.sh.empty();
+    for (int k = 0; k < n_in && merge; k++) merge = P.st[k].back() == full[k][d] * shape[d];
+    if (merge) {
+      P.sh.back() *= shape[d];
+      for (int k = 0; k < n_in; k++) P.st[k].back() = full[k][d];
+    } else {
+      P.sh.push_back(shape[d]);
+      for (int k = 0; k < n_in; k++) P.st[k].push_back(full[k][d]);
+    }
+  }
+  FusedLayout& L = P.L;
+  L = FusedLayout{};
+  L.contiguous = P.sh.size() <= 1;
+  L.scalar.assign(n_in, 0);
+  for (int k = 0; k < n_in && L.contiguous; k++) {
+    int64_t sk = P.st[k].empty() ? 0 : P.st[k][0];
+    if (sk != 0 && sk != 1) L.contiguous = false;
+    L.scalar[k] = sk == 0;
+  }
+  if (!L.contiguous) L.scalar.assign(n_in, 0);
+  L.ndim = L.contiguous ? 0 : (int)P.sh.size();
+}
+
+// Step 2, with the device pointers (byte addresses) and item sizes: vector width, index width and
+// grid size (blocks of `threads`, at most max_blocks, grid-stride loops beyond).
+inline void fused_plan_launch(FusedPlan& P, const std::vector<uintptr_t>& in_ptr, const std::vector<int>& in_item,
+                              const std::vector<uintptr_t>& out_ptr, const std::vector<int>& out_item, int threads,
+                              int64_t max_blocks) {
+  FusedLayout& L = P.L;
+  const int n_in = (int)in_ptr.size(), n_out = (int)out_ptr.size();
+  // Vector accesses (16 bytes: 8 elements when every vector operand is 2 bytes wide, else 4).
+  // Contiguous: dense inputs and outputs aligned. Strided: along the innermost dim when each input
+  // has inner stride 1 (row starts aligned: pointer and outer strides) or 0 (one value per row).
+  bool inner_ok = true;
+  if (!L.contiguous)
+    for (int k = 0; k < n_in; k++) {
+      int64_t si = P.st[k].back();
+      inner_ok = inner_ok && (si == 0 || si == 1);
+      L.scalar[k] = si == 0;
+    }
+  L.vec = 1;
+  if (inner_ok && P.n >= 4 * threads) {  // tiny: one element per thread, no vector prologue
+    int max_item = 0;
+    for (int k = 0; k < n_in; k++) if (!L.scalar[k]) max_item = std::max(max_item, in_item[k]);
+    for (int k = 0; k < n_out; k++) max_item = std::max(max_item, out_item[k]);
+    for (int v : {max_item == 2 ? 8 : 4, 4}) {
+      bool al = L.contiguous || P.sh.back() % v == 0;
+      for (int k = 0; k < n_in; k++) {
+        if (L.scalar[k]) continue;
+        al = al && in_ptr[k] % (uintptr_t)(v * in_item[k]) == 0;
+        if (!L.contiguous) for (size_t d = 0; d + 1 < P.sh.size(); d++) al = al && P.st[k][d] % v == 0;
+      }
+      for (int k = 0; k < n_out; k++) al = al && out_ptr[k] % (uintptr_t)(v * out_item[k]) == 0;
+      if (al) { L.vec = v; break; }
+    }
+  }
+  if (L.vec == 1 && !L.contiguous) L.scalar.assign(n_in, 0);
+  const int64_t work = (P.n + L.vec - 1) / L.vec;
+  P.blocks = (int)std::max<int64_t>(1, std::min<int64_t>((work + threads - 1) / threads, max_blocks));
+  const int64_t step = (int64_t)P.blocks * threads * L.vec;
+  const int64_t max32 = 2147483647;
+  L.index64 = P.n + step > max32;
+  for (int k = 0; k < n_in && !L.index64 && !L.contiguous; k++) {
+    int64_t span = 0;
+    for (size_t d = 0; d < P.sh.size(); d++) span += (P.st[k][d] < 0 ? -P.st[k][d] : P.st[k][d]) * (P.sh[d] - 1);
+    L.index64 = span > max32;
+  }
+}
+
+// The kernel variant of a plan: what besides the program the generated source depends on.
+inline std::string fused_variant_key(const FusedLayout& L, const std::vector<Dtype>& in_dt, const std::vector<Dtype>& out_dt) {
+  std::string v;
+  v += (char)L.contiguous; v += (char)L.vec; v += (char)L.index64; v += (char)L.ndim;
+  for (size_t k = 0; k < in_dt.size(); k++) { v += (char)fused_dtype_code(in_dt[k]); v += (char)L.scalar[k]; }
+  for (auto d : out_dt) v += (char)fused_dtype_code(d);
+  return v;
+}
+
+// The kernel's parameter block: 8-byte words in the order of the generated struct Args.
+inline std::vector<int64_t> fused_args(const FusedPlan& P, const std::vector<uintptr_t>& in_ptr,
+                                       const std::vector<uintptr_t>& out_ptr) {
+  std::vector<int64_t> w;
+  for (auto p : in_ptr) w.push_back((int64_t)p);
+  for (auto p : out_ptr) w.push_back((int64_t)p);
+  w.push_back(P.n);
+  if (!P.L.contiguous) {
+    for (auto v : P.sh) w.push_back(v);
+    for (auto& s : P.st) for (auto v : s) w.push_back(v);
+  }
+  return w;
 }
 
 }  // namespace mlx::cu
