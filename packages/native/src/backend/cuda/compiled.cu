@@ -6,7 +6,8 @@
 // innermost dim, e.g. a row-broadcast bias), else one. Index math is 32-bit unless an offset may
 // pass 2^31.
 #include <cstdint>
-#include <limits>
+#include <cstdlib>
+#include <cstring>
 
 #include "../../primitives/compiled.h"
 #include "common.cuh"
@@ -18,6 +19,12 @@ namespace mlx::cu {
 namespace {
 
 constexpr int kThreads = 256;
+// MLX_CUDA_FUSED_ROW_VECTORS=0: strided programs (e.g. with a row-broadcast bias) take one element
+// per thread instead of 4/8 along the rows (A/B switch).
+const bool g_row_vectors = [] {
+  const char* e = std::getenv("MLX_CUDA_FUSED_ROW_VECTORS");
+  return !(e && std::strcmp(e, "0") == 0);
+}();
 
 void compiled(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out) {
   auto& c = static_cast<const Compiled&>(p);
@@ -53,7 +60,7 @@ void compiled(const Primitive& p, const std::vector<Array>& in, std::vector<Arra
     for (int k = 0; k < n_in && !op[0]; k++)
       if (!L.scalar[k] && in[k].dtype() == out[0].dtype() && in[k].size() == n && donate(in[k], out[0], s)) op[0] = ip[k];
   for (int k = 0; k < n_out; k++) if (!op[k]) op[k] = reinterpret_cast<uintptr_t>(alloc_out(out[k], s));
-  fused_plan_launch(P, ip, in_item, op, out_item, kThreads, (int64_t)num_sms() * 32);
+  fused_plan_launch(P, ip, in_item, op, out_item, kThreads, (int64_t)num_sms() * 32, g_row_vectors);
 
   // The kernel for this variant: the primitive's own cache, else generate + JIT.
   const std::string variant = fused_variant_key(L, in_dt, out_dt);

@@ -347,16 +347,17 @@ inline void fused_plan_layout(const Shape& shape, const std::vector<const Shape*
 }
 
 // Step 2, with the device pointers (byte addresses) and item sizes: vector width, index width and
-// grid size (blocks of `threads`, at most max_blocks, grid-stride loops beyond).
+// grid size (blocks of `threads`, at most max_blocks, grid-stride loops beyond). row_vectors=false
+// keeps strided layouts at one element per thread.
 inline void fused_plan_launch(FusedPlan& P, const std::vector<uintptr_t>& in_ptr, const std::vector<int>& in_item,
                               const std::vector<uintptr_t>& out_ptr, const std::vector<int>& out_item, int threads,
-                              int64_t max_blocks) {
+                              int64_t max_blocks, bool row_vectors = true) {
   FusedLayout& L = P.L;
   const int n_in = (int)in_ptr.size(), n_out = (int)out_ptr.size();
   // Vector accesses (16 bytes: 8 elements when every vector operand is 2 bytes wide, else 4).
   // Contiguous: dense inputs and outputs aligned. Strided: along the innermost dim when each input
   // has inner stride 1 (row starts aligned: pointer and outer strides) or 0 (one value per row).
-  bool inner_ok = true;
+  bool inner_ok = L.contiguous || row_vectors;
   if (!L.contiguous)
     for (int k = 0; k < n_in; k++) {
       int64_t si = P.st[k].back();
