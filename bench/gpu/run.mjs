@@ -121,6 +121,10 @@ const rows = [
   ['decode token, 30L x 576 llama bf16, eager (vs HF eager)', 'ms', ours.decode_token * 1e3, peer.decode_token * 1e3],
   ['decode token, 30L x 576 llama bf16, compiled step (vs HF eager)', 'ms', ours.decode_token_compiled * 1e3, peer.decode_token * 1e3],
 ];
+// ---- mx.compile on the GPU: NVRTC-fused elementwise kernels (bench/gpu/compile.mjs runs both sides).
+const fused = JSON.parse(execFileSync(process.execPath, [join(here, 'compile.mjs'), '--json'],
+  { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n').pop());
+rows.push(...fused.rows);
 console.log(`\nGPU: ${peer.device} (torch ${peer.torch})\n`);
 console.log('| case | unit | ours | pytorch | ratio (>1: ours faster) |\n|---|---|---|---|---|');
 for (const [name, unit, o, p] of rows) {
@@ -131,5 +135,5 @@ console.log('\nours, host wall time per op (ms, same order as the single-op rows
 console.log('\ndecode GPU counters:', JSON.stringify(decodeCounters));
 console.log('4-bit GEMV relative error vs CPU f32:', ours.qgemv_relerr.toExponential(2));
 console.log('decode eager vs compiled logits agreement: bf16 30 layers', JSON.stringify(ours.decode_agreement), 'f32 4 layers', JSON.stringify(ours.decode_agreement_f32));
-const result = { device: peer.device, ours, wall, peer, rows, decodeCounters };
+const result = { device: peer.device, ours, wall, peer, rows, decodeCounters, fused };
 writeFileSync(process.env.OUT ? join(process.env.OUT, 'bench-gpu.json') : join(here, 'results.json'), JSON.stringify(result, null, 2));

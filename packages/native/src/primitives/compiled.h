@@ -1,6 +1,11 @@
 // A fused elementwise program produced by compile: float32 registers computed block by block,
-// so a chain of N ops reads and writes memory once instead of N times.
+// so a chain of N ops reads and writes memory once instead of N times. Inputs and outputs keep
+// their arrays' dtypes: float32 everywhere on the CPU; on the GPU also float16/bfloat16, converted
+// to float32 when loaded and rounded once when stored.
 #pragma once
+#include <mutex>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "../engine/primitive.h"
@@ -29,7 +34,16 @@ class Compiled : public Primitive {
   MLX_DECLARE_OUTPUT_SHAPES
   bool is_equivalent(const Primitive& o) const override { return false; }
 
+  // Kernels a backend generated for this program, by launch variant (dtypes and layout), so replays
+  // skip code generation. Opaque to the engine; the CUDA backend stores its cudaKernel_t here.
+  struct KernelCache {
+    std::mutex mu;
+    std::vector<std::pair<std::string, void*>> entries;
+  };
+  KernelCache& kernel_cache() const { return kernel_cache_; }
+
  private:
+  mutable KernelCache kernel_cache_;
   int n_inputs_;
   std::vector<FusedInstr> program_;
   std::vector<int> outputs_;

@@ -14,10 +14,18 @@ namespace {
 const Unary* as_unary(const Array& a) { return a.has_primitive() ? dynamic_cast<const Unary*>(&a.primitive()) : nullptr; }
 const Binary* as_binary(const Array& a) { return a.has_primitive() ? dynamic_cast<const Binary*>(&a.primitive()) : nullptr; }
 
-// Float32 elementwise nodes with a float32 kernel can join a fused program.
+// Elementwise nodes with a float32 kernel can join a fused program when their inputs have their
+// dtype: float32 on any device; float16/bfloat16 too on the GPU, whose fused kernel loads them into
+// float32 registers and rounds only the stored outputs (the CPU kernel reads float32 only).
+bool fusable_dtype(const Array& a) {
+  Dtype dt = a.dtype();
+  if (dt == Dtype::float32) return true;
+  return (dt == Dtype::float16 || dt == Dtype::bfloat16) && a.primitive().stream().device.type == Device::Type::gpu;
+}
+
 bool fusable(const Array& a) {
-  if (!a.has_primitive() || a.dtype() != Dtype::float32 || a.outputs().size() != 1) return false;
-  for (auto& in : a.inputs()) if (in.dtype() != Dtype::float32) return false;
+  if (!a.has_primitive() || a.outputs().size() != 1 || !fusable_dtype(a)) return false;
+  for (auto& in : a.inputs()) if (in.dtype() != a.dtype()) return false;
   if (auto u = as_unary(a)) return cpu::unary_f32_kernel(u->op()) != nullptr;
   if (auto b = as_binary(a)) {
     float x = 1, y = 1, z;
@@ -136,7 +144,7 @@ void fuse_elementwise(std::vector<Array>& tape, std::vector<Array>& outputs,
     }
     auto prim = std::make_shared<Compiled>(root.primitive().stream(), n_in, std::move(program),
                                            std::vector<int>{reg.at(root.id())});
-    Array fused(root.shape(), Dtype::float32, prim, externals);
+    Array fused(root.shape(), root.dtype(), prim, externals);
     for (auto& m : group) { assigned.insert(m.id()); removed[pos[m.id()]] = true; }
     replaced[root.id()] = fused;
     inserted.emplace_back(r, fused);

@@ -21,6 +21,9 @@ struct Operand {
 
 void compiled_kernel(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out) {
   auto& c = static_cast<const Compiled&>(p);
+  // Half-precision programs are fused for GPU streams only (fuse.cc); this kernel reads float32.
+  for (auto& a : in) check(a.dtype() == Dtype::float32, ErrorCode::internal, "[Compiled] CPU kernel needs float32 inputs.");
+  for (auto& o : out) check(o.dtype() == Dtype::float32, ErrorCode::internal, "[Compiled] CPU kernel writes float32 only.");
   const Shape& shape = out[0].shape();
   for (auto& o : out) o.allocate();
   const int64_t size = out[0].size();
