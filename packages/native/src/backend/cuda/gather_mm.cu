@@ -183,7 +183,7 @@ void gather_mm_gpu(const Primitive& p, const std::vector<Array>& in, std::vector
   Array& o = out[0];
   Params P{};
   Dtype dt = o.dtype();
-  if (!half_or_f32(dt) || a.dtype() != dt || b.dtype() != dt || a.ndim() < 2 || b.ndim() < 2 ||
+  if (in.size() != 4 || !half_or_f32(dt) || a.dtype() != dt || b.dtype() != dt || a.ndim() < 2 || b.ndim() < 2 ||
       in[2].dtype() != Dtype::uint32 || in[3].dtype() != Dtype::uint32 || !batch_layout(a, P.al) ||
       !batch_layout(b, P.bl) || in[2].ndim() > kMaxDims || in[3].ndim() > kMaxDims)
     return cpu_fallback(p, in, out);
@@ -206,6 +206,7 @@ void gather_mm_gpu(const Primitive& p, const std::vector<Array>& in, std::vector
 
 void gather_qmm_gpu(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out) {
   auto& qp = static_cast<const GatherQMM&>(p);
+  if (in.size() != 6) return cpu_fallback(p, in, out);
   const Array &x = in[0], &w0 = in[1], &sc0 = in[2], &bi0 = in[3];
   Array& o = out[0];
   Params P{};
