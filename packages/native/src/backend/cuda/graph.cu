@@ -298,6 +298,12 @@ class GraphProgram : public StaticProgram, public std::enable_shared_from_this<G
         try {
           ArenaScope scope(arena_.get(), true);
           results = run_nodes(owned_in_);
+          // An output that is a view of a state input's buffer would read the updated state.
+          for (size_t o = 0; o < results.size(); o++)
+            for (auto [so, si] : state_pairs_)
+              if (results[o].buffer() == owned_in_[si].buffer() &&
+                  !(so == (int)o && row_dense(results[o]) && results[o].offset() == 0))
+                throw_error(ErrorCode::not_implemented, "[cuda graph] An output is a view of a state input.");
           for (auto [o, i] : state_pairs_) {
             const Array& r = results[o];
             void* d = owned_in_[i].buffer()->device_ptr;
