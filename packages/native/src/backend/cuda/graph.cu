@@ -244,12 +244,15 @@ class GraphProgram : public StaticProgram, public std::enable_shared_from_this<G
   void copy_inputs(const std::vector<Array>& in) {
     cudaStream_t st = stream_of(s_);
     std::vector<Array> src(in.begin(), in.end());
-    // An input that is another input's owned buffer (state passed to the wrong slot) is copied
-    // aside first, so no copy below reads a buffer an earlier one wrote.
+    // An input that views an owned buffer other than as its own state fed back (state passed to
+    // another slot, or a view of it) is copied aside first, so no copy below reads a buffer that an
+    // earlier one wrote, or overlaps itself.
+    std::vector<bool> fed_back(src.size());
     for (size_t i = 0; i < src.size(); i++) {
-      if (src[i].buffer() == owned_in_[i].buffer()) continue;
-      for (size_t j = 0; j < owned_in_.size(); j++)
-        if (j != i && src[i].buffer() == owned_in_[j].buffer()) {
+      fed_back[i] = src[i].buffer() == owned_in_[i].buffer() && src[i].offset() == 0 && row_dense(src[i]);
+      if (fed_back[i]) continue;
+      for (auto& own : owned_in_)
+        if (src[i].buffer() == own.buffer()) {
           src[i] = astype_gpu(src[i], src[i].dtype(), s_);
           break;
         }
@@ -257,7 +260,7 @@ class GraphProgram : public StaticProgram, public std::enable_shared_from_this<G
     for (size_t i = 0; i < src.size(); i++) {
       const Array& a = src[i];
       Array& dst = owned_in_[i];
-      if (a.buffer() == dst.buffer() && a.offset() == 0 && row_dense(a)) continue;  // state fed back
+      if (fed_back[i]) continue;
       void* d = dst.buffer()->device_ptr;
       size_t n = dst.nbytes();
       if (n == 0) continue;
