@@ -29,7 +29,7 @@ describe('compile cudaGraph options (any device)', () => {
     expect(() => mx.compile(g, { cudaGraph: true, state: [[0, 1]] })(x, c)).toThrow(mx.InvalidArgumentError);
   });
 
-  it('is a no-op for CPU programs', () => {
+  it('gives the normal replay\'s results on the default device (a no-op on the CPU)', () => {
     const f = (x: mx.array, c: mx.array) => [mx.exp(mx.add(x, c)), mx.add(c, 1)];
     const plain = mx.compile(f);
     const graph = mx.compile(f, { cudaGraph: true, state: [[1, 1]] });
