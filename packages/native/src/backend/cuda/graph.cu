@@ -41,7 +41,7 @@ std::atomic<int> g_reg_size{0};
 // One capture at a time; while it runs, pool frees are deferred and other threads' host reads wait.
 std::mutex g_capture_mu;
 std::atomic<bool> g_capturing{false};
-std::thread::id g_capture_thread;
+std::atomic<std::thread::id> g_capture_thread{};
 struct DeferredFree { void* p; size_t bytes; int stream; };
 std::vector<DeferredFree> g_deferred;  // under g_reg_mu
 
@@ -294,7 +294,7 @@ class GraphProgram : public StaticProgram, public std::enable_shared_from_this<G
     std::vector<Array> results;
     {
       std::lock_guard<std::mutex> lk(g_capture_mu);
-      g_capture_thread = std::this_thread::get_id();
+      g_capture_thread.store(std::this_thread::get_id());
       g_capturing = true;
       cudaError_t err = cudaStreamBeginCapture(st, cudaStreamCaptureModeRelaxed);
       if (err == cudaSuccess) {
@@ -431,7 +431,7 @@ void graph_forbid(const char* what) {
 }
 
 void graph_wait_capture() {
-  if (!g_capturing.load() || std::this_thread::get_id() == g_capture_thread) return;
+  if (!g_capturing.load() || std::this_thread::get_id() == g_capture_thread.load()) return;
   std::lock_guard<std::mutex> lk(g_capture_mu);
 }
 
