@@ -141,7 +141,9 @@ describe.skipIf(!hasGpu)('compile cudaGraph on the GPU', () => {
       const x = [base, mx.transpose(base), mx.broadcastTo(rand([1, 16], 30 + i), [16, 16]), mx.exp(base, mx.gpu)][i % 4];
       if (i === 4) accB = mx.add(accA, 0, mx.gpu);  // a foreign array in the state slot
       if (i === 5) accB = mx.multiply(accA, 1, mx.cpu);
-      const [ya, na] = plain(x, b, accA) as mx.array[];
+      // The graph copies inputs into row-contiguous buffers: its oracle is the normal replay on a
+      // row-contiguous copy (a transposed view would pick another GEMM layout there).
+      const [ya, na] = plain(mx.copy(x), b, accA) as mx.array[];
       const [yb, nb] = graph(x, b, accB) as mx.array[];
       same(yb, ya);
       same(nb, na);
@@ -149,7 +151,7 @@ describe.skipIf(!hasGpu)('compile cudaGraph on the GPU', () => {
       accB = nb;
     }
     // The state array sits in the wrong input slot: still the normal replay's result.
-    const [ya, na] = plain(mx.broadcastTo(mx.reshape(accA, [1, 8]), [16, 8]), b, accA) as mx.array[];
+    const [ya, na] = plain(mx.copy(mx.broadcastTo(mx.reshape(accA, [1, 8]), [16, 8])), b, accA) as mx.array[];
     const wrong = mx.broadcastTo(mx.reshape(accB, [1, 8]), [16, 8]);
     const [yb, nb] = graph(wrong, b, accB) as mx.array[];
     same(yb, ya);
