@@ -5,7 +5,9 @@
 //             go into their slot through a one-hot select, RoPE takes the position as an array and
 //             attention a boolean mask over the slots, so every step has the same shapes and the
 //             traced program is replayed natively (no JS per op).
-// Both compute the same function (tests: the token sequences agree; see the check in run.mjs).
+//   compiled + CUDA graph: the same compiled step with { cudaGraph: true, state }: from the second
+//             call on, one graph launch per token; the K/V outputs stay in the program's buffers.
+// All compute the same function (tests: the token sequences agree; see the checks in run.mjs).
 import * as mx from '../../packages/core/dist/index.js';
 
 export function buildModel(cfg, dt = mx.bfloat16) {
@@ -76,8 +78,10 @@ export function eagerDecoder(m) {
  * Compiled decoder over fixed K/V buffers of `slots` positions: forward(tokens) feeds the tokens one
  * step at a time (a prompt too) and returns the token after the last one.
  */
-export function compiledDecoder(m, slots) {
+export function compiledDecoder(m, slots, { cudaGraph = false } = {}) {
   const { kvHeads } = m.cfg, hd = m.hd, nl = m.L.length;
+  // outputs [tok, logits, ...kv], inputs [ids, pos, slotMask, attnMask, ...kv]: kv output k feeds input 4 + k
+  const state = Array.from({ length: 2 * nl }, (_, k) => [2 + k, 4 + k]);
   const step = mx.compile((ids, pos, slotMask, attnMask, ...kv) => {
     let h = mx.take(m.emb, ids, 0);  // [1, 1, hidden]
     const next = [];
@@ -92,7 +96,7 @@ export function compiledDecoder(m, slots) {
     }
     const logits = mm(mx.fast.rmsNorm(h, m.norm, 1e-5), m.emb);
     return [mx.argmax(mx.reshape(logits, [-1])), logits, ...next];
-  });
+  }, cudaGraph ? { cudaGraph: true, state } : {});
   let kv = Array.from({ length: 2 * nl }, () => mx.zeros([1, kvHeads, slots, hd], m.dt));
   mx.eval(...kv);
   let offset = 0;
@@ -119,6 +123,7 @@ export function compiledDecoder(m, slots) {
     for (const t of tokens) r = one(t);
     return r;
   }
+  forward.dispose = () => { step.dispose(); mx.dispose(kv); forward.logits?.dispose(); };
   return forward;
 }
 

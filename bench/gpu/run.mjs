@@ -103,6 +103,17 @@ mx.cuda.resetCounters();
 ours.decode_token = timeDecode(eagerDecoder(model), decodeConfig).seconds;
 ours.decode_token_compiled = timeDecode(compiledDecoder(model, 128), decodeConfig).seconds;
 const decodeCounters = mx.cuda.counters();
+// compiled vs compiled + CUDA graph (decode-graph.mjs, in a child process: bit-agreement check, then
+// both timed interleaved there; a failure leaves the row empty and the other rows intact).
+let graphRun = { error: 'not run' };
+try {
+  graphRun = JSON.parse(execFileSync(process.execPath, [join(here, 'decode-graph.mjs'), JSON.stringify(decodeConfig)],
+    { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 240e3 }).trim().split('\n').pop());
+} catch (e) {
+  graphRun = { error: String(e.message ?? e).slice(0, 2000) };
+}
+ours.decode_token_graph = graphRun.graph ?? NaN;
+ours.decode_graph = graphRun;
 
 const peer = JSON.parse(execFileSync(process.env.PYTHON ?? 'python3', [join(here, 'peers.py'), JSON.stringify({ decodeConfig })],
   { encoding: 'utf8', maxBuffer: 1 << 26 }));
@@ -120,6 +131,7 @@ const rows = [
   ['copy 1 GiB f32 (read+write)', 'GB/s', 2 * (1 << 30) / ours.copy / 1e9, peer.copy_bytes / peer.copy / 1e9],
   ['decode token, 30L x 576 llama bf16, eager (vs HF eager)', 'ms', ours.decode_token * 1e3, peer.decode_token * 1e3],
   ['decode token, 30L x 576 llama bf16, compiled step (vs HF eager)', 'ms', ours.decode_token_compiled * 1e3, peer.decode_token * 1e3],
+  ['decode token, 30L x 576 llama bf16, compiled + CUDA graph (vs HF eager)', 'ms', ours.decode_token_graph * 1e3, peer.decode_token * 1e3],
 ];
 // ---- mx.compile on the GPU: NVRTC-fused elementwise kernels (bench/gpu/compile.mjs runs both sides).
 const fused = JSON.parse(execFileSync(process.execPath, [join(here, 'compile.mjs'), '--json'],
@@ -134,6 +146,7 @@ for (const [name, unit, o, p] of rows) {
 console.log('\nours, host wall time per op (ms, same order as the single-op rows):', Object.values(wall).map((t) => (t * 1e3).toFixed(3)).join(' '));
 console.log('\ndecode GPU counters:', JSON.stringify(decodeCounters));
 console.log('4-bit GEMV relative error vs CPU f32:', ours.qgemv_relerr.toExponential(2));
+console.log('decode compiled vs compiled + CUDA graph (child process):', JSON.stringify(graphRun));
 console.log('decode eager vs compiled logits agreement: bf16 30 layers', JSON.stringify(ours.decode_agreement), 'f32 4 layers', JSON.stringify(ours.decode_agreement_f32));
 const result = { device: peer.device, ours, wall, peer, rows, decodeCounters, fused };
 writeFileSync(process.env.OUT ? join(process.env.OUT, 'bench-gpu.json') : join(here, 'results.json'), JSON.stringify(result, null, 2));

@@ -10,6 +10,7 @@ export {
 export {
   evalArrays as eval, evalArrays, asyncEval, vjp, jvp, grad, valueAndGrad, vmap, compile, disableCompile, enableCompile,
   customFunction, checkpoint, type CustomFunction, type CustomVjp, type CustomJvp, type CustomVmap,
+  type CompileOptions, type CompiledFunction,
 } from './transforms.js';
 export * as utils from './utils/tree.js';
 export * as fft from './fft.js';

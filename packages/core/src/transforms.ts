@@ -166,15 +166,45 @@ export function vmap<F extends AnyFn>(fun: F, inAxes: Axis | Axis[] = 0, outAxes
   }) as any;
 }
 
+/** Options of compile. */
+export interface CompileOptions {
+  /** Reuse one program for new shapes of the same ranks when the graph allows it. */
+  shapeless?: boolean;
+  /**
+   * Replay the program as one CUDA graph launch (GPU programs on one stream, fixed shapes, every node
+   * with a GPU kernel). The first call of a signature replays normally; the second captures the
+   * graph; later calls copy the inputs in, launch once and copy the outputs out. Anything that does
+   * not qualify (CPU nodes, a node without a GPU kernel, a failed capture) silently keeps the normal
+   * replay, with the reason in `mx.cuda.counters()`. Ignored without CUDA and with MLX_CUDA_GRAPHS=0.
+   */
+  cudaGraph?: boolean;
+  /**
+   * `[outputIndex, inputIndex]` pairs for state the caller feeds back (K/V caches): that output is
+   * returned in the program's own buffer for that input, so passing it back as that input on the
+   * next call costs no copy. The returned state array is then updated in place by the next call:
+   * read it before calling again. Indices count array leaves (outputs and arguments flattened in
+   * order); a pair must match in shape and dtype. Passing any other array there is still correct
+   * (it is copied in).
+   */
+  state?: Array<[number, number]>;
+}
+
+/** A compiled function; dispose() drops its programs (and their CUDA graph buffers) at once. */
+export type CompiledFunction<F extends AnyFn> = F & { dispose(): void };
+
 /**
- * compile(fun, shapeless = false): traces fun once per input signature (shapes, dtypes and the values
+ * compile(fun, shapeless | options): traces fun once per input signature (shapes, dtypes and the values
  * of non-array arguments), simplifies the graph, fuses elementwise chains into single kernels, and
  * replays the program on later calls without running fun again. With shapeless, a program whose
  * every node can infer shapes (and which froze no constant at the traced shape) is reused for new
  * shapes of the same ranks; otherwise it is traced once per shape, so results are always right.
  * fun takes arrays (or trees of arrays and constants) and returns an array or a list/tree of arrays.
+ * With `cudaGraph`, GPU programs replay as one CUDA graph launch (see CompileOptions).
  */
-export function compile<F extends AnyFn>(fun: F, shapeless = false): F {
+export function compile<F extends AnyFn>(fun: F, options: boolean | CompileOptions = false): CompiledFunction<F> {
+  const opts: CompileOptions = typeof options === 'boolean' ? { shapeless: options } : options ?? {};
+  const shapeless = !!opts.shapeless;
+  const graphState = opts.cudaGraph ? validStatePairs(opts.state) : null;
   type Entry = { program: unknown; outTree: unknown; shapeless: boolean };
   const cache = new Map<string, Entry>();
   const compiled = (...args: any[]) => {
@@ -206,7 +236,7 @@ export function compile<F extends AnyFn>(fun: F, shapeless = false): F {
           throw new InvalidArgumentError('[compile] The compiled function must return an array or a tree of arrays.');
         }
         const outs = flat.map(([, v]) => v as array);
-        const program = N.compileBuild(ph, outs, shapeless);
+        const program = N.compileBuild(ph, outs, shapeless, graphState);
         entry = { program, outTree: out, shapeless: shapeless && N.compileIsShapeless(program) };
         for (const o of outs) o.dispose();
         for (const p of ph) p.dispose();
@@ -220,7 +250,22 @@ export function compile<F extends AnyFn>(fun: F, shapeless = false): F {
     let k = 0;
     return treeMap(() => res[k++], entry.outTree);
   };
-  return compiled as F;
+  (compiled as any).dispose = () => {
+    for (const e of new Set(cache.values())) N.compileRelease(e.program);
+    cache.clear();
+  };
+  return compiled as unknown as CompiledFunction<F>;
+}
+
+function validStatePairs(state: CompileOptions['state']): number[] {
+  const flat: number[] = [];
+  for (const pair of state ?? []) {
+    if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((v) => Number.isInteger(v) && v >= 0)) {
+      throw new InvalidArgumentError('[compile] state must be a list of [outputIndex, inputIndex] pairs of non-negative integers.');
+    }
+    flat.push(pair[0], pair[1]);
+  }
+  return flat;
 }
 
 export const disableCompile = (): void => N.setCompileEnabled(false);

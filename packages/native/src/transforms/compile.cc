@@ -127,7 +127,50 @@ std::shared_ptr<CompiledGraph> compile_build(const std::vector<Array>& placehold
   return g;
 }
 
+namespace {
+StaticProgramFactory g_static_factory = nullptr;
+bool graphs_enabled_by_env() {
+  const char* e = std::getenv("MLX_CUDA_GRAPHS");
+  return !(e && std::strcmp(e, "0") == 0);
+}
+}  // namespace
+
+void register_static_program_factory(StaticProgramFactory f) { g_static_factory = f; }
+
+void compile_release_static(const CompiledGraph& g) {
+  g.static_program.reset();
+  g.graph_off = true;
+}
+
 std::vector<Array> compile_replay(const CompiledGraph& g, const std::vector<Array>& inputs) {
+  if (g.graph_requested && !g.graph_off) {
+    bool tracing = false;  // transforms over the compiled function need the plain graph
+    for (auto& in : inputs) tracing = tracing || in.is_tracer();
+    if (!tracing && g.graph_calls++ > 0) {
+      if (!g.static_program) {
+        static const bool env_on = graphs_enabled_by_env();
+        std::string why;
+        if (env_on && g_static_factory && !g.shapeless) g.static_program = g_static_factory(g, &why);
+        if (!g.static_program) g.graph_off = true;
+      }
+      if (g.static_program && g.static_program->failed()) {
+        g.static_program.reset();
+        g.graph_off = true;
+      }
+      if (g.static_program) {
+        check(inputs.size() == g.inputs.size(), ErrorCode::invalid_argument, "[compile] Wrong number of inputs.");
+        for (size_t i = 0; i < inputs.size(); i++)
+          check(inputs[i].dtype() == g.inputs[i].dtype() && inputs[i].shape() == g.inputs[i].shape(),
+                ErrorCode::internal, "[compile] Input does not match the compiled signature.");
+        return g.static_program->call(inputs);
+      }
+    }
+  }
+  return compile_replay_nodes(g, inputs, nullptr);
+}
+
+std::vector<Array> compile_replay_nodes(const CompiledGraph& g, const std::vector<Array>& inputs,
+                                        std::vector<Array>* nodes) {
   check(inputs.size() == g.inputs.size(), ErrorCode::invalid_argument, "[compile] Wrong number of inputs.");
   Remap m;
   for (size_t i = 0; i < inputs.size(); i++) {
@@ -145,11 +188,13 @@ std::vector<Array> compile_replay(const CompiledGraph& g, const std::vector<Arra
     else for (auto& o : outs) shapes.push_back(o.shape());
     if (outs.size() == 1) {
       m[outs[0].id()] = Array(shapes[0], outs[0].dtype(), node.primitive_ptr(), std::move(ins));
+      if (nodes) nodes->push_back(m[outs[0].id()]);
     } else {
       std::vector<Dtype> dtypes;
       for (auto& o : outs) dtypes.push_back(o.dtype());
       auto fresh = Array::make_siblings(shapes, dtypes, node.primitive_ptr(), std::move(ins));
       for (size_t k = 0; k < outs.size(); k++) m[outs[k].id()] = fresh[k];
+      if (nodes) nodes->push_back(fresh[0]);
     }
   }
   std::vector<Array> result;

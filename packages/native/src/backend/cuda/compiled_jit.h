@@ -18,7 +18,4 @@ namespace mlx::cu {
 // typed error (MLX_INTERNAL) with the compiler log; nothing aborts.
 cudaKernel_t jit_kernel(const std::string& source, const char* name);
 
-// Adds to a backend counter (runtime.cu).
-void add_counter(const std::string& key, double v);
-
 }  // namespace mlx::cu

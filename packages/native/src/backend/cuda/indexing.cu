@@ -94,6 +94,7 @@ void gather(const Primitive& prim, const std::vector<Array>& in, std::vector<Arr
     host_idx = host_idx && (x.buffer()->residency() & kOnHost);
   }
   if (!ok) return cpu_fallback(prim, in, out);
+  if (graph_recording()) host_idx = false;  // a CUDA graph must not bake in host-side offsets
   auto& s = prim.stream();
   void* dp = alloc_out(o, s);
   if (o.size() == 0) return;

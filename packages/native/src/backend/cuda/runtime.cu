@@ -40,7 +40,9 @@ void count(const std::string& k, double v = 1) {
 // pool's cached bytes, whose two driver queries would cost more than the allocation.
 thread_local bool g_quick_stats = false;
 
-void* device_alloc(size_t bytes, cudaStream_t st) {
+}  // namespace
+
+void* pool_alloc(size_t bytes, cudaStream_t st) {
   if (bytes == 0) bytes = 1;
   g_quick_stats = true;
   auto stats = Allocator::instance().stats();
@@ -61,20 +63,34 @@ void* device_alloc(size_t bytes, cudaStream_t st) {
   return p;
 }
 
+void pool_free(void* p, size_t bytes, int stream) {
+  cudaFreeAsync(p, stream >= 0 ? stream_of(stream) : nullptr);
+  cudaGetLastError();
+  Allocator::instance().note_device_free(bytes);
+}
+
+void add_counter(const std::string& key, double v) { count(key, v); }
+
+namespace {
+
+void* device_alloc(size_t bytes, cudaStream_t st) {
+  if (void* p = graph_alloc(bytes ? bytes : 1)) return p;  // a graph program's arena
+  return pool_alloc(bytes, st);
+}
+
 void hook_free_device(Buffer& b) {
   if (!b.device_ptr) return;
   // Stream-ordered: the block returns to the pool after the last queued use. Errors are ignored
   // (this runs in destructors, possibly after the context is gone at exit).
-  cudaStream_t st = b.device_stream >= 0 ? stream_of(b.device_stream) : nullptr;
-  cudaFreeAsync(b.device_ptr, st);
-  cudaGetLastError();
-  Allocator::instance().note_device_free(b.device_bytes);
+  if (!graph_release(b.device_ptr, b.device_bytes, b.device_stream)) pool_free(b.device_ptr, b.device_bytes, b.device_stream);
   b.device_ptr = nullptr;
   b.device_bytes = 0;
   b.set_residency(b.residency() & ~kOnDevice);
 }
 
 void hook_to_host(Buffer& b) {
+  graph_forbid("a device-to-host read");
+  graph_wait_capture();
   std::lock_guard<std::mutex> lk(g_migrate_mu);
   if (b.residency() & kOnHost) return;
   check(b.device_ptr != nullptr, ErrorCode::internal, "[cuda] Buffer has neither a host nor a device copy.");
@@ -214,7 +230,6 @@ MLX_REGISTER_KERNEL(gpu, Transpose, metadata_view);
 MLX_REGISTER_KERNEL(gpu, Slice, metadata_view);
 
 int num_sms() { return g_sms; }
-void add_counter(const std::string& key, double v) { count(key, v); }  // compiled_jit.h
 bool tf32_enabled() { return g_tf32; }
 
 cudaStream_t stream_of(int index) {
@@ -229,6 +244,7 @@ const void* in_ptr(const Array& a, const Stream& s) {
   Buffer& b = *a.buffer();
   cudaStream_t st = stream_of(s);
   if (!(b.residency() & kOnDevice)) {
+    graph_forbid("an upload of host data");
     size_t n = b.size();
     b.device_ptr = device_alloc(n, st);
     b.device_bytes = n ? n : 1;
@@ -239,6 +255,7 @@ const void* in_ptr(const Array& a, const Stream& s) {
   } else if (b.device_stream != s.index) {
     // Order this use after the last one on the other stream (uses form one chain, so the
     // stream-ordered free on the latest stream comes after all of them).
+    graph_forbid("a use of a buffer from another stream");
     cudaEvent_t ev;
     MLX_CUDA_CHECK(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming));
     MLX_CUDA_CHECK(cudaEventRecord(ev, stream_of(b.device_stream)));
@@ -250,7 +267,7 @@ const void* in_ptr(const Array& a, const Stream& s) {
 }
 
 void* alloc_out(Array& o, const Stream& s) {
-  if (g_timer_state == 1) timer_kernel_starts(s.index);
+  if (g_timer_state == 1 && !graph_recording()) timer_kernel_starts(s.index);
   size_t n = o.nbytes();
   auto buf = std::make_shared<Buffer>(nullptr, n, 0);
   buf->device_ptr = device_alloc(n, stream_of(s));
@@ -287,6 +304,7 @@ bool host_scalar(const Array& a) {
 }
 
 void cpu_fallback(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out) {
+  graph_forbid("a CPU fallback");
   Kernel k = find_kernel(Device::Type::cpu, std::type_index(typeid(p)));
   if (!k) throw_error(ErrorCode::not_implemented, std::string("[eval] ") + p.name() + " has no kernel on this device.");
   count(std::string("fallback:") + p.name());

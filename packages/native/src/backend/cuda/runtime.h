@@ -56,4 +56,19 @@ void check_device_errors();
 int num_sms();
 bool tf32_enabled();
 
+// The stream-ordered device pool itself (device_alloc without a graph arena), and its free.
+void* pool_alloc(size_t bytes, cudaStream_t st);
+void pool_free(void* p, size_t bytes, int stream);
+// Adds to a counter of mx.cuda.counters().
+void add_counter(const std::string& key, double v = 1);
+
+// CUDA graph programs (graph.cu). While a thread runs a program's kernels to size or capture it,
+// its device allocations come from the program's arena, and whatever would leave the stream
+// (uploads, host reads, CPU fallbacks, host-side index offsets) throws instead (graph_forbid).
+bool graph_recording();                                // this thread runs a program's kernels
+void* graph_alloc(size_t bytes);                       // an arena block; null when not recording
+bool graph_release(void* p, size_t bytes, int stream);  // true: this free is handled by graph.cu
+void graph_forbid(const char* what);                   // throws while this thread is recording
+void graph_wait_capture();                             // waits for another thread's capture to end
+
 }  // namespace mlx::cu
