@@ -55,5 +55,7 @@ void check_device_errors();
 
 int num_sms();
 bool tf32_enabled();
+// Adds v to the backend debug counter `key` (mx.cuda.counters()).
+void count_event(const std::string& key, double v = 1);
 
 }  // namespace mlx::cu
