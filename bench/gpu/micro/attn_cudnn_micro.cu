@@ -123,7 +123,7 @@ template <typename T> void run_case(const Case& c) {
     printf("%-44s UNSUPPORTED (build %.1f ms)\n", c.name, build_ms);
     return;
   }
-  bool ok = cudnn_attn::execute(d, q, k, v, bias, o, ws, st);
+  bool ok = cudnn_attn::execute(d, q, k, v, bias, o, ws, st) == cudnn_attn::Run::kOk;
   CK(cudaStreamSynchronize(st));
   CK(cudaGetLastError());
   // Check sampled rows against the f32 reference.

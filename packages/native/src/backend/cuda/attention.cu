@@ -528,10 +528,10 @@ bool run_cudnn(const AttnArgs& A, const Array& q, const Array& k, const Array& v
   if (p.pending) count_event("cudnn_sdpa_pending");
   if (p.workspace < 0) return false;
   Array ws = device_empty({std::max<int64_t>(p.workspace, 1)}, Dtype::uint8, s);
-  bool ok = cudnn_attn::execute(d, in_ptr(q, s), in_ptr(k, s), in_ptr(v, s), bias_ptr, A.out, ws.buffer()->device_ptr,
-                                stream_of(s));
-  count_event(ok ? "cudnn_sdpa" : "cudnn_sdpa_error");
-  return ok;
+  auto r = cudnn_attn::execute(d, in_ptr(q, s), in_ptr(k, s), in_ptr(v, s), bias_ptr, A.out, ws.buffer()->device_ptr,
+                               stream_of(s));
+  count_event(r == cudnn_attn::Run::kOk ? "cudnn_sdpa" : r == cudnn_attn::Run::kBusy ? "cudnn_sdpa_busy" : "cudnn_sdpa_error");
+  return r == cudnn_attn::Run::kOk;
 }
 #endif
 

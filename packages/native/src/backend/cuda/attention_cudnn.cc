@@ -108,16 +108,15 @@ struct Entry {
   bool done = false;
 };
 
-// Builds and executions use separate handles (a plan may run on another handle of the same device),
-// so a long build on the builder thread never blocks the kernels of a cached plan.
+// One cuDNN handle for builds and runs (a plan runs on the handle that built it, as PyTorch keeps
+// its cuDNN plan caches per handle). A run that finds the handle busy with a background build returns
+// kBusy (the caller runs its own kernel) instead of waiting for the build.
 // Never destroyed: the detached builder thread may still use them while the process exits.
 std::mutex& g_cache_mu = *new std::mutex;  // g_cache
 auto& g_cache = *new std::unordered_map<std::string, std::shared_ptr<Entry>>;
-std::mutex& g_build_mu = *new std::mutex;  // g_build_handle, g_kernel_cache
-cudnnHandle_t g_build_handle = nullptr;
+std::mutex& g_handle_mu = *new std::mutex;  // g_handle, g_kernel_cache, every cuDNN call
+cudnnHandle_t g_handle = nullptr;
 auto& g_kernel_cache = *new std::shared_ptr<fe::KernelCache>;
-std::mutex& g_exec_mu = *new std::mutex;  // g_exec_handle
-cudnnHandle_t g_exec_handle = nullptr;
 std::mutex& g_queue_mu = *new std::mutex;  // g_queue, g_thread
 std::condition_variable& g_queue_cv = *new std::condition_variable;
 auto& g_queue = *new std::deque<std::pair<std::string, Desc>>;
@@ -156,7 +155,7 @@ bool dynamic_shapes() {
   return e && *e == '1';
 }
 
-// Called with g_build_mu held.
+// Called with g_handle_mu held.
 void build_graph(const Desc& d, bool dynamic, Entry& e) {
   auto g = std::make_shared<fe::graph::Graph>();
   g->set_io_data_type(d.dtype == 1 ? fe::DataType_t::BFLOAT16 : fe::DataType_t::HALF)
@@ -182,24 +181,24 @@ void build_graph(const Desc& d, bool dynamic, Entry& e) {
   auto outs = g->sdpa(Q, K, V, opt);
   outs[0]->set_output(true).set_uid(kO).set_dim({d.B, d.Hq, d.Lq, d.Dv}).set_stride({d.Hq * d.Lq * d.Dv, d.Lq * d.Dv, d.Dv, 1});
   if (!g->validate().is_good()) return;
-  if (!g->build_operation_graph(g_build_handle).is_good()) return;
+  if (!g->build_operation_graph(g_handle).is_good()) return;
   if (!g->create_execution_plans({fe::HeurMode_t::A}).is_good()) return;
-  if (!g->check_support(g_build_handle).is_good()) return;
-  if (!g->build_plans(g_build_handle, fe::BuildPlanPolicy_t::HEURISTICS_CHOICE).is_good()) return;
+  if (!g->check_support(g_handle).is_good()) return;
+  if (!g->build_plans(g_handle, fe::BuildPlanPolicy_t::HEURISTICS_CHOICE).is_good()) return;
   int64_t ws = 0;
   if (!g->get_workspace_size(ws).is_good()) return;
   e.graph = std::move(g);
   e.workspace = ws;
 }
 
-// Builds the plan for d into e (any thread; serialised on g_build_mu).
+// Builds the plan for d into e (any thread; serialised on g_handle_mu).
 void build(const Desc& d, Entry& e) {
   auto t0 = std::chrono::steady_clock::now();
   Entry r;
   {
-    std::lock_guard<std::mutex> lk(g_build_mu);
+    std::lock_guard<std::mutex> lk(g_handle_mu);
     try {
-      if (ensure_handle(g_build_handle)) {
+      if (ensure_handle(g_handle)) {
         bool dyn = dynamic_shapes();
         build_graph(d, dyn, r);
         if (!r.graph && dyn) build_graph(d, false, r);
@@ -288,6 +287,10 @@ Prepared prepare(const Desc& d, Build mode) {
           int dev = 0;
           cudaGetDevice(&dev);
           std::thread(builder_loop, dev).detach();
+          // At exit, wait for a build in progress and block later ones, so the detached builder is
+          // never inside cuDNN while the process tears down (this runs before libcudnn's destructors,
+          // which were registered earlier). The handle stays locked: runs from then on return kBusy.
+          std::atexit([] { g_handle_mu.lock(); });
           g_thread = true;
         }
         g_queue_cv.notify_one();
@@ -303,25 +306,26 @@ Prepared prepare(const Desc& d, Build mode) {
   return r;
 }
 
-bool execute(const Desc& d, const void* q, const void* k, const void* v, const void* bias, void* out,
-             void* workspace, cudaStream_t st) {
+Run execute(const Desc& d, const void* q, const void* k, const void* v, const void* bias, void* out,
+            void* workspace, cudaStream_t st) {
   std::shared_ptr<fe::graph::Graph> g;
   {
     std::lock_guard<std::mutex> lk(g_cache_mu);
     auto it = g_cache.find(key_of(d));
-    if (it == g_cache.end() || !it->second->done || !it->second->graph) return false;
+    if (it == g_cache.end() || !it->second->done || !it->second->graph) return Run::kError;
     g = it->second->graph;
   }
-  std::lock_guard<std::mutex> lk(g_exec_mu);
+  std::unique_lock<std::mutex> lk(g_handle_mu, std::try_to_lock);
+  if (!lk.owns_lock()) return Run::kBusy;
   try {
-    if (!ensure_handle(g_exec_handle)) return false;
-    if (fe::detail::set_stream(g_exec_handle, st) != CUDNN_STATUS_SUCCESS) return false;
+    if (!ensure_handle(g_handle)) return Run::kError;
+    if (fe::detail::set_stream(g_handle, st) != CUDNN_STATUS_SUCCESS) return Run::kError;
     std::unordered_map<int64_t, void*> pack = {
         {kQ, const_cast<void*>(q)}, {kK, const_cast<void*>(k)}, {kV, const_cast<void*>(v)}, {kO, out}};
     if (d.mask == 3) pack[kBias] = const_cast<void*>(bias);
-    return g->execute(g_exec_handle, pack, workspace).is_good();
+    return g->execute(g_handle, pack, workspace).is_good() ? Run::kOk : Run::kError;
   } catch (...) {
-    return false;
+    return Run::kError;
   }
 }
 

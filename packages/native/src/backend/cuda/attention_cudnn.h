@@ -39,9 +39,10 @@ Prepared prepare(const Desc& d, Build mode);
 // Receives events (name, value): "cudnn_sdpa_build" + "cudnn_sdpa_build_ms" per plan built,
 // "cudnn_sdpa_rejected" per case cuDNN does not support. Called from the building thread.
 void set_event_hook(void (*hook)(const char* name, double value));
-// Runs the plan prepare(d) built on stream st; false on a cuDNN error (nothing was written then,
-// or the caller re-runs its own kernel over the output anyway).
-bool execute(const Desc& d, const void* q, const void* k, const void* v, const void* bias, void* out,
+// Runs the plan prepare(d) built on stream st. kBusy: a background build holds cuDNN right now;
+// kError: a cuDNN error. Either way the caller runs its own kernel over the output.
+enum class Run { kOk, kBusy, kError };
+Run execute(const Desc& d, const void* q, const void* k, const void* v, const void* bias, void* out,
              void* workspace, cudaStream_t st);
 
 }  // namespace mlx::cu::cudnn_attn
