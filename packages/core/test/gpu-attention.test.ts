@@ -85,7 +85,7 @@ describe.skipIf(!hasGpu)('gpu attention (cuDNN fused path + fallbacks)', () => {
         seed += 10;
       }
     if (expectCudnn) expect(ran).toBe(cases.length * 2);
-  });
+  }, 180_000);  // each new shape builds a cuDNN plan here (up to ~1.5 s)
 
   it('boolean masks: bf16 through cuDNN, f16 on our kernel; a row with no visible key averages V', () => {
     mx.cuda.resetCounters();
@@ -145,7 +145,7 @@ describe.skipIf(!hasGpu)('gpu attention (cuDNN fused path + fallbacks)', () => {
     } finally {
       process.env.MLX_CUDA_CUDNN_BUILD = 'sync';
     }
-  });
+  }, 60_000);
 
   it('head dims cuDNN may or may not take (96, 256) still match the CPU', () => {
     let seed = 500;
@@ -154,5 +154,5 @@ describe.skipIf(!hasGpu)('gpu attention (cuDNN fused path + fallbacks)', () => {
         check({ B: 1, Hq: 4, Hkv: 2, Lq: 70, Lk: 70, D, mask }, mx.bfloat16, seed);
         seed += 10;
       }
-  });
+  }, 60_000);
 });
