@@ -55,6 +55,9 @@ if has bench; then
   OUT=$OUT timeout ${BENCH_TIMEOUT:-400} node bench/gpu/run.mjs > "$LOG/bench.log" 2>&1
   summary "bench: rc=$? in $(( $(date +%s) - t ))s"
   tail -26 "$LOG/bench.log" >> "$OUT/summary.txt"
+  # cuDNN attention plan cost per new sequence length (static vs dynamic shapes) and the background build
+  grep -q "cuDNN attention ON" "$LOG/build.log" 2>/dev/null && timeout 150 node bench/gpu/attn-plans.mjs > "$LOG/attn-plans.log" 2>&1
+  [[ -f $LOG/attn-plans.log ]] && cat "$LOG/attn-plans.log" >> "$OUT/summary.txt"
 fi
 has suite && run_vitest suite-gpu-default "MLX_DEFAULT_DEVICE=gpu" ${SUITE:-packages/core/test packages/nn/test}
 tar czf "$OUT/logs.tgz" -C "$OUT" logs && rm -rf "$LOG"
