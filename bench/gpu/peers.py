@@ -46,6 +46,8 @@ out['attention'] = bench(lambda: F.scaled_dot_product_attention(q, k, v, is_caus
 qd = torch.randn(1, 32, 1, 128, device=dev, dtype=torch.bfloat16)
 kd, vd = torch.randn(1, 8, 4096, 128, device=dev, dtype=torch.bfloat16), torch.randn(1, 8, 4096, 128, device=dev, dtype=torch.bfloat16)
 out['attention_decode'] = bench(lambda: F.scaled_dot_product_attention(qd, kd, vd, enable_gqa=True), reps=50)
+qs, ks, vs = (torch.randn(13, 12, 1024, 64, device=dev, dtype=torch.bfloat16) for _ in range(3))
+out['attention_siglip'] = bench(lambda: F.scaled_dot_product_attention(qs, ks, vs))
 big = torch.randn(256 << 20, device=dev)  # 1 GiB
 out['copy_bytes'] = 2 * big.numel() * 4
 out['copy'] = bench(lambda: big.clone(), reps=10)

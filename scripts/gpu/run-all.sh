@@ -21,6 +21,10 @@ summary "build: rc=$rc in $(( $(date +%s) - t0 ))s"
 if (( rc != 0 )); then grep -m 30 -B2 -A8 "error" "$LOG/build.log"; tail -30 "$LOG/build.log"; tar czf "$OUT/logs.tgz" -C "$OUT" logs; exit 1; fi
 fi
 node --input-type=module -e "import('./packages/core/dist/index.js').then(m => console.log('cuda available:', m.cuda.isAvailable()))" 2>&1 | tee -a "$OUT/summary.txt"
+# cuDNN fused attention is compiled in when the build found cudnn.h + the cuDNN frontend headers
+# (CUDNN_FRONTEND_INCLUDE_DIR, scripts/gpu/fetch-cudnn-frontend.sh); the GPU tests then require it.
+if grep -q "cuDNN attention ON" "$LOG/build.log" 2>/dev/null; then export MLX_EXPECT_CUDNN=1; fi
+summary "$(grep -h "cuDNN attention" "$LOG/build.log" 2>/dev/null | head -1)"
 
 run_vitest() {  # name, env, files...
   local name=$1 envs=$2; shift 2
@@ -35,7 +39,7 @@ run_vitest() {  # name, env, files...
   " 2>&1 | tee -a "$OUT/summary.txt"
   summary "$name: rc=$r in $(( $(date +%s) - t ))s"
 }
-has tests && run_vitest gpu-tests "" packages/core/test/gpu.test.ts
+has tests && run_vitest gpu-tests "" packages/core/test/gpu.test.ts packages/core/test/gpu-attention.test.ts
 
 has profile && OUT=$OUT bash scripts/gpu/profile-run.sh > /dev/null 2>&1
 if has variants; then  # A/B of the switches behind this session's changes, same machine, same call
@@ -51,6 +55,9 @@ if has bench; then
   OUT=$OUT timeout ${BENCH_TIMEOUT:-400} node bench/gpu/run.mjs > "$LOG/bench.log" 2>&1
   summary "bench: rc=$? in $(( $(date +%s) - t ))s"
   tail -26 "$LOG/bench.log" >> "$OUT/summary.txt"
+  # cuDNN attention plan cost per new sequence length (static vs dynamic shapes) and the background build
+  grep -q "cuDNN attention ON" "$LOG/build.log" 2>/dev/null && timeout 150 node bench/gpu/attn-plans.mjs > "$LOG/attn-plans.log" 2>&1
+  [[ -f $LOG/attn-plans.log ]] && cat "$LOG/attn-plans.log" >> "$OUT/summary.txt"
 fi
 has suite && run_vitest suite-gpu-default "MLX_DEFAULT_DEVICE=gpu" ${SUITE:-packages/core/test packages/nn/test}
 tar czf "$OUT/logs.tgz" -C "$OUT" logs && rm -rf "$LOG"

@@ -10,9 +10,13 @@
 // the mean of V (uniform weights), like the CPU kernel.
 #include <cfloat>
 #include <cstdlib>
+#include <cstring>
 
 #include "../../primitives/fast.h"
 #include "common.cuh"
+#if MLX_CUDNN_SDPA
+#include "attention_cudnn.h"
+#endif
 
 namespace mlx::cu {
 
@@ -441,6 +445,96 @@ __global__ void sdpa_rows(AttnArgs A) {
   }
 }
 
+bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; }
+
+// ---------------------------------------------------------------- cuDNN path
+#if MLX_CUDNN_SDPA
+// An array mask as cuDNN's additive bias: row-contiguous [bb, bh, Lq, Lk] in T. Boolean false is
+// -1e30 (bf16 only): added to any score it stays -1e30 in f32, so a row that sees no key gets equal
+// weights, as MLX's where(mask, s, finfo.min).
+template <typename T, typename MT>
+__global__ void mask_to_bias(const MT* m, AttnArgs A, int64_t bb, int64_t bh, T* dst) {
+  int64_t n = bb * bh * A.Lq * A.Lk;
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
+    int64_t j = i % A.Lk, r = i / A.Lk, q = r % A.Lq, h = (r / A.Lq) % bh, b = r / A.Lq / bh;
+    MT v = m[b * A.ms[0] + h * A.ms[1] + q * A.ms[2] + j * A.ms[3]];
+    if constexpr (std::is_same_v<MT, bool>) dst[i] = cvt<T>(v ? 0.f : -1e30f);
+    else dst[i] = v;
+  }
+}
+
+int64_t env_int(const char* name, int64_t dflt) {
+  const char* e = std::getenv(name);
+  return e && *e ? std::atoll(e) : dflt;
+}
+
+// Runs the attention through cuDNN when it takes the case; false leaves it to our kernels. A shape's
+// first call queues its plan for the background builder (cuDNN compiles kernels: 0.05-1.5 s) and
+// runs our kernel; later calls of that shape run cuDNN (MLX_CUDA_CUDNN_BUILD=sync: build at once).
+// MLX_CUDA_CUDNN_SDPA=0 turns it off; MLX_CUDA_CUDNN_MIN_Q: fewest query rows (default 2: one query
+// row keeps the split-K decode kernel, which needs no per-length plan).
+template <typename T>
+bool run_cudnn(const AttnArgs& A, const Array& q, const Array& k, const Array& v, const Array* mask, Array& out,
+               const Stream& s) {
+  bool on = env_int("MLX_CUDA_CUDNN_SDPA", 1) != 0;  // read per call: benchmarks A/B it in one process
+  static const int64_t min_q = env_int("MLX_CUDA_CUDNN_MIN_Q", 2);
+  if (!on || A.Lq < min_q || A.D != A.Dv || A.D % 8 != 0 || A.D > 256) return false;
+  if (A.mask == 1 && A.Lq > A.Lk) return false;  // rows with no visible key: our kernels follow MLX there
+  bool bool_mask = mask && mask->dtype() == Dtype::bool_;
+  if (bool_mask && !std::is_same_v<T, __nv_bfloat16>) return false;  // -1e30 needs bf16's range
+  if (!cudnn_attn::available()) return false;
+  cudnn_attn::Desc d;
+  d.dtype = std::is_same_v<T, __nv_bfloat16> ? 1 : 0;
+  d.mask = A.mask == 0 ? 0 : A.mask == 1 ? 1 : 3;
+  d.B = A.B; d.Hq = A.Hq; d.Hkv = A.Hkv; d.Lq = A.Lq; d.Lk = A.Lk; d.D = A.D; d.Dv = A.Dv;
+  d.scale = A.scale;
+  auto strides = [&](const Array& a, int64_t (&st)[4]) {
+    int64_t canon = a.shape(3);
+    st[3] = 1;
+    for (int i = 2; i >= 0; i--) {
+      bool one = a.shape(i) == 1;
+      st[i] = one ? canon : a.strides()[i];
+      canon *= a.shape(i);
+      if (!one && (st[i] <= 0 || st[i] % 8 != 0)) return false;
+    }
+    return a.strides()[3] == 1 && aligned16(in_ptr(a, s));
+  };
+  if (!strides(q, d.qs) || !strides(k, d.ks) || !strides(v, d.vs)) return false;
+  Array bias;
+  const void* bias_ptr = nullptr;
+  if (d.mask == 3) {
+    d.bias_b = A.ms[0] == 0 ? 1 : A.B;
+    d.bias_h = A.ms[1] == 0 ? 1 : A.Hq;
+    int64_t lk = A.Lk;
+    bool direct = !bool_mask && A.ms[3] == 1 && A.ms[2] == lk && (d.bias_h == 1 || A.ms[1] == A.Lq * lk) &&
+                  (d.bias_b == 1 || A.ms[0] == d.bias_h * A.Lq * lk) && aligned16(A.mask_ptr);
+    if (direct) {
+      bias_ptr = A.mask_ptr;
+    } else {
+      bias = device_empty({d.bias_b, d.bias_h, A.Lq, lk}, out.dtype(), s);
+      T* dst = static_cast<T*>(bias.buffer()->device_ptr);
+      int64_t n = d.bias_b * d.bias_h * A.Lq * lk;
+      unsigned blocks = (unsigned)std::min<int64_t>((n + 255) / 256, (int64_t)num_sms() * 16);
+      if (bool_mask) mask_to_bias<T, bool><<<blocks, 256, 0, stream_of(s)>>>((const bool*)A.mask_ptr, A, d.bias_b, d.bias_h, dst);
+      else mask_to_bias<T, T><<<blocks, 256, 0, stream_of(s)>>>((const T*)A.mask_ptr, A, d.bias_b, d.bias_h, dst);
+      MLX_CUDA_LAUNCHED();
+      bias_ptr = dst;
+    }
+  }
+  static const bool hooked = (cudnn_attn::set_event_hook([](const char* n, double x) { count_event(n, x); }), true);
+  (void)hooked;
+  const char* bm = std::getenv("MLX_CUDA_CUDNN_BUILD");  // read per call: tests switch it
+  auto p = cudnn_attn::prepare(d, bm && !std::strcmp(bm, "sync") ? cudnn_attn::Build::kSync : cudnn_attn::Build::kAsync);
+  if (p.pending) count_event("cudnn_sdpa_pending");
+  if (p.workspace < 0) return false;
+  Array ws = device_empty({std::max<int64_t>(p.workspace, 1)}, Dtype::uint8, s);
+  auto r = cudnn_attn::execute(d, in_ptr(q, s), in_ptr(k, s), in_ptr(v, s), bias_ptr, A.out, ws.buffer()->device_ptr,
+                               stream_of(s));
+  count_event(r == cudnn_attn::Run::kOk ? "cudnn_sdpa" : r == cudnn_attn::Run::kBusy ? "cudnn_sdpa_busy" : "cudnn_sdpa_error");
+  return r == cudnn_attn::Run::kOk;
+}
+#endif
+
 // ---------------------------------------------------------------- host
 // Query rows per block: 16 per warp; MLX_CUDA_FLASH_WARPS=4|8 picks (default 8: each K/V tile
 // serves 128 queries, registers capped for two blocks per SM; 4: no register cap).
@@ -518,7 +612,6 @@ template <typename T, typename MT> void launch_decode(const AttnArgs& A, const S
 void set_strides(const Array& a, int64_t (&s)[3]) {
   for (int d = 0; d < 3; d++) s[d] = a.shape(d) == 1 ? 0 : a.strides()[d];
 }
-bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; }
 
 void sdpa(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out) {
   auto& P = static_cast<const ScaledDotProductAttention&>(p);
@@ -543,14 +636,18 @@ void sdpa(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& 
   bool decode = A.Lq == 1 && A.D == A.Dv && A.D % 32 == 0 && A.D <= 256;
   if (decode && A.mask == 1) A.mask = 0;  // one query row sees every key (Lq <= Lk)
   bool flash = !decode && half && A.D == A.Dv && (A.D == 64 || A.D == 128);
+  bool cudnn = false;
+#if MLX_CUDNN_SDPA
+  cudnn = !decode && half && si < 0;  // run_cudnn decides the rest
+#endif
   bool rows = !decode && !flash && (A.Lk + 32) * 4 <= 200 * 1024;
-  if (!decode && !flash && !rows) return cpu_fallback(p, in, out);
+  if (!decode && !flash && !rows && !cudnn) return cpu_fallback(p, in, out);
 
   // Unit stride on the last dim (views such as transposed [B, L, H, D] -> [B, H, L, D] stay in place);
   // the flash kernel's 16-byte copies also need 16-byte aligned rows.
   auto prep = [&](const Array& a) {
     bool unit = a.strides()[3] == 1 || a.shape(3) == 1;
-    if (unit && flash) {
+    if (unit && (flash || cudnn)) {
       for (int d = 0; d < 3; d++) unit = unit && (a.shape(d) == 1 || a.strides()[d] % 8 == 0);
       unit = unit && aligned16(in_ptr(a, s));
     }
@@ -578,6 +675,14 @@ void sdpa(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& 
   }
   A.out = alloc_out(out[0], s);
   if (out[0].size() == 0) return;
+#if MLX_CUDNN_SDPA
+  if (cudnn) {
+    bool done = dt == Dtype::bfloat16 ? run_cudnn<__nv_bfloat16>(A, q, k, v, mi >= 0 ? &m : nullptr, out[0], s)
+                                      : run_cudnn<__half>(A, q, k, v, mi >= 0 ? &m : nullptr, out[0], s);
+    if (done) return;
+  }
+  if (!decode && !flash && !rows) return cpu_fallback(p, in, out);
+#endif
   cudaStream_t st = stream_of(s);
   dispatch_dev_float(dt, [&](auto tp) {
     using T = MLX_T(tp);

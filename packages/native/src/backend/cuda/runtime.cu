@@ -230,6 +230,7 @@ MLX_REGISTER_KERNEL(gpu, Transpose, metadata_view);
 MLX_REGISTER_KERNEL(gpu, Slice, metadata_view);
 
 int num_sms() { return g_sms; }
+void count_event(const std::string& key, double v) { count(key, v); }
 bool tf32_enabled() { return g_tf32; }
 
 cudaStream_t stream_of(int index) {

@@ -55,6 +55,8 @@ void check_device_errors();
 
 int num_sms();
 bool tf32_enabled();
+// Adds v to the backend debug counter `key` (mx.cuda.counters()).
+void count_event(const std::string& key, double v = 1);
 
 // The stream-ordered device pool itself (device_alloc without a graph arena), and its free.
 void* pool_alloc(size_t bytes, cudaStream_t st);
