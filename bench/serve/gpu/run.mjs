@@ -12,7 +12,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as mx from '../../../packages/core/dist/index.js';
-import { loadBatchedLM } from '../../../packages/serve/dist/index.js';
+import { CompiledDecode, PagedKv, loadBatchedLM } from '../../../packages/serve/dist/index.js';
 import { chat, pct, prompts as makePrompts, startServer } from '../client.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,12 +47,42 @@ if (hfDir) {
 }
 const maxClients = Math.max(...levels);
 const prompts = makePrompts(maxClients);
+if (device === 'gpu') mx.setDefaultDevice(mx.gpu);
 const { model } = await loadBatchedLM(modelPath);
 const promptIds = prompts.map((p) => model.encodeChat([{ role: 'user', content: p }]));
+// The compiled decode step alone, in process (no HTTP, no scheduler): ms per step at a few batch sizes, and the
+// primitives that fell back to the CPU (each one is a device synchronisation).
+const probe = {};
+if (device === 'gpu') {
+  const perSeq = 8, bs = 16;
+  const kv = new PagedKv(model.kv, 64 * perSeq, bs, 'paged');
+  const step = new CompiledDecode(model, kv);
+  mx.cuda.resetCounters();
+  for (const B of [1, 8, 32, 64]) {
+    const rows = (pos) => Array.from({ length: B }, (_, b) => ({ token: 100 + b, position: pos, blockTable: Array.from({ length: perSeq }, (_, i) => b * perSeq + i) }));
+    const once = async (pos) => {
+      const { tokens } = mx.tidy(() => step.step(rows(pos)));
+      await mx.asyncEval(tokens, ...kv.pools);
+      tokens.toTypedArray();
+      tokens.dispose();
+    };
+    for (let i = 0; i < 3; i++) await once(40 + i);
+    const times = [];
+    for (let i = 0; i < 20; i++) { const t0 = performance.now(); await once(43 + i); times.push(performance.now() - t0); }
+    times.sort((a, b) => a - b);
+    probe[B] = times[10];
+    console.error(`compiled step in process, ${B} rows: ${times[10].toFixed(2)} ms median (min ${times[0].toFixed(2)})`);
+  }
+  probe.fallbacks = Object.fromEntries(Object.entries(mx.cuda.counters()).filter(([k]) => k.startsWith('fallback:')));
+  console.error('fallbacks during the probe:', JSON.stringify(probe.fallbacks));
+  step.dispose();
+  kv.dispose();
+}
 model.dispose();
 
 const variants = arg('variants', 'compiled,eager').split(',');
 const agreeN = Math.min(Number(arg('agree', 32)), prompts.length);
+const agreeVariants = arg('agree-variants', 'compiled').split(',');
 const metrics = async (url) => Object.values((await (await fetch(`${url}/metrics`)).json()).models)[0];
 const rows = [];
 const agreement = {};
@@ -83,7 +113,7 @@ for (const variant of variants) {
       console.error(`ours (${variant}), ${c} clients: ${(med.tokens / med.wall).toFixed(0)} tok/s, ${med.steps} steps, ` +
         `per step build ${per('buildMs').toFixed(2)} eval ${per('evalMs').toFixed(2)} host ${per('hostMs').toFixed(2)} ms, wall ${((med.wall * 1000) / med.steps).toFixed(2)} ms`);
     }
-    if (agreeN > 0) {
+    if (agreeN > 0 && agreeVariants.includes(variant)) {
       // Greedy outputs of the same requests batched (all at once) and alone (one after another).
       const batched = await Promise.all(prompts.slice(0, agreeN).map((p) => chat(url, p, maxTokens)));
       const alone = [];
@@ -105,8 +135,9 @@ const peer = process.argv.includes('--no-hf') ? { device: '-', torch: '-' } : JS
 const f = (v, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '-');
 const table = ['| ours | clients (= HF batch) | ours tok/s | HF generate tok/s | ratio | ms per step (build / eval / host) | ours TTFT p50 s | ours total p99 s |', '|---|---|---|---|---|---|---|---|',
   ...rows.map((r) => { const hf = peer[String(r.clients)]?.tok_s; return `| ${r.variant} | ${r.clients} | ${f(r.ours)} | ${f(hf)} | ${f(r.ours / hf, 2)}× | ${f(r.msPerStep, 2)} (${f(r.buildMs, 2)} / ${f(r.evalMs, 2)} / ${f(r.hostMs, 2)}) | ${f(r.ttft50, 2)} | ${f(r.total99, 2)} |`; })].join('\n');
-const agreeLines = Object.entries(agreement).map(([v, a]) => `- agreement (${v}): ${a.identical}/${a.requests} completions identical batched vs alone; mean common prefix ${(a.meanCommonPrefix * 100).toFixed(1)} %`).join('\n');
+const probeLine = Object.keys(probe).length ? `- compiled step in process (ms, median): ${[1, 8, 32, 64].map((b) => `${b} rows ${f(probe[b], 2)}`).join(', ')}; CPU fallbacks: ${JSON.stringify(probe.fallbacks)}\n` : '';
+const agreeLines = probeLine + Object.entries(agreement).map(([v, a]) => `- agreement (${v}): ${a.identical}/${a.requests} completions identical batched vs alone; mean common prefix ${(a.meanCommonPrefix * 100).toFixed(1)} %`).join('\n');
 console.log(`serve GPU load test — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${peer.device} · torch ${peer.torch} (${dtype}) · SmolLM2-135M: ${hfDir ? `the same random ${dtype} weights on both sides (${hfDir})` : 'ours Q4_1 GGUF, HF random weights in the same config'} · ${maxTokens} new tokens per request, streaming over loopback HTTP (ours) vs in-process generate (HF)\n${table}\n${agreeLines}`);
 const out = process.env.OUT ?? join(here, '..', '..', 'out');
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'serve-gpu.json'), JSON.stringify({ config, rows, agreement, peer, maxTokens, dtype }, null, 2));
+writeFileSync(join(out, 'serve-gpu.json'), JSON.stringify({ config, rows, agreement, probe, peer, maxTokens, dtype }, null, 2));

@@ -91,7 +91,7 @@ export class CompiledDecode {
       queryEnd[b] = r.position + 1;
     });
     let ids = this.rowIds.get(B);
-    if (!ids) this.rowIds.set(B, (ids = mx.keep(mx.arange(0, B, 1, mx.int32))));
+    if (!ids) this.rowIds.set(B, (ids = mx.keep(mx.array(Int32Array.from({ length: B }, (_, i) => i)))));
     this.traced.add(`${B}x${W}`);
     const inputs = [mx.array(tokens), mx.array(positions), mx.array(write), mx.array(table).reshape([B, W]), mx.array(queryEnd)];
     const out = this.fn(inputs[0], inputs[1], inputs[2], inputs[3], inputs[4], ids, [...this.kv.keyPools], [...this.kv.valuePools]);

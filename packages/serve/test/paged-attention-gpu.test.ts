@@ -63,7 +63,7 @@ describe.skipIf(!hasGpu)('pagedAttention on the GPU', () => {
     it(`matches the CPU kernel: ${name}`, () => {
       const { cpu, gpu } = both(c);
       expect(gpu.shape).toEqual(cpu.shape);
-      expect(relErr(gpu, cpu)).toBeLessThan(2e-6);
+      expect(relErr(gpu, cpu)).toBeLessThan(1e-5);
     });
   }
 
@@ -77,7 +77,7 @@ describe.skipIf(!hasGpu)('pagedAttention on the GPU', () => {
     const kView = kWide.index(mx.Slice(), mx.Slice(), mx.Slice(0, 64)), vView = vWide.index(mx.Slice(), mx.Slice(), mx.Slice(64, 128));
     const ref = mx.pagedAttention(x.q, x.k, x.v, x.table, x.qseq, x.qend, 0.125, 0, mx.cpu);
     const got = mx.pagedAttention(qView, kView, vView, x.table, x.qseq, x.qend, 0.125, 0, mx.gpu);
-    expect(relErr(got, ref)).toBeLessThan(2e-6);
+    expect(relErr(got, ref)).toBeLessThan(1e-5);
   });
 
   it('gives a query the same bits alone and in a batch', () => {
@@ -97,6 +97,6 @@ describe.skipIf(!hasGpu)('pagedAttention on the GPU', () => {
     const bad = mx.array(Int32Array.from({ length: 11 }, (_, j) => (j === 4 ? 999 : j))).reshape([1, 11]);
     expect(() => mx.eval(mx.pagedAttention(x.q, x.k, x.v, bad, x.qseq, x.qend, 1, 0, mx.gpu))).toThrow(mx.IndexError);
     const ok = mx.pagedAttention(x.q, x.k, x.v, x.table, x.qseq, x.qend, 1, 0, mx.gpu);
-    expect(relErr(ok, mx.pagedAttention(x.q, x.k, x.v, x.table, x.qseq, x.qend, 1, 0, mx.cpu))).toBeLessThan(2e-6);
+    expect(relErr(ok, mx.pagedAttention(x.q, x.k, x.v, x.table, x.qseq, x.qend, 1, 0, mx.cpu))).toBeLessThan(1e-5);
   });
 });
