@@ -53,7 +53,7 @@ const promptIds = prompts.map((p) => model.encodeChat([{ role: 'user', content: 
 // The compiled decode step alone, in process (no HTTP, no scheduler): ms per step at a few batch sizes, and the
 // primitives that fell back to the CPU (each one is a device synchronisation).
 const probe = {};
-if (device === 'gpu') {
+if (device === 'gpu') try {
   const perSeq = 8, bs = 16;
   const kv = new PagedKv(model.kv, 64 * perSeq, bs, 'paged');
   const step = new CompiledDecode(model, kv);
@@ -77,6 +77,8 @@ if (device === 'gpu') {
   console.error('fallbacks during the probe:', JSON.stringify(probe.fallbacks));
   step.dispose();
   kv.dispose();
+} catch (e) {
+  console.error('probe failed:', e);
 }
 model.dispose();
 
@@ -124,6 +126,8 @@ for (const variant of variants) {
       agreement[variant] = { requests: agreeN, identical: same, meanCommonPrefix: frac.reduce((a, b) => a + b, 0) / frac.length };
       console.error(`agreement (${variant}): ${same}/${agreeN} identical to the request alone; mean common prefix ${(agreement[variant].meanCommonPrefix * 100).toFixed(1)} %`);
     }
+  } catch (e) {
+    console.error(`variant ${variant} failed:`, e);
   } finally {
     child.kill('SIGTERM');
   }
