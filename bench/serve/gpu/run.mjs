@@ -73,8 +73,8 @@ if (device === 'gpu') try {
     probe[B] = times[10];
     console.error(`compiled step in process, ${B} rows: ${times[10].toFixed(2)} ms median (min ${times[0].toFixed(2)})`);
   }
-  probe.fallbacks = Object.fromEntries(Object.entries(mx.cuda.counters()).filter(([k]) => k.startsWith('fallback:')));
-  console.error('fallbacks during the probe:', JSON.stringify(probe.fallbacks));
+  probe.fallbacks = Object.fromEntries(Object.entries(mx.cuda.counters()).filter(([k]) => k.startsWith('fallback:') || k.startsWith('graph')));
+  console.error('fallbacks and graph counters during the probe:', JSON.stringify(probe.fallbacks));
   step.dispose();
   kv.dispose();
 } catch (e) {

@@ -4,7 +4,9 @@
 // between steps is an input array: tokens, RoPE positions, the slot each row writes, the slot table, each row's
 // context end. The KV pools go in and come out (a functional scatter that takes the donated pool buffer, so it
 // runs in place); outputs are [greedy tokens, logits, ...K pools, ...V pools]. No host synchronisation happens
-// inside, so the program can later be replayed as a CUDA graph with `stateMap()` pairing pool outputs to inputs.
+// inside, so the program can be replayed as one CUDA graph: where the engine's compile takes
+// `{ cudaGraph, state }` (CUDA-graph replay of compiled GPU programs), the step asks for it with `stateMap()`
+// pairing the pool outputs with the pool inputs (on by default on the GPU; MLX_SERVE_CUDA_GRAPH=0 turns it off).
 // Padding rows read and write only the scratch slot; every real row's attention sees only its own slots.
 import * as mx from '@mlx/core';
 import type { PagedKv } from './kv/paged-kv.js';
@@ -14,6 +16,14 @@ export const DECODE_BUCKETS: readonly number[] = [1, 8, 16, 32, 64];
 
 /** One sequence's decode row: the token at `position` (its K/V go to the slot of that position). */
 export interface DecodeRow { token: number; position: number; blockTable: readonly number[] }
+
+/** Whether this engine's mx.compile takes an options object (its compiled functions then have dispose()). */
+function compileTakesOptions(): boolean {
+  const probe = mx.compile((x: mx.array) => x) as unknown as { dispose?: () => void };
+  const ok = typeof probe.dispose === 'function';
+  probe.dispose?.();
+  return ok;
+}
 
 type StepFn = (tokens: mx.array, positions: mx.array, write: mx.array, table: mx.array, queryEnd: mx.array,
   rowIds: mx.array, kPools: mx.array[], vPools: mx.array[]) => mx.array[];
@@ -25,12 +35,18 @@ export class CompiledDecode {
   /** (bucket, width) pairs traced so far. */
   readonly traced = new Set<string>();
 
-  constructor(private readonly model: BatchedLM, private readonly kv: PagedKv, buckets: readonly number[] = DECODE_BUCKETS) {
+  /** True when the program was compiled for CUDA-graph replay. */
+  readonly cudaGraph: boolean;
+
+  constructor(private readonly model: BatchedLM, private readonly kv: PagedKv, buckets: readonly number[] = DECODE_BUCKETS,
+    opts: { cudaGraph?: boolean } = {}) {
     if (kv.attention !== 'paged') throw new Error('CompiledDecode needs the paged attention path (float32 KV pools).');
     this.buckets = [...buckets].sort((a, b) => a - b);
     const layout = model.kv;
     const scale = layout.attnScale ?? 1 / Math.sqrt(layout.headDim);
-    this.fn = mx.compile((tokens: mx.array, positions: mx.array, write: mx.array, table: mx.array, queryEnd: mx.array,
+    const env = process.env.MLX_SERVE_CUDA_GRAPH;
+    this.cudaGraph = (opts.cudaGraph ?? (env === '1' || (env !== '0' && !mx.defaultDevice().equals(mx.cpu)))) && compileTakesOptions();
+    const program = (tokens: mx.array, positions: mx.array, write: mx.array, table: mx.array, queryEnd: mx.array,
       rowIds: mx.array, kPools: mx.array[], vPools: mx.array[]) => {
       const B = tokens.shape[0];
       const at = write.reshape([B, 1, 1]);
@@ -46,7 +62,9 @@ export class CompiledDecode {
         if (!newK[l]) throw new Error(`CompiledDecode: the model did not attend in layer ${l}.`);
       }
       return [mx.argmax(logits, 1).astype(mx.int32), logits, ...newK, ...newV];
-    });
+    };
+    const compile = mx.compile as unknown as (f: typeof program, o: unknown) => StepFn;
+    this.fn = compile(program, this.cudaGraph ? { cudaGraph: true, state: this.stateMap() } : false);
   }
 
   /** Smallest bucket holding n rows (n ≤ the largest bucket). */
@@ -103,6 +121,7 @@ export class CompiledDecode {
   }
 
   dispose(): void {
+    (this.fn as unknown as { dispose?: () => void }).dispose?.();
     for (const a of this.rowIds.values()) a.dispose();
     this.rowIds.clear();
   }
