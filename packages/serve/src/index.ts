@@ -5,6 +5,7 @@ export { LlamaBatched, type LlamaFns, type LlamaLayerFns } from './llama-batched
 export { FlatBatched } from './flat-batched.js';
 export { BlockManager, blockHash, type BlockStats } from './kv/block-manager.js';
 export { PagedKv, type AttentionPath, type StepRow } from './kv/paged-kv.js';
+export { CompiledDecode, DECODE_BUCKETS, type DecodeRow } from './compiled-decode.js';
 export { greedy, isGreedy, sampleRow, type SamplingParams } from './sampling.js';
 export { StopMatcher } from './stop.js';
 export {

@@ -6,6 +6,7 @@
 import * as mx from '@mlx/core';
 import { BlockManager, blockHash, type BlockStats } from './kv/block-manager.js';
 import { PagedKv, type AttentionPath, type StepRow } from './kv/paged-kv.js';
+import { CompiledDecode } from './compiled-decode.js';
 import type { BatchedLM } from './model.js';
 import { isGreedy, sampleRow, type SamplingParams } from './sampling.js';
 import { StopMatcher } from './stop.js';
@@ -25,8 +26,15 @@ export interface SchedulerOptions {
   maxQueue?: number;
   /** Share full prompt blocks across requests. Default true. */
   prefixCache?: boolean;
-  /** Attention over the paged cache (see PagedKv): default 'paged' on the CPU, 'gather' elsewhere. */
+  /** Attention over the paged cache (see PagedKv): default 'paged' for float32 KV pools. */
   attention?: AttentionPath;
+  /**
+   * Run single-token rows as one compiled fixed-shape program (compiled-decode.ts) instead of building the step's
+   * graph op by op. Default: on when the default device is the GPU (MLX_SERVE_COMPILED=1/0 overrides); needs the
+   * paged attention path. On the CPU the eager path stays the default: its results are the ones the load test
+   * compares with single requests.
+   */
+  compiledDecode?: boolean;
 }
 
 export interface GenerateRequest {
@@ -117,6 +125,8 @@ export class Scheduler {
   private readonly attention?: AttentionPath;
   private blocks: BlockManager;
   private kv: PagedKv;
+  private compiled: CompiledDecode | undefined;
+  private readonly compiledWanted: boolean;
   private readonly waiting: Sequence[] = [];
   private readonly running: Sequence[] = [];
   private nextId = 1;
@@ -140,7 +150,17 @@ export class Scheduler {
     if (this.numBlocks < 1) throw new InvalidRequestError(`kvMemoryBytes is below one KV block (${bytesPerBlock} bytes)`);
     this.blocks = new BlockManager(this.numBlocks, this.blockSize);
     this.kv = new PagedKv(model.kv, this.numBlocks, this.blockSize, this.attention);
+    const env = process.env.MLX_SERVE_COMPILED;
+    this.compiledWanted = opts.compiledDecode ?? (env === '1' ? true : env === '0' ? false : !mx.defaultDevice().equals(mx.cpu));
+    this.compiled = this.makeCompiled();
   }
+
+  private makeCompiled(): CompiledDecode | undefined {
+    return this.compiledWanted && this.kv.attention === 'paged' ? new CompiledDecode(this.model, this.kv) : undefined;
+  }
+
+  /** True when single-token rows run as a compiled program. */
+  get compiledDecode(): boolean { return this.compiled !== undefined; }
 
   /** Most tokens (prompt + completion) one request may use: the model's context and the KV budget. */
   get maxSequenceTokens(): number { return Math.min(this.model.contextLength, this.numBlocks * this.blockSize); }
@@ -250,14 +270,20 @@ export class Scheduler {
       rows.push({ seq, blockTable: seq.blockTable, start: seq.computed, count, sample: seq.computed + count === seq.tokens.length });
     }
     const n = rows.reduce((s, r) => s + r.count, 0);
-    const passes = this.passes(rows);
-    const sampled = passes.flat().filter((r) => r.sample);
+    // Single-token rows go to the compiled program (in groups of its largest bucket) when there is one.
+    const compiledRows = this.compiled ? rows.filter((r) => r.count === 1) : [];
+    const compiledPasses: (typeof rows)[] = [];
+    for (let i = 0; i < compiledRows.length; i += this.compiled!.maxRows) compiledPasses.push(compiledRows.slice(i, i + this.compiled!.maxRows));
+    const passes = [...compiledPasses.map((g) => ({ compiled: true, group: g })),
+      ...this.passes(this.compiled ? rows.filter((r) => r.count > 1) : rows).map((g) => ({ compiled: false, group: g }))];
+    const sampled = passes.flatMap((p) => p.group).filter((r) => r.sample);
     const next: number[] = [];
     try {
       // One evaluation per pass (the K/V pools are updated in place by each pass's writes).
-      for (const group of passes) {
+      for (const { compiled, group } of passes) {
         const t0 = performance.now();
         const outs = mx.tidy(() => {
+          if (compiled) return this.compiledPass(group);
           const logits = this.forwardPass(group);
           const rowsSampled = group.filter((r) => r.sample);
           if (!logits) return [] as mx.array[];
@@ -312,6 +338,14 @@ export class Scheduler {
     }
     if (bin.length) groups.push(bin);
     return groups;
+  }
+
+  /** Sampled tokens of single-token rows (all sampled) through the compiled program. */
+  private compiledPass(g: readonly (StepRow & { seq: Sequence; sample: boolean })[]): mx.array[] {
+    const { tokens, logits } = this.compiled!.step(g.map((r) => ({ token: r.seq.tokens[r.start], position: r.start, blockTable: r.blockTable })));
+    if (g.every((r) => isGreedy(r.seq.req.sampling))) return [tokens];
+    return [mx.stack(g.map((r, i) => isGreedy(r.seq.req.sampling) ? mx.take(tokens, i, 0)
+      : sampleRow(mx.take(logits, i, 0), r.seq.req.sampling, r.seq.tokens, r.seq.generated.length)))];
   }
 
   /** Lazy logits of one pass's sampled rows (undefined when none is sampled: the pass only fills the KV cache). */
@@ -387,8 +421,10 @@ export class Scheduler {
     const err = e instanceof ServeError ? e : new ServeError(`Generation failed: ${(e as Error)?.message ?? e}`, 'generation_failed', 500, 'server_error');
     for (const s of [...this.running]) this.finish(s, 'error', false, err);
     this.kv.dispose();
+    this.compiled?.dispose();
     this.blocks = new BlockManager(this.numBlocks, this.blockSize);
     this.kv = new PagedKv(this.model.kv, this.numBlocks, this.blockSize, this.attention);
+    this.compiled = this.makeCompiled();
   }
 
   metrics(): SchedulerMetrics {
@@ -430,5 +466,6 @@ export class Scheduler {
       await this.idle();
     }
     this.kv.dispose();
+    this.compiled?.dispose();
   }
 }

@@ -1,8 +1,9 @@
 // Paged KV storage: per layer one K and one V pool of `numBlocks * blockSize` token slots `[slots, Hkv, D]`.
 // A sequence's block table maps its positions to slots; each step scatters the new tokens' K/V into their slots
-// (in place: the pool is donated to the scatter). Attention on the CPU reads the pools in place through a slot
-// table (mx.pagedAttention: one op per layer, no gathered copies, each query's result independent of the batch);
-// elsewhere (GPU) it gathers each sequence's slots into padded tensors for scaledDotProductAttention.
+// (in place: the pool is donated to the scatter). Attention reads the pools in place through a slot table
+// (mx.pagedAttention: one op per layer, no gathered copies, each query's result independent of the batch; CPU and
+// CUDA kernels); the 'gather' path copies each sequence's slots into padded tensors for scaledDotProductAttention.
+// One extra block past `numBlocks` is scratch: padding rows of a fixed-shape step (compiled-decode.ts) write there.
 import * as mx from '@mlx/core';
 import type { AttendFn, KvLayout } from '../model.js';
 
@@ -22,17 +23,16 @@ export class PagedKv {
   readonly attention: AttentionPath;
 
   /**
-   * `attention` defaults to 'paged' on the CPU with float32 pools (MLX_SERVE_ATTENTION=gather forces the other
-   * path) and to 'gather' on other devices, which have no pagedAttention kernel.
+   * `attention` defaults to 'paged' with float32 pools (pagedAttention's dtype; MLX_SERVE_ATTENTION=gather forces
+   * the other path) and to 'gather' otherwise.
    */
   constructor(layout: KvLayout, numBlocks: number, blockSize: number, attention?: AttentionPath) {
     this.layout = layout;
-    const cpu = mx.defaultDevice().equals(mx.cpu) && layout.dtype === mx.float32;
     const forced = process.env.MLX_SERVE_ATTENTION;
-    this.attention = attention ?? (cpu && forced !== 'gather' ? 'paged' : 'gather');
+    this.attention = attention ?? (layout.dtype === mx.float32 && forced !== 'gather' ? 'paged' : 'gather');
     this.numBlocks = numBlocks;
     this.blockSize = blockSize;
-    const shape = [numBlocks * blockSize, layout.numKvHeads, layout.headDim];
+    const shape = [(numBlocks + 1) * blockSize, layout.numKvHeads, layout.headDim];
     for (let l = 0; l < layout.numLayers; l++) {
       // Zeros, so that gathered padding slots are finite (masked weights are 0, and 0 * finite = 0).
       this.kPools.push(mx.zeros(shape, layout.dtype));
@@ -46,6 +46,18 @@ export class PagedKv {
   }
 
   get pools(): mx.array[] { return [...this.kPools, ...this.vPools]; }
+  get keyPools(): readonly mx.array[] { return this.kPools; }
+  get valuePools(): readonly mx.array[] { return this.vPools; }
+
+  /** A slot no sequence owns (the scratch block): padding rows write their K/V there. */
+  get scratchSlot(): number { return this.numBlocks * this.blockSize; }
+
+  /** Takes the pools a functional step returned (the old handles are disposed; their buffers were donated). */
+  replacePools(k: readonly mx.array[], v: readonly mx.array[]): void {
+    mx.dispose(this.kPools, this.vPools);
+    this.kPools.splice(0, this.kPools.length, ...mx.keep(k));
+    this.vPools.splice(0, this.vPools.length, ...mx.keep(v));
+  }
 
   slotOf(blockTable: readonly number[], pos: number): number {
     return blockTable[Math.floor(pos / this.blockSize)] * this.blockSize + (pos % this.blockSize);
@@ -82,8 +94,9 @@ export class PagedKv {
     return (layer, q, k, v, window = Infinity) => {
       this.kPools[layer].indexPut_(write, k);
       this.vPools[layer].indexPut_(write, v);
-      return mx.pagedAttention(q, this.kPools[layer], this.vPools[layer], slotTable, querySeq, queryEnd, scale,
-        Number.isFinite(window) ? window : 0);
+      // pagedAttention is float32; a half-precision model gets its own dtype back.
+      return mx.pagedAttention(q.astype(mx.float32), this.kPools[layer], this.vPools[layer], slotTable, querySeq, queryEnd, scale,
+        Number.isFinite(window) ? window : 0).astype(q.dtype);
     };
   }
 
