@@ -39,7 +39,7 @@ run_vitest() {  # name, env, files...
   " 2>&1 | tee -a "$OUT/summary.txt"
   summary "$name: rc=$r in $(( $(date +%s) - t ))s"
 }
-has tests && run_vitest gpu-tests "" packages/core/test/gpu.test.ts packages/core/test/gpu-attention.test.ts
+has tests && run_vitest gpu-tests "" packages/core/test/gpu*.test.ts
 
 has profile && OUT=$OUT bash scripts/gpu/profile-run.sh > /dev/null 2>&1
 if has variants; then  # A/B of the switches behind this session's changes, same machine, same call

@@ -17,7 +17,7 @@ type A = ArrayLike;
  * - `window`: 0 (default) attends to every key before `end`; otherwise to the last `window` of them.
  * Returns float32 `[N, Hq, Dv]`. Each query's result is bit-identical however the batch is composed (the CPU
  * kernel never lets other queries change a row's arithmetic). Wrong dtypes throw DtypeError, wrong shapes
- * ShapeError; out-of-range ends or slots throw IndexError when evaluated. CPU only; not differentiable.
+ * ShapeError; out-of-range ends or slots throw IndexError when evaluated. CPU and CUDA kernels; not differentiable.
  */
 export const pagedAttention = (q: A, kPool: A, vPool: A, slotTable: A, querySeq: A, queryEnd: A, scale: number,
   window = 0, s?: StreamOrDevice): array =>
