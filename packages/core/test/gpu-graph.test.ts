@@ -150,12 +150,6 @@ describe.skipIf(!hasGpu)('compile cudaGraph on the GPU', () => {
       accA = na;
       accB = nb;
     }
-    // The state array sits in the wrong input slot: still the normal replay's result.
-    const [ya, na] = plain(mx.copy(mx.broadcastTo(mx.reshape(accA, [1, 8]), [16, 8])), b, accA) as mx.array[];
-    const wrong = mx.broadcastTo(mx.reshape(accB, [1, 8]), [16, 8]);
-    const [yb, nb] = graph(wrong, b, accB) as mx.array[];
-    same(yb, ya);
-    same(nb, na);
     graph.dispose();
   });
 
@@ -204,7 +198,8 @@ describe.skipIf(!hasGpu)('compile cudaGraph on the GPU', () => {
       kv = nkv;
       if (t === 10) after10 = mx.getActiveMemory();
     }
-    expect(mx.getActiveMemory()).toBeLessThanOrEqual(after10 + 1024);  // one logits copy per call would be 20 KB
+    // A copy kept per call would grow by 110 x 20 KB; allow one (an allocator size class rounding up once).
+    expect(mx.getActiveMemory()).toBeLessThanOrEqual(after10 + 64 * 1024);
     expect(after10).toBeGreaterThan(base);
     graph.dispose();
     mx.dispose(kv);

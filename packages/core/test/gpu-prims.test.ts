@@ -155,15 +155,21 @@ describe.skipIf(!hasGpu)('gpu kernels of the former fallback primitives', () => 
     expect(fellBack(['Hadamard'])).toEqual([]);
   });
 
-  it('runs int8Linear with the CPU kernel\'s exact rounding', () => {
+  // Same quantization and exact integer sums; the float epilogue (dot * (xs * ws) + bias) may differ by
+  // the CPU build's FMA contraction (portable/AVX2 path), so within a few ulps rather than bit for bit.
+  const within = (a: mx.array, b: mx.array) => {
+    expect(a.shape).toEqual(b.shape);
+    expect(mx.allclose(a, b, 1e-6, 1e-6, false, mx.cpu).item()).toBe(true);
+  };
+  it('runs int8Linear with the CPU kernel\'s quantization', () => {
     mx.cuda.resetCounters();
     for (const [M, K, N] of [[1, 64, 40], [5, 100, 33], [70, 256, 130]]) {
       const x = mx.multiply(rand([M, K], 20 + M), 3, mx.cpu);
       const xz = mx.concatenate([mx.zeros([1, K], mx.float32, mx.cpu), x], 0, mx.cpu);  // an all-zero row
       const w = mx.astype(mx.clip(mx.multiply(rand([N, K], 21 + K), 50, mx.cpu), -127, 127, mx.cpu), mx.int8, mx.cpu);
       const sc = mx.add(mx.abs(rand([N], 22), mx.cpu), 0.01, mx.cpu), bias = rand([N], 23);
-      same(mx.int8Linear(xz, w, sc, bias, mx.gpu), mx.int8Linear(xz, w, sc, bias, mx.cpu));
-      same(mx.int8Linear(xz, w, sc, null, mx.gpu), mx.int8Linear(xz, w, sc, null, mx.cpu));
+      within(mx.int8Linear(xz, w, sc, bias, mx.gpu), mx.int8Linear(xz, w, sc, bias, mx.cpu));
+      within(mx.int8Linear(xz, w, sc, null, mx.gpu), mx.int8Linear(xz, w, sc, null, mx.cpu));
     }
     expect(fellBack(['Int8Linear'])).toEqual([]);
   });
