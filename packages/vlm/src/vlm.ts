@@ -206,7 +206,7 @@ export class VLM {
     }
   }
 
-  dispose(): void { for (const a of this.weights.values()) a.dispose(); this.weights.clear(); }
+  dispose(): void { this.arch.dispose?.(); for (const a of this.weights.values()) a.dispose(); this.weights.clear(); }
 }
 
 /**

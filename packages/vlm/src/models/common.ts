@@ -15,6 +15,8 @@ export interface VlmArchitecture {
   encodeImages(p: ProcessedImages): A;
   /** Qwen2-VL: M-RoPE positions [3][T] for the prompt and the offset of later positions (rope delta). */
   positions?(ids: readonly number[], p: ProcessedImages | null): { positions: number[][]; delta: number };
+  /** Frees per-shape caches that live outside the weight map. */
+  dispose?(): void;
 }
 
 export interface ArchitectureFactory {

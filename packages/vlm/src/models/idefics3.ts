@@ -32,6 +32,8 @@ class Idefics3 implements VlmArchitecture {
   constructor(readonly modelType: string, readonly text: TextDecoder, readonly processor: Idefics3ImageProcessor, readonly imageTokenId: number,
     readonly tower: SiglipVisionTower, readonly proj: A, readonly scale: number) {}
 
+  dispose(): void { for (const l of this.tower.layers) l.dispose(); }
+
   encodeImages(p: ProcessedImages): A {
     const [, n, C, H, W] = p.pixelValues.shape;
     const pix = mx.reshape(p.pixelValues, [n, C, H, W]);

@@ -25,6 +25,8 @@ class Llava implements VlmArchitecture {
   constructor(readonly text: TextDecoder, readonly processor: ClipImageProcessor, readonly imageTokenId: number,
     readonly tower: ClipVisionTower, readonly cfg: z.infer<typeof llavaConfigSchema>, readonly proj: { l1: [mx.array, mx.array | undefined]; l2: [mx.array, mx.array | undefined] }) {}
 
+  dispose(): void { for (const l of this.tower.layers) l.dispose(); }
+
   encodeImages(p: ProcessedImages): mx.array {
     const L = this.cfg.vision_config.num_hidden_layers;
     const layer = Array.isArray(this.cfg.vision_feature_layer) ? this.cfg.vision_feature_layer[0] : this.cfg.vision_feature_layer;
