@@ -24,6 +24,8 @@ for (const name of ['llava', 'idefics3', 'qwen2_vl']) {
 
     it('prompt expansion, ids, features, embeddings, logits, greedy tokens', async () => {
       const vlm = await loadVLM(dir);
+      // llama-shaped text models run on @mlx/lm's DecoderModel; Qwen2-VL (M-RoPE) on the package's own decoder
+      expect(vlm.arch.text.constructor.name).toBe(name === 'qwen2_vl' ? 'TextDecoder' : 'LmTextDecoder');
       const inp = await vlm.prepare({ images, prompt: meta.prompt });
       expect(inp.expandedPrompt).toBe(meta.expanded_prompt);
       expect(inp.ids).toEqual(ref.input_ids.tolist()[0]);
@@ -70,6 +72,20 @@ for (const name of ['llava', 'idefics3', 'qwen2_vl']) {
         vlm.dispose();
       } finally {
         setAttentionMode(prev);
+      }
+    });
+
+    if (name !== 'qwen2_vl') it('the package\'s own text decoder (MLX_VLM_TEXT_DECODER=own) gives the same logits and tokens', async () => {
+      process.env.MLX_VLM_TEXT_DECODER = 'own';
+      try {
+        const vlm = await loadVLM(dir);
+        expect(vlm.arch.text.constructor.name).toBe('TextDecoder');
+        expect(rel(vlm.arch.text.forward(ref.inputs_embeds, vlm.arch.text.newCache()), ref.logits)).toBeLessThan(1e-4);
+        const out = await vlm.generate({ images, prompt: meta.prompt }, { maxTokens: 16, temperature: 0 });
+        expect(out.tokens).toEqual(meta.greedy_tokens);
+        vlm.dispose();
+      } finally {
+        delete process.env.MLX_VLM_TEXT_DECODER;
       }
     });
   });

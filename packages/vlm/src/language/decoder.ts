@@ -2,7 +2,7 @@
 // spliced in) and supports Qwen2-VL's multimodal RoPE (3 position axes over sections of the rotary dims).
 // @mlx/lm's DecoderModel only takes token ids and 1-D positions, hence this small copy of the math.
 import * as mx from '@mlx/core';
-import { KVCache } from '@mlx/lm';
+import { KVCache, type LayerCache } from '@mlx/lm';
 import { z } from 'zod';
 import { attention } from '../attention.js';
 import { ModelFormatError } from '../errors.js';
@@ -95,7 +95,7 @@ export class TextDecoder {
     return mx.take(this.embedTokens, mx.array(Int32Array.from(ids)), 0);
   }
 
-  newCache(): KVCache[] { return this.layers.map(() => new KVCache()); }
+  newCache(): LayerCache[] { return this.layers.map(() => new KVCache()); }
 
   /** cos/sin [T, D] for M-RoPE positions [3][T]: rotary pair j uses the axis whose section holds j. */
   private mropeCosSin(pos: number[][]): [A, A] {
@@ -117,7 +117,7 @@ export class TextDecoder {
    * Logits [1, T, vocab] for input embeddings [1, T, hidden]. `positions` ([3][T]) switches to M-RoPE; otherwise
    * positions continue from the cache offset. `lastOnly` computes logits for the last position only.
    */
-  forward(h: A, caches: KVCache[], opts: { positions?: number[][]; lastOnly?: boolean } = {}): A {
+  forward(h: A, caches: LayerCache[], opts: { positions?: number[][]; lastOnly?: boolean } = {}): A {
     const [B, T] = h.shape;
     const H = this.nHeads, KV = this.nKv, D = this.headDim, eps = this.cfg.rms_norm_eps;
     let cs: [A, A] | null = null;
