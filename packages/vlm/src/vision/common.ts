@@ -2,6 +2,7 @@
 import * as mx from '@mlx/core';
 import { z } from 'zod';
 import { attention } from '../attention.js';
+import { ModelFormatError } from '../errors.js';
 import { take, type Weights } from '../language/decoder.js';
 
 type A = mx.array;
@@ -57,7 +58,7 @@ export class PreparedLinear {
   constructor(w: Weights, names: string[], file: string) {
     const ws = names.map((n) => take(w, `${n}.weight`, file));
     const bs = names.map((n) => w.get(`${n}.bias`));
-    if (bs.some((b) => !b) && bs.some((b) => b)) throw new RangeError(`${names.join(', ')}: some have a bias, some not`);
+    if (bs.some((b) => !b) && bs.some((b) => b)) throw new ModelFormatError(`${file}: ${names.join(', ')}: some have a bias, some not`, file);
     const cat = ws.length === 1 ? ws[0] : mx.concatenate(ws, 0);
     this.wT = mx.copy(mx.transpose(cat));
     this.b = bs[0] ? (bs.length === 1 ? mx.copy(bs[0]) : mx.concatenate(bs as A[], 0)) : undefined;
