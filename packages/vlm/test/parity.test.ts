@@ -1,7 +1,8 @@
 // Model parity with HF transformers on random tiny LLaVA, Idefics3 and Qwen2-VL (fixtures written by
 // scripts/oracles/hf/vlm_parity.py with save_pretrained): prompt expansion, input ids, vision features, merged input
 // embeddings, logits (max |Δ| / max |ref| ≤ 1e-4, float32) and 16 greedy tokens.
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
@@ -90,6 +91,26 @@ for (const name of ['llava', 'idefics3', 'qwen2_vl']) {
     });
   });
 }
+
+describe('text decoder choice', () => {
+  it('a bfloat16 checkpoint keeps the package\'s own decoder (it stays in bf16, as HF does) and still generates', async () => {
+    const src = join(FIX, 'idefics3');
+    const dir = mkdtempSync(join(tmpdir(), 'vlm-bf16-'));
+    try {
+      for (const f of readdirSync(src)) if (!f.startsWith('oracle') && f !== 'model.safetensors') copyFileSync(join(src, f), join(dir, f));
+      const w = mx.load(join(src, 'model.safetensors')) as Record<string, mx.array>;
+      mx.saveSafetensors(join(dir, 'model.safetensors'), Object.fromEntries(Object.entries(w).map(([k, v]) => [k, v.astype(mx.bfloat16)])));
+      const vlm = await loadVLM(dir);
+      expect(vlm.arch.text.constructor.name).toBe('TextDecoder');
+      const meta = JSON.parse(readFileSync(join(src, 'oracle.json'), 'utf8'));
+      const out = await vlm.generate({ images: (meta.images as string[]).map((f) => join(FIX, 'images', f)), prompt: meta.prompt }, { maxTokens: 4, temperature: 0, ignoreEos: true });
+      expect(out.tokens.length).toBe(4);
+      vlm.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('bad input', () => {
   it('placeholder/image mismatch, too many images, corrupt/empty/zero-size images, abort → typed errors', async () => {

@@ -1,4 +1,4 @@
-// Llama-shaped text decoders (Idefics3 / SmolVLM, LLaVA) run on @mlx/lm's DecoderModel: the same math as
+// Llama-shaped float32 text decoders (Idefics3 / SmolVLM, LLaVA) run on @mlx/lm's DecoderModel: the same math as
 // TextDecoder, plus fused q/k/v and gate/up projections and lm's compiled decode step (one traced program per
 // token instead of ~20 eagerly built ops per layer). Qwen2-VL keeps TextDecoder (M-RoPE positions).
 import * as mx from '@mlx/core';
@@ -62,10 +62,14 @@ export class LmTextDecoder {
 }
 
 /**
- * The text decoder for a llama-shaped VLM: LmTextDecoder where @mlx/lm has the architecture, else TextDecoder.
+ * The text decoder for a llama-shaped VLM: LmTextDecoder where @mlx/lm has the architecture and the weights are
+ * float32, else TextDecoder. (lm keeps its norm weights in float32, so bf16/f16 weights would run every projection
+ * in float32 with a per-step weight conversion; TextDecoder stays in the checkpoint's dtype, as HF does.)
  * MLX_VLM_TEXT_DECODER=own forces TextDecoder (before/after comparisons).
  */
 export function textDecoder(cfg: TextConfig, w: Weights, prefix: string, lmHeadName: string, file: string): LmTextDecoder | TextDecoder {
   const own = typeof process !== 'undefined' && process.env.MLX_VLM_TEXT_DECODER === 'own';
-  return !own && LmTextDecoder.supports(cfg) ? new LmTextDecoder(cfg, w, prefix, lmHeadName, file) : new TextDecoder(cfg, w, prefix, lmHeadName, file, false);
+  const f32 = w.get(`${prefix}embed_tokens.weight`)?.dtype === mx.float32;
+  return !own && f32 && LmTextDecoder.supports(cfg) ? new LmTextDecoder(cfg, w, prefix, lmHeadName, file)
+    : new TextDecoder(cfg, w, prefix, lmHeadName, file, false);
 }
