@@ -7,7 +7,7 @@ import torch
 import transformers
 from PIL import Image
 
-out_dir, n_tokens, reps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+out_dir, n_tokens, reps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])  # reps 0: server mode
 torch.set_num_threads(2)
 torch.manual_seed(0)
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "oracles", "hf"))
@@ -35,16 +35,40 @@ model = Idefics3ForConditionalGeneration.from_pretrained(out_dir, dtype=torch.fl
 proc = Idefics3Processor.from_pretrained(out_dir)
 img = Image.open(sys.argv[4]).convert("RGB")
 inputs = proc(text=["User:<image>Describe the image.\nAssistant:"], images=[img], return_tensors="pt")
+
+def encode():
+    model.model.get_image_features(pixel_values=inputs["pixel_values"], pixel_attention_mask=inputs["pixel_attention_mask"])
+
+
+def generate():
+    return model.generate(**inputs, max_new_tokens=n_tokens, min_new_tokens=n_tokens, do_sample=False)
+
+
 with torch.no_grad():
+    if reps == 0:
+        # server mode (bench/vlm/run.mjs interleaves with our runs): one command per stdin line, one JSON line back
+        print(json.dumps({"ready": True, "prompt_tokens": int(inputs["input_ids"].shape[1]), "transformers": transformers.__version__,
+                          "torch": torch.__version__}), flush=True)
+        for line in sys.stdin:
+            cmd = line.strip()
+            if cmd == "quit":
+                break
+            t = time.perf_counter()
+            o = encode() if cmd == "encode" else generate()
+            r = {"s": time.perf_counter() - t}
+            if cmd == "generate":
+                r["tokens"] = o[0, inputs["input_ids"].shape[1]:].tolist()
+            print(json.dumps(r), flush=True)
+        sys.exit(0)
     enc = []
     for _ in range(reps + 1):
         t = time.perf_counter()
-        model.model.get_image_features(pixel_values=inputs["pixel_values"], pixel_attention_mask=inputs["pixel_attention_mask"])
+        encode()
         enc.append(time.perf_counter() - t)
     gen = []
     for _ in range(reps):
         t = time.perf_counter()
-        o = model.generate(**inputs, max_new_tokens=n_tokens, min_new_tokens=n_tokens, do_sample=False)
+        o = generate()
         gen.append(time.perf_counter() - t)
 print(json.dumps({"encode_s": float(np.median(enc[1:])), "generate_s": float(np.median(gen)), "prompt_tokens": int(inputs["input_ids"].shape[1]),
                   "tokens": o[0, inputs["input_ids"].shape[1]:].tolist(), "transformers": transformers.__version__, "torch": torch.__version__}))

@@ -1,7 +1,9 @@
 // bench/vlm: image-encode time and generation tok/s of a random SmolVLM-256M-shaped Idefics3 model on CPU, ours vs
 // HF transformers (torch threads = 2) in the same run. The model (~1 GB float32) is built once by peer.py in
-// $VLM_BENCH_DIR (default /tmp/mlx-vlm-bench). Usage: node bench/vlm/run.mjs [tokens=32] [reps=3]
-import { execFileSync } from 'node:child_process';
+// $VLM_BENCH_DIR (default /tmp/mlx-vlm-bench). Usage: node bench/vlm/run.mjs [tokens=32] [reps=3] [--no-compare]
+// (--no-compare skips the 'before' rows: this session's switches turned off, measured in the same rounds)
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
@@ -11,7 +13,9 @@ import { loadVLM } from '../../packages/vlm/dist/index.js';
 import * as mx from '../../packages/core/dist/index.js';
 
 const sharp = createRequire(join(benchRoot, '..', 'packages', 'vlm', 'package.json'))('sharp');
-const tokens = Number(process.argv[2] ?? 32), reps = Number(process.argv[3] ?? 3);
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const compare = !process.argv.includes('--no-compare');
+const tokens = Number(args[0] ?? 32), reps = Number(args[1] ?? 3);
 const dir = process.env.VLM_BENCH_DIR ?? '/tmp/mlx-vlm-bench';
 const python = process.env.VLM_PEER_PYTHON ?? '/work/hfvenv/bin/python';
 mkdirSync(dir, { recursive: true });
@@ -20,37 +24,67 @@ const noise = Buffer.alloc(480 * 640 * 3);
 for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
 await sharp(noise, { raw: { width: 640, height: 480, channels: 3 } }).png().toFile(imgPath);
 
-const peer = JSON.parse(execFileSync(python, [join(benchRoot, 'vlm', 'peer.py'), join(dir, 'model'), String(tokens), String(reps), imgPath],
-  { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop());
+// The peer runs as a server (one command per line) so that its runs interleave with ours: on a shared machine the
+// load then falls on both sides alike.
+const peerProc = spawn(python, [join(benchRoot, 'vlm', 'peer.py'), join(dir, 'model'), String(tokens), '0', imgPath], { stdio: ['pipe', 'pipe', 'inherit'] });
+const peerLines = createInterface({ input: peerProc.stdout })[Symbol.asyncIterator]();
+const peerReply = async () => { const { value, done } = await peerLines.next(); if (done) throw new Error('bench/vlm peer exited'); return JSON.parse(value); };
+const peerInfo = await peerReply();
+const peerRun = async (cmd) => { peerProc.stdin.write(`${cmd}\n`); return peerReply(); };
 
 const vlm = await loadVLM(join(dir, 'model'));
+// "before" rows: this session's changes switched off where a switch exists (the tiled SDPA kernel; the package's own
+// eager text decoder instead of @mlx/lm's DecoderModel with its compiled decode step)
+process.env.MLX_VLM_TEXT_DECODER = 'own';
+const vlmOwn = compare ? await loadVLM(join(dir, 'model')) : null;
+delete process.env.MLX_VLM_TEXT_DECODER;
 const req = { images: [imgPath], prompt: 'User:<image>Describe the image.\nAssistant:' };
 const inp = await vlm.prepare(req);
-const enc = [];
-for (let i = 0; i < reps + 1; i++) {
+const timeEncode = async (env) => {
+  if (env) process.env.MLX_SDPA_BLOCKED = env;
   const t = performance.now();
   const f = vlm.arch.encodeImages(inp.images);
   await mx.asyncEval(f);
-  enc.push((performance.now() - t) / 1000);
   f.dispose();
-}
-const gen = [], tps = [];
-let out;
-for (let i = 0; i < reps; i++) {
+  delete process.env.MLX_SDPA_BLOCKED;
+  return (performance.now() - t) / 1000;
+};
+const timeGenerate = async (m) => {
   const t = performance.now();
-  out = await vlm.generate(req, { maxTokens: tokens, temperature: 0, ignoreEos: true });
-  gen.push((performance.now() - t) / 1000);
-  tps.push(out.stats.generationTps);
+  const out = await m.generate(req, { maxTokens: tokens, temperature: 0, ignoreEos: true });
+  return { s: (performance.now() - t) / 1000, out };
+};
+const T = { enc: [], encTiled: [], peerEnc: [], gen: [], genOwn: [], peerGen: [], tps: [], tpsOwn: [] };
+let out, peerTokens;
+for (let i = 0; i < reps + 1; i++) {  // round 0 warms up and is dropped
+  const keep = (k, v) => { if (i > 0) T[k].push(v); };
+  keep('peerEnc', (await peerRun('encode')).s);
+  keep('enc', await timeEncode());
+  if (compare) keep('encTiled', await timeEncode('0'));
+  const pg = await peerRun('generate');
+  keep('peerGen', pg.s);
+  peerTokens = pg.tokens;
+  const g = await timeGenerate(vlm);
+  keep('gen', g.s); keep('tps', g.out.stats.generationTps);
+  out = g.out;
+  if (vlmOwn) { const o = await timeGenerate(vlmOwn); keep('genOwn', o.s); keep('tpsOwn', o.out.stats.generationTps); }
 }
-const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-const oursEnc = med(enc.slice(1)), oursGen = med(gen);
+await peerRun('quit').catch(() => {});
+const med = (a) => (a.length ? [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] : NaN);
+const [oursEnc, oursGen, peerEnc, peerGen] = [med(T.enc), med(T.gen), med(T.peerEnc), med(T.peerGen)];
 const rows = [
-  ['image encode (1 tile 512², 64 tokens) [s]', oursEnc, peer.encode_s, peer.encode_s / oursEnc],
-  [`generate ${tokens} tokens incl. prefill [s]`, oursGen, peer.generate_s, peer.generate_s / oursGen],
-  [`end-to-end tok/s`, tokens / oursGen, tokens / peer.generate_s, peer.generate_s / oursGen],
+  ['image encode (1 tile 512², 64 tokens) [s]', oursEnc, peerEnc, peerEnc / oursEnc],
+  [`generate ${tokens} tokens incl. encode + prefill [s]`, oursGen, peerGen, peerGen / oursGen],
+  ['end-to-end tok/s', tokens / oursGen, tokens / peerGen, peerGen / oursGen],
 ];
-console.log(`\nvlm bench — random SmolVLM-256M-shaped Idefics3, CPU (${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}), prompt ${inp.ids.length} tokens, median of ${reps}`);
+if (compare) rows.push(
+  ['before: image encode, tiled SDPA kernel (MLX_SDPA_BLOCKED=0) [s]', med(T.encTiled), peerEnc, peerEnc / med(T.encTiled)],
+  [`before: generate ${tokens} tokens, own eager text decoder [s]`, med(T.genOwn), peerGen, peerGen / med(T.genOwn)],
+);
+console.log(`\nvlm bench — random SmolVLM-256M-shaped Idefics3, CPU (${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}), prompt ${inp.ids.length} tokens, median of ${reps} interleaved rounds`);
+console.log(`peer: transformers ${peerInfo.transformers} / torch ${peerInfo.torch} (2 threads)`);
 console.log('| case | ours | HF transformers (torch, 2 threads) | ratio (× faster) |\n|---|---|---|---|');
 for (const [c, o, p, r] of rows) console.log(`| ${c} | ${o.toFixed(3)} | ${p.toFixed(3)} | ${r.toFixed(2)} |`);
-console.log(`our decode-only tok/s (stats.generationTps): ${med(tps).toFixed(1)}; greedy tokens equal to HF: ${JSON.stringify(out.tokens) === JSON.stringify(peer.tokens)}`);
-writeFileSync(join(benchRoot, 'vlm', 'last.json'), JSON.stringify({ rows, peer, oursTps: med(tps), date: new Date().toISOString() }, null, 1));
+console.log(`our decode-only tok/s (stats.generationTps): ${med(T.tps).toFixed(1)}${compare ? ` (own decoder ${med(T.tpsOwn).toFixed(1)})` : ''}; greedy tokens equal to HF: ${JSON.stringify(out.tokens) === JSON.stringify(peerTokens)}`);
+writeFileSync(join(benchRoot, 'vlm', 'last.json'), JSON.stringify({ rows, peer: peerInfo, times: T, date: new Date().toISOString(), load: loadavg() }, null, 1));
+peerProc.stdin.end();

@@ -182,8 +182,9 @@ export class VLM {
         signal?.throwIfAborted();
         const p = caches[0].offset + delta;
         [y, ...st] = mx.tidy(() => {
-          const logits = this.arch.text.forward(mx.expandDims(this.arch.text.embed([token]), 0), caches,
-            { positions: pos ? [[p], [p], [p]] : undefined });
+          const text = this.arch.text;
+          const logits = !pos && text.forwardToken ? text.forwardToken(token, caches)
+            : text.forward(mx.expandDims(text.embed([token]), 0), caches, { positions: pos ? [[p], [p], [p]] : undefined });
           return [sampler.sample(mx.reshape(logits, [1, -1]), sampler.usesHistory ? [history] : undefined), ...state()];
         });
         await mx.asyncEval(y, ...st, signal!);
@@ -206,7 +207,7 @@ export class VLM {
     }
   }
 
-  dispose(): void { for (const a of this.weights.values()) a.dispose(); this.weights.clear(); }
+  dispose(): void { this.arch.dispose?.(); for (const a of this.weights.values()) a.dispose(); this.weights.clear(); }
 }
 
 /**

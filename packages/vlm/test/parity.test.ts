@@ -1,7 +1,8 @@
 // Model parity with HF transformers on random tiny LLaVA, Idefics3 and Qwen2-VL (fixtures written by
 // scripts/oracles/hf/vlm_parity.py with save_pretrained): prompt expansion, input ids, vision features, merged input
 // embeddings, logits (max |Δ| / max |ref| ≤ 1e-4, float32) and 16 greedy tokens.
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
@@ -24,6 +25,8 @@ for (const name of ['llava', 'idefics3', 'qwen2_vl']) {
 
     it('prompt expansion, ids, features, embeddings, logits, greedy tokens', async () => {
       const vlm = await loadVLM(dir);
+      // llama-shaped text models run on @mlx/lm's DecoderModel; Qwen2-VL (M-RoPE) on the package's own decoder
+      expect(vlm.arch.text.constructor.name).toBe(name === 'qwen2_vl' ? 'TextDecoder' : 'LmTextDecoder');
       const inp = await vlm.prepare({ images, prompt: meta.prompt });
       expect(inp.expandedPrompt).toBe(meta.expanded_prompt);
       expect(inp.ids).toEqual(ref.input_ids.tolist()[0]);
@@ -72,8 +75,42 @@ for (const name of ['llava', 'idefics3', 'qwen2_vl']) {
         setAttentionMode(prev);
       }
     });
+
+    if (name !== 'qwen2_vl') it('the package\'s own text decoder (MLX_VLM_TEXT_DECODER=own) gives the same logits and tokens', async () => {
+      process.env.MLX_VLM_TEXT_DECODER = 'own';
+      try {
+        const vlm = await loadVLM(dir);
+        expect(vlm.arch.text.constructor.name).toBe('TextDecoder');
+        expect(rel(vlm.arch.text.forward(ref.inputs_embeds, vlm.arch.text.newCache()), ref.logits)).toBeLessThan(1e-4);
+        const out = await vlm.generate({ images, prompt: meta.prompt }, { maxTokens: 16, temperature: 0 });
+        expect(out.tokens).toEqual(meta.greedy_tokens);
+        vlm.dispose();
+      } finally {
+        delete process.env.MLX_VLM_TEXT_DECODER;
+      }
+    });
   });
 }
+
+describe('text decoder choice', () => {
+  it('a bfloat16 checkpoint keeps the package\'s own decoder (it stays in bf16, as HF does) and still generates', async () => {
+    const src = join(FIX, 'idefics3');
+    const dir = mkdtempSync(join(tmpdir(), 'vlm-bf16-'));
+    try {
+      for (const f of readdirSync(src)) if (!f.startsWith('oracle') && f !== 'model.safetensors') copyFileSync(join(src, f), join(dir, f));
+      const w = mx.load(join(src, 'model.safetensors')) as Record<string, mx.array>;
+      mx.saveSafetensors(join(dir, 'model.safetensors'), Object.fromEntries(Object.entries(w).map(([k, v]) => [k, v.astype(mx.bfloat16)])));
+      const vlm = await loadVLM(dir);
+      expect(vlm.arch.text.constructor.name).toBe('TextDecoder');
+      const meta = JSON.parse(readFileSync(join(src, 'oracle.json'), 'utf8'));
+      const out = await vlm.generate({ images: (meta.images as string[]).map((f) => join(FIX, 'images', f)), prompt: meta.prompt }, { maxTokens: 4, temperature: 0, ignoreEos: true });
+      expect(out.tokens.length).toBe(4);
+      vlm.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('bad input', () => {
   it('placeholder/image mismatch, too many images, corrupt/empty/zero-size images, abort → typed errors', async () => {

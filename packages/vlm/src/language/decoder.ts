@@ -2,7 +2,7 @@
 // spliced in) and supports Qwen2-VL's multimodal RoPE (3 position axes over sections of the rotary dims).
 // @mlx/lm's DecoderModel only takes token ids and 1-D positions, hence this small copy of the math.
 import * as mx from '@mlx/core';
-import { KVCache } from '@mlx/lm';
+import { KVCache, type LayerCache } from '@mlx/lm';
 import { z } from 'zod';
 import { attention } from '../attention.js';
 import { ModelFormatError } from '../errors.js';
@@ -37,9 +37,15 @@ export function take(w: Weights, name: string, file: string): A {
   return a;
 }
 
-const linear = (x: A, w: A, b?: A) => (b ? mx.add(mx.matmul(x, mx.transpose(w)), b) : mx.matmul(x, mx.transpose(w)));
+/** x · wT (+ b) with wT already [in, out]. */
+const linearT = (x: A, wT: A, b?: A) => (b ? mx.add(mx.matmul(x, wT), b) : mx.matmul(x, wT));
 
-interface Layer { q: A; k: A; v: A; o: A; qb?: A; kb?: A; vb?: A; gate: A; up: A; down: A; ln1: A; ln2: A }
+/**
+ * One decoder layer's weights, prepared at load: q/k/v and gate/up concatenated along the output (one matmul each),
+ * and every projection as the evaluated transposed view [in, out] of the stored [out, in] (no Transpose node per
+ * step). The prepared arrays replace their sources in the weight map, which owns them.
+ */
+interface Layer { qkvT: A; qkvB?: A; oT: A; gateUpT: A; downT: A; ln1: A; ln2: A }
 
 /** Rotate-half RoPE with explicit cos/sin [T, D] (used for M-RoPE). */
 function ropeWith(x: A, cos: A, sin: A): A {
@@ -53,7 +59,7 @@ export class TextDecoder {
   readonly layers: Layer[];
   readonly embedTokens: A;
   readonly norm: A;
-  readonly lmHead: A;
+  readonly lmHeadT: A;
   readonly nHeads: number;
   readonly nKv: number;
   readonly headDim: number;
@@ -73,16 +79,38 @@ export class TextDecoder {
     const opt = (n: string) => w.get(prefix + n);
     this.embedTokens = g('embed_tokens.weight');
     this.norm = g('norm.weight');
-    this.lmHead = cfg.tie_word_embeddings ? this.embedTokens : (w.get(lmHeadName) ?? this.embedTokens);
+    const head = cfg.tie_word_embeddings ? this.embedTokens : (w.get(lmHeadName) ?? this.embedTokens);
+    // Sources [out, in] → one evaluated transposed view of their concatenation, stored in the map in their place.
+    const prepare = (names: string[], key: string): A => {
+      const ws = names.map((n) => g(n));
+      const cat = ws.length > 1 ? mx.concatenate(ws, 0) : ws[0];
+      const t = mx.transpose(cat);
+      mx.eval(t);
+      if (ws.length > 1) { cat.dispose(); for (const n of names) { w.get(prefix + n)?.dispose(); w.delete(prefix + n); } }
+      w.set(`${prefix}${key}^T`, t);
+      return t;
+    };
+    this.lmHeadT = mx.transpose(head);
+    mx.eval(this.lmHeadT);
+    w.set(`${lmHeadName}^T`, this.lmHeadT);
     this.layers = Array.from({ length: cfg.num_hidden_layers }, (_, i) => {
-      const p = `layers.${i}.`;
+      const p = `layers.${i}.`, a = `${p}self_attn.`;
       const bias = qkvBias || cfg.attention_bias;
+      const qkvNames = ['q_proj', 'k_proj', 'v_proj'].map((n) => `${a}${n}`);
+      let qkvB: A | undefined;
+      const bs = bias ? qkvNames.map((n) => opt(`${n}.bias`)) : [];
+      if (bs.some(Boolean)) {
+        const sizes = qkvNames.map((n) => g(`${n}.weight`).shape[0]);
+        qkvB = mx.concatenate(bs.map((b, j) => b ?? mx.zeros([sizes[j]], g(`${qkvNames[0]}.weight`).dtype)), 0);
+        mx.eval(qkvB);
+        for (const n of qkvNames) { w.get(prefix + n + '.bias')?.dispose(); w.delete(prefix + n + '.bias'); }
+        w.set(`${prefix}${a}qkv_proj.bias`, qkvB);
+      }
       return {
-        q: g(p + 'self_attn.q_proj.weight'), k: g(p + 'self_attn.k_proj.weight'), v: g(p + 'self_attn.v_proj.weight'),
-        o: g(p + 'self_attn.o_proj.weight'),
-        qb: bias ? opt(p + 'self_attn.q_proj.bias') : undefined, kb: bias ? opt(p + 'self_attn.k_proj.bias') : undefined,
-        vb: bias ? opt(p + 'self_attn.v_proj.bias') : undefined,
-        gate: g(p + 'mlp.gate_proj.weight'), up: g(p + 'mlp.up_proj.weight'), down: g(p + 'mlp.down_proj.weight'),
+        qkvT: prepare(qkvNames.map((n) => `${n}.weight`), `${a}qkv_proj.weight`), qkvB,
+        oT: prepare([`${a}o_proj.weight`], `${a}o_proj.weight`),
+        gateUpT: prepare([`${p}mlp.gate_proj.weight`, `${p}mlp.up_proj.weight`], `${p}mlp.gate_up_proj.weight`),
+        downT: prepare([`${p}mlp.down_proj.weight`], `${p}mlp.down_proj.weight`),
         ln1: g(p + 'input_layernorm.weight'), ln2: g(p + 'post_attention_layernorm.weight'),
       };
     });
@@ -95,7 +123,7 @@ export class TextDecoder {
     return mx.take(this.embedTokens, mx.array(Int32Array.from(ids)), 0);
   }
 
-  newCache(): KVCache[] { return this.layers.map(() => new KVCache()); }
+  newCache(): LayerCache[] { return this.layers.map(() => new KVCache()); }
 
   /** cos/sin [T, D] for M-RoPE positions [3][T]: rotary pair j uses the axis whose section holds j. */
   private mropeCosSin(pos: number[][]): [A, A] {
@@ -117,7 +145,7 @@ export class TextDecoder {
    * Logits [1, T, vocab] for input embeddings [1, T, hidden]. `positions` ([3][T]) switches to M-RoPE; otherwise
    * positions continue from the cache offset. `lastOnly` computes logits for the last position only.
    */
-  forward(h: A, caches: KVCache[], opts: { positions?: number[][]; lastOnly?: boolean } = {}): A {
+  forward(h: A, caches: LayerCache[], opts: { positions?: number[][]; lastOnly?: boolean } = {}): A {
     const [B, T] = h.shape;
     const H = this.nHeads, KV = this.nKv, D = this.headDim, eps = this.cfg.rms_norm_eps;
     let cs: [A, A] | null = null;
@@ -130,19 +158,22 @@ export class TextDecoder {
     for (let i = 0; i < this.layers.length; i++) {
       const L = this.layers[i], cache = caches[i];
       const x = mx.fast.rmsNorm(h, L.ln1, eps);
-      let q = mx.transpose(mx.reshape(linear(x, L.q, L.qb), [B, T, H, D]), [0, 2, 1, 3]);
-      let k = mx.transpose(mx.reshape(linear(x, L.k, L.kb), [B, T, KV, D]), [0, 2, 1, 3]);
-      const v = mx.transpose(mx.reshape(linear(x, L.v, L.vb), [B, T, KV, D]), [0, 2, 1, 3]);
+      // [B, T, (H + 2 KV) D] → [B, T, H + 2 KV, D] (a view) → q, k, v slices as [B, heads, T, D]
+      const qkv = mx.reshape(linearT(x, L.qkvT, L.qkvB), [B, T, H + 2 * KV, D]);
+      const heads = (a: number, b: number) => mx.transpose(qkv.index(mx.Slice(), mx.Slice(), mx.Slice(a, b)), [0, 2, 1, 3]);
+      let q = heads(0, H), k = heads(H, H + KV);
+      const v = heads(H + KV, H + 2 * KV);
       if (cs) { q = ropeWith(q, cs[0], cs[1]); k = ropeWith(k, cs[0], cs[1]); }
       else { q = mx.fast.rope(q, D, false, this.theta, 1, cache.offset); k = mx.fast.rope(k, D, false, this.theta, 1, cache.offset); }
       const { keys, values } = cache.update(k, v);
       const att = attention(q, keys, values, 1 / Math.sqrt(D), mask);
-      h = mx.add(h, linear(mx.reshape(mx.transpose(att, [0, 2, 1, 3]), [B, T, H * D]), L.o));
+      h = mx.add(h, linearT(mx.reshape(mx.transpose(att, [0, 2, 1, 3]), [B, T, H * D]), L.oT));
       const y = mx.fast.rmsNorm(h, L.ln2, eps);
-      const gate = linear(y, L.gate);
-      h = mx.add(h, linear(mx.multiply(mx.multiply(gate, mx.sigmoid(gate)), linear(y, L.up)), L.down));
+      const gu = linearT(y, L.gateUpT), I = L.gateUpT.shape[1] / 2;
+      const gate = gu.index('...', mx.Slice(0, I)), up = gu.index('...', mx.Slice(I));
+      h = mx.add(h, linearT(mx.multiply(mx.multiply(gate, mx.sigmoid(gate)), up), L.downT));
     }
     if (opts.lastOnly && T > 1) h = h.index(mx.Slice(), mx.Slice(-1), mx.Slice());
-    return linear(mx.fast.rmsNorm(h, this.norm, eps), this.lmHead);
+    return linearT(mx.fast.rmsNorm(h, this.norm, eps), this.lmHeadT);
   }
 }

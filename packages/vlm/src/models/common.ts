@@ -1,20 +1,37 @@
 // What every architecture provides to the generic VLM runner, and helpers for checkpoint naming variants.
 import * as mx from '@mlx/core';
 import { ModelFormatError } from '../errors.js';
-import type { TextDecoder, Weights } from '../language/decoder.js';
+import type { LayerCache } from '@mlx/lm';
+import type { Weights } from '../language/decoder.js';
 import type { ImageProcessor, PreprocessorConfig, ProcessedImages } from '../processing/common.js';
 
 type A = mx.array;
 
+/** The language half: TextDecoder (own math, M-RoPE) or LmTextDecoder (@mlx/lm's DecoderModel). */
+export interface TextModel {
+  readonly maxContext: number;
+  readonly vocabSize: number;
+  /** Token embeddings [T, hidden]. */
+  embed(ids: readonly number[]): A;
+  newCache(): LayerCache[];
+  /** Logits [1, T, vocab] for input embeddings [1, T, hidden]; `positions` [3][T] for M-RoPE. */
+  forward(h: A, caches: LayerCache[], opts?: { positions?: number[][]; lastOnly?: boolean }): A;
+  /** Logits of one next token without multimodal positions (a faster decode step where the model has one). */
+  forwardToken?(token: number, caches: LayerCache[]): A;
+  dispose?(): void;
+}
+
 export interface VlmArchitecture {
   readonly modelType: string;
-  readonly text: TextDecoder;
+  readonly text: TextModel;
   readonly processor: ImageProcessor;
   readonly imageTokenId: number;
   /** Image features in prompt order, [numImageTokens, hidden]. */
   encodeImages(p: ProcessedImages): A;
   /** Qwen2-VL: M-RoPE positions [3][T] for the prompt and the offset of later positions (rope delta). */
   positions?(ids: readonly number[], p: ProcessedImages | null): { positions: number[][]; delta: number };
+  /** Frees per-shape caches that live outside the weight map. */
+  dispose?(): void;
 }
 
 export interface ArchitectureFactory {

@@ -2,11 +2,12 @@
 // concatenated along channels) and a bias-free projection, spliced into a Llama decoder at the `<image>` tokens.
 import * as mx from '@mlx/core';
 import { z } from 'zod';
-import { TextDecoder, textConfigSchema, take, type Weights } from '../language/decoder.js';
+import { textConfigSchema, take, type Weights } from '../language/decoder.js';
 import type { PreprocessorConfig, ProcessedImages } from '../processing/common.js';
 import { Idefics3ImageProcessor } from '../processing/idefics3.js';
 import { siglipVisionConfigSchema, SiglipVisionTower } from '../vision/siglip.js';
-import { parseOrThrow, pickPrefix, type ArchitectureFactory, type VlmArchitecture } from './common.js';
+import { textDecoder } from '../language/lm-decoder.js';
+import { parseOrThrow, pickPrefix, type ArchitectureFactory, type TextModel, type VlmArchitecture } from './common.js';
 
 type A = mx.array;
 
@@ -29,8 +30,10 @@ export function pixelShuffle(x: A, r: number): A {
 }
 
 class Idefics3 implements VlmArchitecture {
-  constructor(readonly modelType: string, readonly text: TextDecoder, readonly processor: Idefics3ImageProcessor, readonly imageTokenId: number,
+  constructor(readonly modelType: string, readonly text: TextModel, readonly processor: Idefics3ImageProcessor, readonly imageTokenId: number,
     readonly tower: SiglipVisionTower, readonly proj: A, readonly scale: number) {}
+
+  dispose(): void { for (const l of this.tower.layers) l.dispose(); this.text.dispose?.(); }
 
   encodeImages(p: ProcessedImages): A {
     const [, n, C, H, W] = p.pixelValues.shape;
@@ -61,7 +64,7 @@ export const idefics3Factory: ArchitectureFactory = {
     const cfg = parseOrThrow(idefics3ConfigSchema, config, 'Idefics3 config.json', file);
     const textP = pickPrefix(w, ['model.text_model.', 'model.language_model.'], 'embed_tokens.weight', file);
     const visP = pickPrefix(w, ['model.vision_model.', 'model.vision_tower.'], 'embeddings.patch_embedding.weight', file);
-    const text = new TextDecoder(cfg.text_config, w, textP, 'lm_head.weight', file, false);
+    const text = textDecoder(cfg.text_config, w, textP, 'lm_head.weight', file);
     const v = cfg.vision_config;
     const seqLen = (procCfg.image_seq_len as number | undefined) ?? Math.trunc((v.image_size / v.patch_size) ** 2 / cfg.scale_factor ** 2);
     const processor = new Idefics3ImageProcessor(pre, seqLen);

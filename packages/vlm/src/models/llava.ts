@@ -2,12 +2,13 @@
 // two-layer GELU projector → replaces each `<image>` token embedding of a Llama decoder.
 import * as mx from '@mlx/core';
 import { z } from 'zod';
-import { TextDecoder, textConfigSchema, type Weights } from '../language/decoder.js';
+import { textConfigSchema, type Weights } from '../language/decoder.js';
 import { ClipImageProcessor } from '../processing/clip.js';
 import type { PreprocessorConfig, ProcessedImages } from '../processing/common.js';
 import { clipVisionConfigSchema, ClipVisionTower } from '../vision/clip.js';
 import { activation, lin, linear } from '../vision/common.js';
-import { parseOrThrow, pickPrefix, type ArchitectureFactory, type VlmArchitecture } from './common.js';
+import { textDecoder } from '../language/lm-decoder.js';
+import { parseOrThrow, pickPrefix, type ArchitectureFactory, type TextModel, type VlmArchitecture } from './common.js';
 
 export const llavaConfigSchema = z.object({
   model_type: z.literal('llava'),
@@ -22,8 +23,10 @@ export const llavaConfigSchema = z.object({
 
 class Llava implements VlmArchitecture {
   readonly modelType = 'llava';
-  constructor(readonly text: TextDecoder, readonly processor: ClipImageProcessor, readonly imageTokenId: number,
+  constructor(readonly text: TextModel, readonly processor: ClipImageProcessor, readonly imageTokenId: number,
     readonly tower: ClipVisionTower, readonly cfg: z.infer<typeof llavaConfigSchema>, readonly proj: { l1: [mx.array, mx.array | undefined]; l2: [mx.array, mx.array | undefined] }) {}
+
+  dispose(): void { for (const l of this.tower.layers) l.dispose(); this.text.dispose?.(); }
 
   encodeImages(p: ProcessedImages): mx.array {
     const L = this.cfg.vision_config.num_hidden_layers;
@@ -45,7 +48,7 @@ export const llavaFactory: ArchitectureFactory = {
     const head = ['language_model.lm_head.weight', 'lm_head.weight'].find((k) => w.has(k)) ?? '';
     const visP = pickPrefix(w, ['vision_tower.vision_model.', 'vision_tower.', 'model.vision_tower.vision_model.', 'model.vision_tower.'], 'embeddings.patch_embedding.weight', file);
     const projP = pickPrefix(w, ['multi_modal_projector.', 'model.multi_modal_projector.'], 'linear_1.weight', file);
-    const text = new TextDecoder(cfg.text_config, w, textP, head, file, false);
+    const text = textDecoder(cfg.text_config, w, textP, head, file);
     const tokenId = cfg.image_token_index ?? cfg.image_token_id ?? 32000;
     const processor = new ClipImageProcessor(pre, {
       patchSize: (procCfg.patch_size as number | undefined) ?? cfg.vision_config.patch_size,

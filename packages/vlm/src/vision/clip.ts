@@ -41,7 +41,9 @@ export class ClipVisionTower {
     const cls = mx.broadcastTo(mx.reshape(this.cls, [1, 1, C]), [N, 1, C]);
     let x = mx.add(mx.concatenate([cls, patches], 1), pos);
     x = mx.fast.layerNorm(x, this.preLn[0], this.preLn[1], this.cfg.layer_norm_eps);
-    for (let i = 0; i < layers; i++) x = this.layers[i].forward(x);
-    return x;
+    const T = x.shape[1];
+    x = mx.reshape(x, [N * T, C]);
+    for (let i = 0; i < layers; i++) x = this.layers[i].forwardRows(x, N, T);
+    return mx.reshape(x, [N, T, C]);
   }
 }

@@ -64,7 +64,9 @@ export class SiglipVisionTower {
       patchMask!.forEach((m, n) => keep.set(m, n * gh * gw));
       mask = mx.reshape(mx.array(keep, mx.bool), [N, 1, 1, gh * gw]);
     }
-    for (const l of this.layers) x = l.forward(x, mask);
-    return mx.fast.layerNorm(x, this.postLn[0], this.postLn[1], this.cfg.layer_norm_eps);
+    const T = gh * gw, C = this.cfg.hidden_size;
+    x = mx.reshape(x, [N * T, C]);
+    for (const l of this.layers) x = l.forwardRows(x, N, T, mask);
+    return mx.reshape(mx.fast.layerNorm(x, this.postLn[0], this.postLn[1], this.cfg.layer_norm_eps), [N, T, C]);
   }
 }

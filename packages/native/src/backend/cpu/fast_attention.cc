@@ -16,6 +16,7 @@
 #include "../../engine/dispatch.h"
 #include "../../engine/threadpool.h"
 #include "../../primitives/fast.h"
+#include "attention_blocked.h"
 #include "fast_isa.h"
 
 namespace mlx::cpu {
@@ -198,6 +199,30 @@ void sdpa_kernel(const Primitive& prim, const std::vector<Array>& inputs, std::v
   S.nqb = (S.Lq + S.qb - 1) / S.qb;
   S.rows_max = (int)(S.rep * S.qb);
   S.nblk = (S.Lk + BK - 1) / BK;
+#if defined(MLX_X86)
+  // Long non-causal float32 attention (vision / audio encoders) without sinks: per-block GEMMs instead of tiles.
+  if (out.dtype() == Dtype::float32 && !P.has_sinks() && sdpa_blocked_available(S.Lq, S.Lk, S.D, S.Dv) &&
+      q.dtype() == Dtype::float32 && k.dtype() == Dtype::float32 && v.dtype() == Dtype::float32) {
+    const bool* key_mask = nullptr;
+    int64_t mb = 0, mj = 0;
+    bool ok = P.mask() == Mask::none;
+    if (P.mask() == Mask::boolean && inputs[3].ndim() == 4) {  // keys only: the same for every head and query
+      const Array& m = inputs[3];
+      const Strides& st = m.strides();
+      ok = (m.shape(1) == 1 || st[1] == 0) && (m.shape(2) == 1 || st[2] == 0);
+      key_mask = m.data<bool>();
+      mb = m.shape(0) == 1 ? 0 : st[0];
+      mj = m.shape(3) == 1 ? 0 : st[3];
+    }
+    if (ok) {
+      BlockedAttnArgs a{S.B, S.Hq, S.Hkv, S.Lq, S.Lk, S.D, S.Dv, q.data<float>(), k.data<float>(), v.data<float>(),
+                        q.strides().data(), k.strides().data(), v.strides().data(), key_mask, mb, mj, P.scale(),
+                        out.data<float>()};
+      sdpa_blocked_f32(a);
+      return;
+    }
+  }
+#endif
   int nt = num_threads();
   int64_t base_units = S.B * S.Hkv * S.nqb;
   // Boolean masks: key blocks that no query sees are skipped (a decode step over a fixed-size cache buffer

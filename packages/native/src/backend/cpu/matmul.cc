@@ -86,11 +86,35 @@ void matmul(const Primitive& p, const std::vector<Array>& in, std::vector<Array>
   run_gemm(in[0], in[1], out[0], 1.0f, 0.0f);
 }
 
+// c = a bias row broadcast over every other dim (an f32 Linear's bias): added inside the GEMM's tile stores.
+bool bias_row(const Array& c, const Array& a, const Array& b, const Array& o) {
+  if (o.dtype() != Dtype::float32 || c.dtype() != Dtype::float32 || a.dtype() != Dtype::float32 ||
+      b.dtype() != Dtype::float32 || o.ndim() < 2 || o.size() == 0 || a.shape(-1) == 0)
+    return false;
+  const int nd = c.ndim();
+  if (c.strides()[nd - 1] != 1 && c.shape(nd - 1) != 1) return false;
+  if (c.shape(nd - 1) != o.shape(-1)) return false;
+  for (int d = 0; d < nd - 1; d++)
+    if (c.shape(d) != 1 && c.strides()[d] != 0) return false;
+  const int64_t M = a.shape(-2), N = b.shape(-1), batch = o.size() / (M * N);
+  return batch == 1 || foldable(a, b);
+}
+
 void addmm(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out) {
   auto& prim = static_cast<const AddMM&>(p);
   const Array& c = in[2];
   Array& o = out[0];
   float beta = prim.beta();
+  if (beta == 1.0f && bias_row(c, in[0], in[1], o)) {
+    const Array &a = in[0], &b = in[1];
+    o.allocate();
+    const int nd = a.ndim();
+    const int64_t M = a.shape(-2), K = a.shape(-1), N = b.shape(-1), rows = o.size() / N;
+    gemm_bias_f32(rows, N, K, prim.alpha(), a.data<float>(), a.strides()[nd - 2], a.strides()[nd - 1],
+                  b.data<float>(), b.strides()[nd - 2], b.strides()[nd - 1], c.data<float>(), o.data<float>(), N);
+    (void)M;
+    return;
+  }
   if (beta != 0.0f && c.dtype() == o.dtype() && c.flags().row_contiguous && c.data_size() == c.size() &&
       c.is_donatable()) {
     o.move_shared_buffer(c);

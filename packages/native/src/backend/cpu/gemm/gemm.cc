@@ -173,8 +173,9 @@ inline int64_t balanced_block(int64_t total, int64_t max_block, int64_t unit) {
 }
 
 // Register-tile loops over one packed mc x kc block of A and kc x nc block of B (C += / = the product).
+// `bias` (null, or the row vector at this block's first column) is added to every row after the tile's store.
 void macro_kernel(const GemmKernel& G, int64_t mc, int64_t nc, int64_t kc, const float* pa, const float* pb,
-                  float* C, int64_t ldc, float alpha, float beta) {
+                  float* C, int64_t ldc, float alpha, float beta, const float* bias = nullptr) {
   const int mr = G.mr, nr = G.nr;
   alignas(64) float tmp[32 * 32];
   for (int64_t jr = 0; jr < nc; jr += nr) {
@@ -185,12 +186,16 @@ void macro_kernel(const GemmKernel& G, int64_t mc, int64_t nc, int64_t kc, const
       float* c = C + ir * ldc + jr;
       if (m == mr && n == nr) {
         G.tile(kc, pa + ir * kc, bp, c, ldc, alpha, beta);
+        if (bias)  // the tile was just written: it is in L1
+          for (int i = 0; i < mr; i++)
+            for (int j = 0; j < nr; j++) c[i * ldc + j] += bias[jr + j];
       } else {  // edge tile: full tile into scratch, then the valid part
         G.tile(kc, pa + ir * kc, bp, tmp, nr, 1.0f, 0.0f);
         for (int i = 0; i < m; i++)
           for (int j = 0; j < n; j++) {
             float v = alpha * tmp[i * nr + j];
-            c[i * ldc + j] = beta == 0.0f ? v : v + beta * c[i * ldc + j];
+            v = beta == 0.0f ? v : v + beta * c[i * ldc + j];
+            c[i * ldc + j] = bias ? v + bias[jr + j] : v;
           }
       }
     }
@@ -200,7 +205,8 @@ void macro_kernel(const GemmKernel& G, int64_t mc, int64_t nc, int64_t kc, const
 // Sequential BLIS loop nest over one M x N block of C (f32).
 template <typename T>
 void gemm_serial(const GemmKernel& G, int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t a_rs,
-                 int64_t a_cs, const T* B, int64_t b_rs, int64_t b_cs, float beta, float* C, int64_t ldc) {
+                 int64_t a_cs, const T* B, int64_t b_rs, int64_t b_cs, float beta, float* C, int64_t ldc,
+                 const float* bias = nullptr) {
   const int mr = G.mr, nr = G.nr;
   const int64_t kcb = balanced_block(K, G.kc, 8);
   const int64_t mcb = balanced_block(M, G.mc, mr);
@@ -215,7 +221,8 @@ void gemm_serial(const GemmKernel& G, int64_t M, int64_t N, int64_t K, float alp
       for (int64_t ic = 0; ic < M; ic += mcb) {
         const int64_t mc = std::min(mcb, M - ic);
         pack_a(G, A + ic * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, mr, pa);
-        macro_kernel(G, mc, nc, kc, pa, pb, C + ic * ldc + jc, ldc, alpha, pc == 0 ? beta : 1.0f);
+        macro_kernel(G, mc, nc, kc, pa, pb, C + ic * ldc + jc, ldc, alpha, pc == 0 ? beta : 1.0f,
+                     pc == 0 && bias ? bias + jc : nullptr);
       }
     }
   }
@@ -226,7 +233,7 @@ void gemm_serial(const GemmKernel& G, int64_t M, int64_t N, int64_t K, float alp
 template <typename T>
 void gemm_rows_dynamic(const GemmKernel& G, int nt, int64_t M, int64_t N, int64_t K, float alpha, const T* A,
                        int64_t a_rs, int64_t a_cs, const T* B, int64_t b_rs, int64_t b_cs, float beta, float* C,
-                       int64_t ldc) {
+                       int64_t ldc, const float* bias = nullptr) {
   const int mr = G.mr, nr = G.nr;
   const int64_t kcb = balanced_block(K, G.kc, 8);
   const int64_t ncb = balanced_block(N, G.nc, nr);
@@ -255,7 +262,7 @@ void gemm_rows_dynamic(const GemmKernel& G, int nt, int64_t M, int64_t N, int64_
         for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < nchunks;) {
           const int64_t i0 = c * chunk, mc = std::min(chunk, M - i0);
           pack_a(G, A + i0 * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, mr, pa);
-          macro_kernel(G, mc, nc, kc, pa, pb, C + i0 * ldc + jc, ldc, alpha, bk);
+          macro_kernel(G, mc, nc, kc, pa, pb, C + i0 * ldc + jc, ldc, alpha, bk, pc == 0 && bias ? bias + jc : nullptr);
         }
       });
     }
@@ -274,15 +281,16 @@ void scale_rows(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
 // packs its own panels, so there are no barriers (the redundant packing is O(MK + KN), small next to MNK).
 template <typename T>
 void gemm_f32(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t a_rs, int64_t a_cs, const T* B,
-              int64_t b_rs, int64_t b_cs, float beta, float* C, int64_t ldc, bool threads) {
+              int64_t b_rs, int64_t b_cs, float beta, float* C, int64_t ldc, bool threads,
+              const float* bias = nullptr) {
   const GemmKernel& G = pick_kernel();
   if (K == 0) { scale_rows(M, N, beta, C, ldc); return; }
   int nt = threads && M * N * K >= kGemmParallelWork ? num_threads() : 1;
   const int64_t mt = (M + G.mr - 1) / G.mr, ntl = (N + G.nr - 1) / G.nr;  // tiles per dim
   nt = (int)std::min<int64_t>(nt, mt * ntl);
-  if (nt <= 1) { gemm_serial(G, M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, C, ldc); return; }
+  if (nt <= 1) { gemm_serial(G, M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, C, ldc, bias); return; }
   if (mt >= 4 * nt) {  // enough row tiles to balance dynamically
-    gemm_rows_dynamic(G, nt, M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, C, ldc);
+    gemm_rows_dynamic(G, nt, M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, beta, C, ldc, bias);
     return;
   }
   // Grid with the least per-thread packing (perimeter) among those that give every thread work.
@@ -299,7 +307,7 @@ void gemm_f32(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t 
     int64_t n0 = ntl * bj / tn * G.nr, n1 = std::min(N, ntl * (bj + 1) / tn * G.nr);
     if (m0 >= m1 || n0 >= n1) return;
     gemm_serial(G, m1 - m0, n1 - n0, K, alpha, A + m0 * a_rs, a_rs, a_cs, B + n0 * b_cs, b_rs, b_cs, beta,
-                C + m0 * ldc + n0, ldc);
+                C + m0 * ldc + n0, ldc, bias ? bias + n0 : nullptr);
   });
 }
 
@@ -430,6 +438,18 @@ void gemm_wide(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t
 }
 
 }  // namespace
+
+void gemm_bias_f32(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t a_rs, int64_t a_cs,
+                   const float* B, int64_t b_rs, int64_t b_cs, const float* bias, float* C, int64_t ldc, bool threads) {
+  if (M <= 0 || N <= 0) return;
+  if (K > 0 && M > kSmallM && N > 1) {
+    gemm_f32<float>(M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, 0.0f, C, ldc, threads, bias);
+    return;
+  }
+  // Few rows (small-M / GEMV paths) or K == 0: rows start as the bias, the product is accumulated onto them.
+  for (int64_t i = 0; i < M; i++) std::memcpy(C + i * ldc, bias, sizeof(float) * N);
+  gemm(Dtype::float32, M, N, K, alpha, A, a_rs, a_cs, B, b_rs, b_cs, 1.0f, C, ldc, threads);
+}
 
 void gemm(Dtype dt, int64_t M, int64_t N, int64_t K, float alpha, const void* A, int64_t a_rs, int64_t a_cs,
           const void* B, int64_t b_rs, int64_t b_cs, float beta, void* C, int64_t ldc, bool threads) {

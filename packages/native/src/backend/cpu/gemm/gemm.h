@@ -16,6 +16,12 @@ namespace mlx::cpu {
 void gemm(Dtype dt, int64_t M, int64_t N, int64_t K, float alpha, const void* A, int64_t a_rs, int64_t a_cs,
           const void* B, int64_t b_rs, int64_t b_cs, float beta, void* C, int64_t ldc, bool threads = true);
 
+// f32 C = alpha * A * B + bias (bias[j] added to every row, length N): the bias goes into each C tile right after
+// the tile is first written (no separate pass over C). Strided A / B as in gemm().
+void gemm_bias_f32(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t a_rs, int64_t a_cs,
+                   const float* B, int64_t b_rs, int64_t b_cs, const float* bias, float* C, int64_t ldc,
+                   bool threads = true);
+
 // BLAS-style form: A is M x K (K x M stored when trans_a), lda/ldb are row strides of the stored matrices.
 inline void gemm(Dtype dt, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                  const void* A, int64_t lda, const void* B, int64_t ldb, float beta, void* C, int64_t ldc,
