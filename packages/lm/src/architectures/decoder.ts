@@ -2,6 +2,7 @@
 // their config turns into (DecoderSpec) and in tensor naming; the math lives here once.
 import * as mx from '@mlx/core';
 import { ModelFormatError } from '../errors.js';
+import { gegluGgml, ggmlActivationFormat } from '../ggml-rounding.js';
 import { flashAttentionF16, ggmlRopeCosSin } from '../emulation.js';
 import { Embedding, emulatedAttention, emulateQ8Activations, gegluTanh, Linear, RMSNorm, swiglu, type WeightTensor } from '../layers.js';
 import { KVCache, QuantizedKVCache, RotatingKVCache, type LayerCache } from '../generation/cache.js';
@@ -55,6 +56,14 @@ export interface WeightSource {
 }
 
 export interface CacheOptions { kvBits?: 4 | 8; kvGroupSize?: number }
+
+export interface DecoderOptions {
+  /**
+   * Round activations before each quantized product as llama.cpp's CPU backend does (Q8_0 / Q8_1 / Q8_K by
+   * weight type, see ggml-rounding.ts), for comparisons with llama.cpp; slower, off by default.
+   */
+  ggmlActivationRounding?: boolean;
+}
 
 /** Rotary position input of one forward: cache offsets (default), explicit positions, or precomputed cos/sin. */
 export type RopeInput =
@@ -217,17 +226,20 @@ function fuseLinears(ls: Linear[]): Linear | null {
   const [a] = ls;
   const same = ls.every((l) => l.w.quant?.bits === a.w.quant?.bits && l.w.quant?.groupSize === a.w.quant?.groupSize
     && l.w.weight.dtype === a.w.weight.dtype && l.w.scales?.dtype === a.w.scales?.dtype
-    && !!l.w.biases === !!a.w.biases && !!l.bias === !!a.bias && l.w.weight.shape[1] === a.w.weight.shape[1]);
+    && !!l.w.biases === !!a.w.biases && !!l.bias === !!a.bias && l.w.weight.shape[1] === a.w.weight.shape[1]
+    && ggmlActivationFormat(l.w.ggmlType) === ggmlActivationFormat(a.w.ggmlType));
   if (!same) return null;
   const cat = (xs: (A | undefined)[]) => (xs[0] ? mx.concatenate(xs as A[], 0) : undefined);
   return new Linear({
     weight: cat(ls.map((l) => l.w.weight))!, scales: cat(ls.map((l) => l.w.scales)), biases: cat(ls.map((l) => l.w.biases)),
-    quant: a.w.quant,
+    quant: a.w.quant, ggmlType: a.w.ggmlType,
   }, cat(ls.map((l) => l.bias)));
 }
 
 class MLP {
   readonly gateUp: Linear | null;
+  /** ggml's f16-table GELU (with ggmlActivationRounding). */
+  ggmlGelu = false;
   constructor(readonly gate: Linear, readonly up: Linear, readonly down: Linear, readonly act: DecoderSpec['activation']) {
     this.gateUp = emulateQ8Activations ? null : fuseLinears([gate, up]);
   }
@@ -235,7 +247,7 @@ class MLP {
     let g: A, u: A;
     if (this.gateUp) [g, u] = mx.split(this.gateUp.forward(x), 2, -1);
     else g = this.gate.forward(x), u = this.up.forward(x);
-    return this.down.forward(this.act === 'silu' ? swiglu(g, u) : gegluTanh(g, u));
+    return this.down.forward(this.act === 'silu' ? swiglu(g, u) : this.ggmlGelu ? gegluGgml(g, u) : gegluTanh(g, u));
   }
 }
 
@@ -315,7 +327,7 @@ export class DecoderModel {
   readonly norm: RMSNorm;
   readonly lmHead: Linear | null;
 
-  constructor(readonly spec: DecoderSpec, w: WeightSource) {
+  constructor(readonly spec: DecoderSpec, w: WeightSource, opts: DecoderOptions = {}) {
     const need = (name: string): WeightTensor => {
       const t = w.tensor(name);
       if (!t) throw new ModelFormatError(`${w.file}: missing tensor '${name}' for ${spec.modelType}.`, w.file);
@@ -358,6 +370,14 @@ export class DecoderModel {
       if (b.mlp.gateUp) for (const l of [b.mlp.gate, b.mlp.up]) replaced.push(...l.arrays());
     }
     w.release?.(replaced);
+    if (opts.ggmlActivationRounding) {
+      for (const b of this.blocks) {
+        for (const l of blockLinears(b)) l.activationFormat = ggmlActivationFormat(l.w.ggmlType);
+        b.mlp.ggmlGelu = true;
+      }
+      if (this.lmHead) this.lmHead.activationFormat = ggmlActivationFormat(this.lmHead.w.ggmlType);
+      else this.embed.activationFormat = ggmlActivationFormat(this.embed.w.ggmlType);
+    }
   }
 
   arrays(): A[] {
