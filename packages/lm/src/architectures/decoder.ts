@@ -174,11 +174,33 @@ class Attention {
    */
   forwardSlot(x: A, kbuf: A, vbuf: A, slot: A, ropeOffset: A, mask: A, ctx: StepContext): [A, A, A] {
     const { numHeads: H, headDim: D } = this.spec;
-    const [q0, k0, v] = this.project(x);
+    const [q0, k0, v] = this.projectOne(x);
     const q = this.ropeAt(q0, ropeOffset, ctx), k = this.ropeAt(k0, ropeOffset, ctx);
     const keys = mx.sliceUpdate(kbuf, k, slot, [2]), values = mx.sliceUpdate(vbuf, v, slot, [2]);
     const out = mx.fast.scaledDotProductAttention(q, keys, values, this.spec.attnScale, mask);
-    return [this.o.forward(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [1, 1, H * D])), keys, values];
+    // one token: [1, H, 1, D] has the element order of [1, 1, H·D] (no transpose node)
+    return [this.o.forward(mx.reshape(out, [1, 1, H * D])), keys, values];
+  }
+
+  /**
+   * `project` for one token (x [1, 1, C]) with fewer graph nodes: with T = 1, [1, 1, heads, D] and [1, heads, 1, D]
+   * are the same layout, so the fused output is reshaped once and the heads sliced (no split, no transposes).
+   * Node count matters here: the compiled decode step replays every node each token.
+   */
+  private projectOne(x: A): [A, A, A] {
+    const { numHeads: H, numKvHeads: KV, headDim: D } = this.spec;
+    let q: A, k: A, v: A;
+    if (this.qkv.fused) {
+      const all = mx.reshape(this.qkv.fused.forward(x), [1, H + 2 * KV, 1, D]);
+      const s = mx.Slice();
+      q = all.index(s, mx.Slice(0, H)), k = all.index(s, mx.Slice(H, H + KV)), v = all.index(s, mx.Slice(H + KV));
+    } else {
+      const [a, b, c] = this.qkv.parts.map((l) => l.forward(x));
+      q = mx.reshape(a, [1, H, 1, D]), k = mx.reshape(b, [1, KV, 1, D]), v = mx.reshape(c, [1, KV, 1, D]);
+    }
+    if (this.qNorm) q = this.qNorm.forward(q);
+    if (this.kNorm) k = this.kNorm.forward(k);
+    return [q, k, v];
   }
 
   /** Flat tokens x [N, C] at positions [N]; the caller's `attend` does the attention (paged KV). */
