@@ -24,7 +24,7 @@ inline __m512 load_s(const S* p, __mmask16 m) {
   }
 }
 
-// How many groups of weight rows ahead the kernels prefetch (MLX_QMV_PF_GROUPS, default 4): weights stream from
+// How many groups of weight rows ahead the one-x-row kernels prefetch (MLX_QMV_PF_GROUPS, default 4): weights stream from
 // L3/DRAM in a decode step, and two groups (~100 ns of work) did not cover the latency.
 inline int pf_groups() {
   static const int g = [] {
