@@ -355,8 +355,8 @@ void qmm_one(const QParams& qp, const float* x, int64_t M, int64_t K, int64_t N,
       a.xp = xp.data();
     }
     auto range = [&](int64_t n0, int64_t n1) {
-      // One block of x rows: a single call, so the kernel's prefetch runs ahead across the whole range.
-      if (M <= 4 && kQmvPrefetchNext) return fn(a, n0, n1, 0, (int)M);
+      // One x row (decode): a single call, so the kernel's prefetch runs ahead across the whole range.
+      if (M == 1 && kQmvPrefetchNext) return fn(a, n0, n1, 0, 1);
       // Tiles of weight rows stay in cache while every block of x rows passes over them.
       for (int64_t t = n0; t < n1; t += 32) {
         int64_t t1 = std::min(n1, t + 32);
@@ -388,7 +388,7 @@ void qmm_one(const QParams& qp, const float* x, int64_t M, int64_t K, int64_t N,
     // Threads take 32-row tiles from a shared counter rather than fixed halves, so a thread that starts
     // late (the cores are shared) takes fewer tiles instead of delaying the result.
     std::atomic<int64_t> next{0};
-    if (!kQmvPrefetchNext) {
+    if (!kQmvPrefetchNext || M > 1) {
       parallel_run(nt, [&](int, int) {
         for (int64_t t; (t = next.fetch_add(32, std::memory_order_relaxed)) < N;) range(t, std::min(N, t + 32));
       });
@@ -397,7 +397,7 @@ void qmm_one(const QParams& qp, const float* x, int64_t M, int64_t K, int64_t N,
     // Tiles of about a quarter of a thread's share (multiples of 32 rows): long enough runs for the kernels'
     // prefetch, enough tiles for a late thread to take fewer.
     static const int64_t kTilesPerThread = std::max<int64_t>(1, env_int("MLX_QMV_TILES_PER_THREAD", 4));
-    const int64_t tile = M <= 4 ? std::max<int64_t>(32, (N + nt * kTilesPerThread - 1) / (nt * kTilesPerThread) + 31) / 32 * 32 : 32;
+    const int64_t tile = std::max<int64_t>(32, (N + nt * kTilesPerThread - 1) / (nt * kTilesPerThread) + 31) / 32 * 32;
     parallel_run(nt, [&](int, int) {
       int64_t t = next.fetch_add(tile, std::memory_order_relaxed);
       while (t < N) {
