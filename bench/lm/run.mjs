@@ -48,7 +48,10 @@ for (const name of ['smollm2-135m-instruct', 'gemma-3-270m-it']) {
   const file = lm.modelFile;
   const ids = promptIds(lm.model.spec.vocabSize);
   const pp = [], tg = [];
-  await lm.generate(ids.slice(0, 16), { maxTokens: 4, reuseCache: false });  // warm-up
+  // Warm-up, discarded like the llama.cpp peer's first rep: one prompt pass and one full generation (the first
+  // generations of a process run slower: fresh pages, allocator cache, JIT).
+  await lm.generate(ids, { maxTokens: 1, reuseCache: false, ignoreEos: true });
+  await lm.generate(ids.slice(0, 8), { maxTokens: GEN + 1, reuseCache: false, ignoreEos: true });
   // Prompt reps, then generation reps (not alternated: a 512-token prefill just before a generation leaves the
   // allocator and caches in a state that no generation of its own 8-token prompt would see).
   for (let r = 0; r < REPS; r++) {
