@@ -1,6 +1,9 @@
 // llama.cpp reference for @mlx/lm: greedy continuations (no repetition penalty) of chat prompts with the real
 // GGUF files, through node-llama-cpp (install: cd scripts/oracles/node-lm && npm install).
 // Writes packages/lm/test/fixtures/llamacpp/<model>.json: { prompts: [{ messages, text, promptIds, outputIds }] }.
+// KV=F32 FLASH=0 (the fixture `<model>.f32kv.json`): KV cache in f32 and flash attention off, so llama.cpp's
+// only rounding beyond float32 is its 8-bit activation quantization before each quantized matmul. Defaults
+// (no env): node-llama-cpp's defaults (F16 KV, flashAttention 'auto'), fixture `<model>.json`.
 // The chat template is the file's own (tokenizer.chat_template) rendered with @huggingface/jinja; Gemma 3's GGUF
 // has none, so its standard template is used. Prompt ids come from llama.cpp's tokenizer (special tokens parsed).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,6 +34,11 @@ const PROMPTS = [
 ];
 const VERSION = JSON.parse(readFileSync(join(here, 'node-lm/node_modules/node-llama-cpp/package.json'), 'utf8')).version;
 const N = Number(process.env.TOKENS ?? 32);
+const KV = process.env.KV;  // 'F32' / 'F16' (node-llama-cpp experimentalKvCacheKeyType / ValueType)
+const FLASH = process.env.FLASH === undefined ? undefined : process.env.FLASH === '1';
+const SUFFIX = process.env.SUFFIX ?? (KV === 'F32' && FLASH === false ? '.f32kv' : '');
+const contextSettings = { ...(KV ? { experimentalKvCacheKeyType: KV, experimentalKvCacheValueType: KV } : {}),
+  ...(FLASH !== undefined ? { flashAttention: FLASH } : {}) };
 
 const llama = await getLlama({ gpu: false });
 const only = process.env.ONLY?.split(',');
@@ -45,7 +53,8 @@ for (const [name, file] of Object.entries(MODELS)) {
   for (const messages of PROMPTS) {
     const text = template.render({ messages, add_generation_prompt: true, bos_token: bos, eos_token: eos });
     const promptIds = Array.from(model.tokenize(text, true));
-    const context = await model.createContext({ contextSize: 512, threads: 2, batchSize: 512 });
+    const context = await model.createContext({ contextSize: 512, threads: 2, batchSize: 512, ...contextSettings });
+    if (FLASH !== undefined && context.flashAttention !== FLASH) throw new Error(`flashAttention is ${context.flashAttention}`);
     const seq = context.getSequence();
     const outputIds = [];
     for await (const t of seq.evaluate(promptIds, { temperature: 0 })) {
@@ -58,7 +67,8 @@ for (const [name, file] of Object.entries(MODELS)) {
   }
   const dir = join(here, '../../packages/lm/test/fixtures/llamacpp');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.json`), JSON.stringify({ model: file.split('/').pop(), engine: 'node-llama-cpp ' + VERSION, tokens: N, prompts: out }, null, 1));
+  writeFileSync(join(dir, `${name}${SUFFIX}.json`), JSON.stringify({ model: file.split('/').pop(), engine: 'node-llama-cpp ' + VERSION,
+    context: { contextSize: 512, threads: 2, batchSize: 512, ...contextSettings }, tokens: N, prompts: out }, null, 1));
   await model.dispose();
 }
 await llama.dispose();

@@ -2,6 +2,7 @@
 // (a GGUF file mixes types per tensor), so these hold the quantized triple directly instead of building
 // nn.QuantizedLinear (whose constructor initialises and quantizes random weights first).
 import * as mx from '@mlx/core';
+import { roundActivations, type ActivationFormat } from './ggml-rounding.js';
 
 type A = mx.array;
 
@@ -43,12 +44,18 @@ function roundQ8(x: A): { xq: A; sumCorrection: A } | null {
 }
 
 export class Linear {
+  /** llama.cpp's activation rounding before this product (load option ggmlActivationRounding; null: none). */
+  activationFormat: ActivationFormat | null = null;
   constructor(readonly w: WeightTensor, readonly bias?: A) {}
   get outputDims(): number { return this.w.weight.shape[0]; }
   forward(x: A): A {
     const { weight, scales, biases, quant } = this.w;
     let correction: A | null = null;
-    if (quant && emulateQ8Activations && quant.groupSize === 32) {
+    if (this.activationFormat) {
+      const r = roundActivations(x, this.activationFormat);
+      x = r.x;
+      if (r.q81Correction && biases && quant?.groupSize === 32) correction = mx.matmul(r.q81Correction, mx.transpose(mx.astype(biases, mx.float32)));
+    } else if (quant && emulateQ8Activations && quant.groupSize === 32) {
       const r = roundQ8(x);
       if (r) {
         x = r.xq;
@@ -67,6 +74,8 @@ export class Linear {
 
 /** Token embedding; `asLinear` reuses the (possibly quantized) table as the tied output projection. */
 export class Embedding {
+  /** Activation rounding of the tied output projection (see Linear). */
+  activationFormat: ActivationFormat | null = null;
   constructor(readonly w: WeightTensor) {}
   forward(ids: A): A {
     const { weight, scales, biases, quant } = this.w;
@@ -76,7 +85,11 @@ export class Embedding {
     const b = biases ? mx.astype(mx.take(biases, ids, 0), mx.float32) : null;
     return mx.dequantize(mx.take(weight, ids, 0), s, b, quant.groupSize, quant.bits);
   }
-  asLinear(x: A): A { return new Linear(this.w).forward(x); }
+  asLinear(x: A): A {
+    const l = new Linear(this.w);
+    l.activationFormat = this.activationFormat;
+    return l.forward(x);
+  }
   arrays(): A[] { return [this.w.weight, this.w.scales, this.w.biases].filter((a): a is A => !!a); }
 }
 

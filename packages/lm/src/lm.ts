@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as mx from '@mlx/core';
-import { DecoderModel, type CacheOptions } from './architectures/decoder.js';
+import { DecoderModel, type CacheOptions, type DecoderOptions } from './architectures/decoder.js';
 import { parseConfig } from './architectures/registry.js';
 import { GenerationOptionsError, ModelFormatError, ModelNotFoundError } from './errors.js';
 import { batchGenerate, type BatchResult } from './generation/batch.js';
@@ -30,7 +30,7 @@ export interface GenerateOptions extends Omit<TokenLoopOptions, 'stopTokens'> {
 export interface GenerateResult { text: string; tokens: number[]; finishReason: FinishReason; stats: GenerationStats }
 export type Prompt = string | ChatMessage[] | readonly number[];
 
-export interface LoadLMOptions extends CacheOptions {
+export interface LoadLMOptions extends CacheOptions, DecoderOptions {
   signal?: AbortSignal;
   /** Supply a tokenizer (otherwise read from the GGUF metadata or tokenizer.json). */
   tokenizer?: Tokenizer;
@@ -185,12 +185,14 @@ export class LM {
 export async function loadLM(nameOrPath: string, opts: LoadLMOptions = {}): Promise<LM> {
   opts.signal?.throwIfAborted();
   if (opts.kvBits !== undefined && opts.kvBits !== 4 && opts.kvBits !== 8) throw new GenerationOptionsError(`kvBits must be 4 or 8 (got ${opts.kvBits}).`);
+  if (opts.ggmlActivationRounding !== undefined && typeof opts.ggmlActivationRounding !== 'boolean')
+    throw new GenerationOptionsError(`ggmlActivationRounding must be a boolean (got ${String(opts.ggmlActivationRounding)}).`);
   const path = await resolvePath(nameOrPath, opts.signal);
   const files = openModelFiles(path, opts.dequantize);
   try {
     const config = parseConfig(files.arch, files.rawConfig, path);
     const spec = files.arch.toSpec(config, files.source);
-    const model = new DecoderModel(spec, files.weights);
+    const model = new DecoderModel(spec, files.weights, { ggmlActivationRounding: opts.ggmlActivationRounding });
     let tokenizer = opts.tokenizer;
     if (!tokenizer) {
       if (files.metadata && files.metadata['tokenizer.ggml.tokens']) tokenizer = tokenizerFromGguf(files.metadata);

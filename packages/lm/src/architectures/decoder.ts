@@ -2,6 +2,7 @@
 // their config turns into (DecoderSpec) and in tensor naming; the math lives here once.
 import * as mx from '@mlx/core';
 import { ModelFormatError } from '../errors.js';
+import { gegluGgml, ggmlActivationFormat } from '../ggml-rounding.js';
 import { flashAttentionF16, ggmlRopeCosSin } from '../emulation.js';
 import { Embedding, emulatedAttention, emulateQ8Activations, gegluTanh, Linear, RMSNorm, swiglu, type WeightTensor } from '../layers.js';
 import { KVCache, QuantizedKVCache, RotatingKVCache, type LayerCache } from '../generation/cache.js';
@@ -55,6 +56,14 @@ export interface WeightSource {
 }
 
 export interface CacheOptions { kvBits?: 4 | 8; kvGroupSize?: number }
+
+export interface DecoderOptions {
+  /**
+   * Round activations before each quantized product as llama.cpp's CPU backend does (Q8_0 / Q8_1 / Q8_K by
+   * weight type, see ggml-rounding.ts), for comparisons with llama.cpp; slower, off by default.
+   */
+  ggmlActivationRounding?: boolean;
+}
 
 /** Rotary position input of one forward: cache offsets (default), explicit positions, or precomputed cos/sin. */
 export type RopeInput =
@@ -165,11 +174,33 @@ class Attention {
    */
   forwardSlot(x: A, kbuf: A, vbuf: A, slot: A, ropeOffset: A, mask: A, ctx: StepContext): [A, A, A] {
     const { numHeads: H, headDim: D } = this.spec;
-    const [q0, k0, v] = this.project(x);
+    const [q0, k0, v] = this.projectOne(x);
     const q = this.ropeAt(q0, ropeOffset, ctx), k = this.ropeAt(k0, ropeOffset, ctx);
     const keys = mx.sliceUpdate(kbuf, k, slot, [2]), values = mx.sliceUpdate(vbuf, v, slot, [2]);
     const out = mx.fast.scaledDotProductAttention(q, keys, values, this.spec.attnScale, mask);
-    return [this.o.forward(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [1, 1, H * D])), keys, values];
+    // one token: [1, H, 1, D] has the element order of [1, 1, H·D] (no transpose node)
+    return [this.o.forward(mx.reshape(out, [1, 1, H * D])), keys, values];
+  }
+
+  /**
+   * `project` for one token (x [1, 1, C]) with fewer graph nodes: with T = 1, [1, 1, heads, D] and [1, heads, 1, D]
+   * are the same layout, so the fused output is reshaped once and the heads sliced (no split, no transposes).
+   * Node count matters here: the compiled decode step replays every node each token.
+   */
+  private projectOne(x: A): [A, A, A] {
+    const { numHeads: H, numKvHeads: KV, headDim: D } = this.spec;
+    let q: A, k: A, v: A;
+    if (this.qkv.fused) {
+      const all = mx.reshape(this.qkv.fused.forward(x), [1, H + 2 * KV, 1, D]);
+      const s = mx.Slice();
+      q = all.index(s, mx.Slice(0, H)), k = all.index(s, mx.Slice(H, H + KV)), v = all.index(s, mx.Slice(H + KV));
+    } else {
+      const [a, b, c] = this.qkv.parts.map((l) => l.forward(x));
+      q = mx.reshape(a, [1, H, 1, D]), k = mx.reshape(b, [1, KV, 1, D]), v = mx.reshape(c, [1, KV, 1, D]);
+    }
+    if (this.qNorm) q = this.qNorm.forward(q);
+    if (this.kNorm) k = this.kNorm.forward(k);
+    return [q, k, v];
   }
 
   /** Flat tokens x [N, C] at positions [N]; the caller's `attend` does the attention (paged KV). */
@@ -217,17 +248,20 @@ function fuseLinears(ls: Linear[]): Linear | null {
   const [a] = ls;
   const same = ls.every((l) => l.w.quant?.bits === a.w.quant?.bits && l.w.quant?.groupSize === a.w.quant?.groupSize
     && l.w.weight.dtype === a.w.weight.dtype && l.w.scales?.dtype === a.w.scales?.dtype
-    && !!l.w.biases === !!a.w.biases && !!l.bias === !!a.bias && l.w.weight.shape[1] === a.w.weight.shape[1]);
+    && !!l.w.biases === !!a.w.biases && !!l.bias === !!a.bias && l.w.weight.shape[1] === a.w.weight.shape[1]
+    && ggmlActivationFormat(l.w.ggmlType) === ggmlActivationFormat(a.w.ggmlType));
   if (!same) return null;
   const cat = (xs: (A | undefined)[]) => (xs[0] ? mx.concatenate(xs as A[], 0) : undefined);
   return new Linear({
     weight: cat(ls.map((l) => l.w.weight))!, scales: cat(ls.map((l) => l.w.scales)), biases: cat(ls.map((l) => l.w.biases)),
-    quant: a.w.quant,
+    quant: a.w.quant, ggmlType: a.w.ggmlType,
   }, cat(ls.map((l) => l.bias)));
 }
 
 class MLP {
   readonly gateUp: Linear | null;
+  /** ggml's f16-table GELU (with ggmlActivationRounding). */
+  ggmlGelu = false;
   constructor(readonly gate: Linear, readonly up: Linear, readonly down: Linear, readonly act: DecoderSpec['activation']) {
     this.gateUp = emulateQ8Activations ? null : fuseLinears([gate, up]);
   }
@@ -235,7 +269,7 @@ class MLP {
     let g: A, u: A;
     if (this.gateUp) [g, u] = mx.split(this.gateUp.forward(x), 2, -1);
     else g = this.gate.forward(x), u = this.up.forward(x);
-    return this.down.forward(this.act === 'silu' ? swiglu(g, u) : gegluTanh(g, u));
+    return this.down.forward(this.act === 'silu' ? swiglu(g, u) : this.ggmlGelu ? gegluGgml(g, u) : gegluTanh(g, u));
   }
 }
 
@@ -315,7 +349,7 @@ export class DecoderModel {
   readonly norm: RMSNorm;
   readonly lmHead: Linear | null;
 
-  constructor(readonly spec: DecoderSpec, w: WeightSource) {
+  constructor(readonly spec: DecoderSpec, w: WeightSource, opts: DecoderOptions = {}) {
     const need = (name: string): WeightTensor => {
       const t = w.tensor(name);
       if (!t) throw new ModelFormatError(`${w.file}: missing tensor '${name}' for ${spec.modelType}.`, w.file);
@@ -358,6 +392,14 @@ export class DecoderModel {
       if (b.mlp.gateUp) for (const l of [b.mlp.gate, b.mlp.up]) replaced.push(...l.arrays());
     }
     w.release?.(replaced);
+    if (opts.ggmlActivationRounding) {
+      for (const b of this.blocks) {
+        for (const l of blockLinears(b)) l.activationFormat = ggmlActivationFormat(l.w.ggmlType);
+        b.mlp.ggmlGelu = true;
+      }
+      if (this.lmHead) this.lmHead.activationFormat = ggmlActivationFormat(this.lmHead.w.ggmlType);
+      else this.embed.activationFormat = ggmlActivationFormat(this.embed.w.ggmlType);
+    }
   }
 
   arrays(): A[] {

@@ -47,6 +47,9 @@ export function validateLoopOptions(o: TokenLoopOptions): { maxTokens: number; p
   return { maxTokens, prefillStep };
 }
 
+/** MLX_LM_PIPELINE=0 evaluates each decode step before building the next (for comparisons). */
+const pipelineEnabled = process.env.MLX_LM_PIPELINE !== '0';
+
 const state = (caches: LayerCache[], sampler: Sampler) => [...caches.flatMap((c) => c.state()), ...sampler.state()];
 
 /**
@@ -107,7 +110,7 @@ export async function* tokenLoop(model: DecoderModel, prompt: readonly number[],
     let n = 0;
     // Pipelining needs the next input before the current token is known on the JS side: only without
     // history-based penalties.
-    const pipeline = !sampler.usesHistory;
+    const pipeline = !sampler.usesHistory && pipelineEnabled;
     let reason: FinishReason = 'length';
     let pending: { y: A; st: A[] } | null = null;
     let pendingEval: Promise<void> | null = null;

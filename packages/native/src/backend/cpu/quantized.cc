@@ -266,6 +266,8 @@ int64_t env_int(const char* name, int64_t dflt) {
   return e ? std::atoll(e) : dflt;
 }
 const int64_t kQmvMaxRows = env_int("MLX_QMV_MAX_ROWS", 8);
+// MLX_QMV_PREFETCH_NEXT=0: qmv without the cross-tile prefetch (benchmark baseline).
+const bool kQmvPrefetchNext = env_int("MLX_QMV_PREFETCH_NEXT", 1) != 0;
 const bool kQmmPanels = env_int("MLX_QMM_PANEL", 1) != 0;
 // Rows of x up to this many (above kQmvMaxRows) take the row-invariant kernels of quantized_mm.cc: each row's
 // result is bit-identical to the same row computed alone. Above it, dequantized panels + GEMM (fastest for long
@@ -353,11 +355,24 @@ void qmm_one(const QParams& qp, const float* x, int64_t M, int64_t K, int64_t N,
       a.xp = xp.data();
     }
     auto range = [&](int64_t n0, int64_t n1) {
+      // One x row (decode): a single call, so the kernel's prefetch runs ahead across the whole range.
+      if (M == 1 && kQmvPrefetchNext) return fn(a, n0, n1, 0, 1);
       // Tiles of weight rows stay in cache while every block of x rows passes over them.
       for (int64_t t = n0; t < n1; t += 32) {
         int64_t t1 = std::min(n1, t + 32);
         for (int64_t m = 0; m < M; m += 4) fn(a, t, t1, m, (int)std::min<int64_t>(4, M - m));
       }
+    };
+    // The kernels prefetch a few rows ahead within the rows they are given, so the first rows of each tile a
+    // thread takes would start cold (tiles come from a shared counter, not in address order): a thread claims
+    // its next tile one ahead and prefetches that tile's first rows (weights, scales, biases) while it works.
+    const int64_t ldw = K * bits / 8, ldsb = G * ssz;
+    auto prefetch_rows = [&](int64_t n0, int64_t n1) {
+      const char* wp = reinterpret_cast<const char*>(w) + n0 * ldw;
+      for (int64_t o = 0, e = (n1 - n0) * ldw; o < e; o += 64) __builtin_prefetch(wp + o, 0, 3);
+      const char* sp = static_cast<const char*>(sc) + n0 * ldsb;
+      const char* bp = static_cast<const char*>(bi) + n0 * ldsb;
+      for (int64_t o = 0, e = (n1 - n0) * ldsb; o < e; o += 64) __builtin_prefetch(sp + o, 0, 3), __builtin_prefetch(bp + o, 0, 3);
     };
     // Each thread takes at least kQmvGrain weights (default 2^17, ~10 us of 4-bit work): the pool's workers
     // spin between the kernels of a decode step, so a second thread costs about a microsecond and the small
@@ -373,8 +388,24 @@ void qmm_one(const QParams& qp, const float* x, int64_t M, int64_t K, int64_t N,
     // Threads take 32-row tiles from a shared counter rather than fixed halves, so a thread that starts
     // late (the cores are shared) takes fewer tiles instead of delaying the result.
     std::atomic<int64_t> next{0};
+    if (!kQmvPrefetchNext || M > 1) {
+      parallel_run(nt, [&](int, int) {
+        for (int64_t t; (t = next.fetch_add(32, std::memory_order_relaxed)) < N;) range(t, std::min(N, t + 32));
+      });
+      return;
+    }
+    // Tiles of about a quarter of a thread's share (multiples of 32 rows): long enough runs for the kernels'
+    // prefetch, enough tiles for a late thread to take fewer.
+    static const int64_t kTilesPerThread = std::max<int64_t>(1, env_int("MLX_QMV_TILES_PER_THREAD", 4));
+    const int64_t tile = std::max<int64_t>(32, (N + nt * kTilesPerThread - 1) / (nt * kTilesPerThread) + 31) / 32 * 32;
     parallel_run(nt, [&](int, int) {
-      for (int64_t t; (t = next.fetch_add(32, std::memory_order_relaxed)) < N;) range(t, std::min(N, t + 32));
+      int64_t t = next.fetch_add(tile, std::memory_order_relaxed);
+      while (t < N) {
+        const int64_t u = next.fetch_add(tile, std::memory_order_relaxed);
+        if (u < N) prefetch_rows(u, std::min(N, u + 16));
+        range(t, std::min(N, t + tile));
+        t = u;
+      }
     });
     return;
   }

@@ -149,8 +149,9 @@ inline void rows4_nr(const Args& a, int64_t n, int64_t n_end, const float* const
     for (int r = 0; r < MB; r++) tot[i][r] = _mm512_setzero_ps();
   }
   const float* xb[MB];
-  const int64_t pf_off = 2 * NR * a.ldw;
-  const bool pf_ok = n + 3 * NR <= n_end;
+  const int pg = MB == 1 ? pf_groups() : 2;  // several x rows: weights are reused, the old distance
+  const int64_t pf_off = pg * NR * a.ldw;
+  const bool pf_ok = n + (pg + 1) * NR <= n_end;
   int64_t b = 0;
   for (; b < bl.nfull; b++) {
     __m512i v[NR];

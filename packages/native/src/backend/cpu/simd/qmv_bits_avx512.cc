@@ -69,8 +69,9 @@ inline void rows_nr(const Args& a, int64_t n, int64_t n_end, const float* const*
     for (int r = 0; r < MB; r++) tot[i][r] = _mm512_setzero_ps();
   }
   // The rows after next stream in while these are computed (one prefetch per 64 bytes of each row).
-  const int64_t pf_off = 2 * NR * a.ldw;
-  const bool pf_ok = n + 3 * NR <= n_end;
+  const int pg = MB == 1 ? pf_groups() : 2;  // several x rows: weights are reused, the old distance
+  const int64_t pf_off = pg * NR * a.ldw;
+  const bool pf_ok = n + (pg + 1) * NR <= n_end;
   // Rows followed by another row of the range may be over-read by a 16-byte load; the last one only
   // where 16 bytes remain in it.
   const bool last_in_range = n + NR >= n_end;
