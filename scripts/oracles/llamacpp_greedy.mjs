@@ -32,6 +32,18 @@ const PROMPTS = [
   [{ role: 'user', content: 'Translate "good morning" into German and Spanish.' }],
   [{ role: 'user', content: 'def fib(n):\n    # complete this Python function' }],
 ];
+// 18 more prompts (session 4), fixed before any comparison with them was run, so that full 32-token matches are
+// counted over 24 prompts. The KV/FLASH variant fixtures of session 4 were made with the first 6 only (ONLY6=1).
+const EXTRA = [
+  'How many legs does a spider have?', 'Name the largest planet in the solar system.', 'What is 12 times 7?',
+  'Give me a synonym for "happy".', 'Who wrote Romeo and Juliet?', 'What colour do you get by mixing blue and yellow?',
+  'Write one sentence about autumn.', 'What is the boiling point of water in Celsius?', 'Spell the word "necessary".',
+  'Suggest a name for a pet cat.', 'What does HTML stand for?', 'Convert 5 kilometres to metres.',
+  'Write a SQL query that counts the rows of a table named users.', 'What is the opposite of "ancient"?',
+  'Name three fruits that are red.', 'How many days are there in a leap year?', 'What is the chemical symbol for gold?',
+  'Tell me a fun fact about octopuses.',
+].map((content) => [{ role: 'user', content }]);
+if (process.env.ONLY6 !== '1') PROMPTS.push(...EXTRA);
 const VERSION = JSON.parse(readFileSync(join(here, 'node-lm/node_modules/node-llama-cpp/package.json'), 'utf8')).version;
 const N = Number(process.env.TOKENS ?? 32);
 const KV = process.env.KV;  // 'F32' / 'F16' (node-llama-cpp experimentalKvCacheKeyType / ValueType)
