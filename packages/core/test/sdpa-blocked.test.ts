@@ -1,10 +1,11 @@
 // The CPU's blocked attention path (long non-causal float32 attention as per-block GEMMs, attention_blocked_avx512.cc)
-// against MLX fixtures (scripts/oracles/sdpa_blocked.py), and against the tiled kernel it replaces
-// (MLX_SDPA_BLOCKED=0) at a SigLIP shape. On machines without AVX-512 both runs take the tiled kernel.
-import { afterEach, describe, expect, it } from 'vitest';
+// against MLX fixtures (scripts/oracles/sdpa_blocked.py), and against the default tiled kernel at a SigLIP shape.
+// The path is opt-in (MLX_SDPA_BLOCKED=1); on machines without AVX-512 both runs take the tiled kernel.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
 import { decode, expectArrayClose, loadFixture } from './helpers/fixtures.js';
 
+beforeEach(() => { process.env.MLX_SDPA_BLOCKED = '1'; });
 afterEach(() => { delete process.env.MLX_SDPA_BLOCKED; });
 
 describe('blocked attention (MLX fixtures)', () => {
