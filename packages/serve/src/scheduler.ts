@@ -13,6 +13,13 @@ import { StopMatcher } from './stop.js';
 import { Channel } from './channel.js';
 import { ContextLengthError, InvalidRequestError, RequestCancelledError, ServeError, UnavailableError } from './errors.js';
 
+// A server shares the cores with its own JS thread (HTTP, scheduling), so a compute thread is preempted often.
+// The CPU's one-row quantized matmul hands each thread about a quarter of its share at a time (good for a lone
+// generate); a preempted thread then holds up the step. Shorter tiles for serving: 2026-11-26 07:55-08:00 on the
+// idle 2-core VM, 32 clients 160-162 tok/s with 4 tiles per thread vs 192.6 with 16 (1 client 23-24 vs 49.6).
+// Read by the native kernel on its first call; set MLX_QMV_TILES_PER_THREAD to override.
+process.env.MLX_QMV_TILES_PER_THREAD ??= '16';
+
 export interface SchedulerOptions {
   /** Bytes of KV memory (all layers, K and V). Default 256 MiB. */
   kvMemoryBytes?: number;
