@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as mx from '../../packages/core/dist/index.js';
 import N from '../../packages/native/index.js';
 import { medianTime } from '../lib/harness.mjs';
+import { timeGpu as timeGpuShared } from './timing.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -42,19 +43,7 @@ if (args[0] === '--latency') {
 
 if (!mx.cuda.isAvailable()) { console.error('bench/gpu/compile: no CUDA GPU'); process.exit(1); }
 mx.setDefaultDevice(mx.gpu);
-const gpuStream = mx.defaultStream(mx.gpu).index;
-// GPU time of one eval (CUDA events, as the PyTorch peer), median of reps.
-function timeGpu(fn, reps = 30, warmup = 3) {
-  for (let i = 0; i < warmup; i++) mx.tidy(() => { mx.eval(fn()); return undefined; });
-  const ts = [];
-  for (let i = 0; i < reps; i++) {
-    N.setBackendOption(1, 'timerStart', gpuStream);
-    mx.tidy(() => { mx.eval(fn()); return undefined; });
-    ts.push(mx.cuda.counters().timer_ms / 1e3);
-  }
-  ts.sort((a, b) => a - b);
-  return ts[Math.floor(ts.length / 2)];
-}
+const timeGpu = (fn, reps = 30, warmup = 3) => timeGpuShared(fn, reps, warmup);
 const wallTime = (fn, reps = 30) => medianTime(() => mx.tidy(() => { mx.eval(fn()); return undefined; }), reps, 3);
 function maxRelDiff(a, b) {
   const x = mx.astype(a, mx.float32).toTypedArray(), y = mx.astype(b, mx.float32).toTypedArray();

@@ -3,26 +3,16 @@
 import json, math, time
 
 import torch
+from torch_timing import bench as _bench
 import torch.nn.functional as F
 
 dev = 'cuda'
 torch.manual_seed(0)
 
 
+
 def bench(fn, reps=30, warmup=3):
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    ts = []
-    for _ in range(reps):
-        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        s.record()
-        fn()
-        e.record()
-        e.synchronize()
-        ts.append(s.elapsed_time(e) / 1e3)
-    ts.sort()
-    return ts[len(ts) // 2]
+    return _bench(fn, reps, warmup)
 
 
 def chain10(x):

@@ -3,6 +3,7 @@
 import json, sys, time
 
 import torch
+from torch_timing import bench
 import torch.nn.functional as F
 
 cfg = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
@@ -10,20 +11,6 @@ dev = 'cuda'
 torch.manual_seed(0)
 
 
-def bench(fn, reps=20, warmup=3):
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    ts = []
-    for _ in range(reps):
-        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        s.record()
-        fn()
-        e.record()
-        e.synchronize()
-        ts.append(s.elapsed_time(e) / 1e3)
-    ts.sort()
-    return ts[len(ts) // 2]
 
 
 out = {'device': torch.cuda.get_device_name(0), 'torch': torch.__version__}

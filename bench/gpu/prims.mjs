@@ -8,22 +8,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as mx from '../../packages/core/dist/index.js';
 import N from '../../packages/native/index.js';
+import { timeGpu } from './timing.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 if (!mx.cuda.isAvailable()) { console.error('bench/gpu/prims: no CUDA GPU'); process.exit(1); }
 mx.setDefaultDevice(mx.gpu);
-const gpuStream = mx.defaultStream(mx.gpu).index;
-function timeGpu(fn, reps = 20, warmup = 3) {
-  for (let i = 0; i < warmup; i++) mx.tidy(() => { mx.eval(fn()); return undefined; });
-  const ts = [];
-  for (let i = 0; i < reps; i++) {
-    N.setBackendOption(1, 'timerStart', gpuStream);
-    mx.tidy(() => { mx.eval(fn()); return undefined; });
-    ts.push(mx.cuda.counters().timer_ms / 1e3);
-  }
-  ts.sort((a, b) => a - b);
-  return ts[Math.floor(ts.length / 2)];
-}
 function relErr(a, b) {
   const f = (t) => mx.astype(t.dtype === mx.complex64 ? mx.view(t, mx.float32, mx.cpu) : t, mx.float32, mx.cpu).toTypedArray();
   const x = f(a), y = f(b);

@@ -3,25 +3,12 @@
 import json
 
 import torch
+from torch_timing import bench
 
 dev = 'cuda'
 torch.manual_seed(0)
 
 
-def bench(fn, reps=20, warmup=3):
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    ts = []
-    for _ in range(reps):
-        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        s.record()
-        fn()
-        e.record()
-        e.synchronize()
-        ts.append(s.elapsed_time(e) / 1e3)
-    ts.sort()
-    return ts[len(ts) // 2]
 
 
 out = {'device': torch.cuda.get_device_name(0), 'torch': torch.__version__}

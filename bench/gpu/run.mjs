@@ -8,6 +8,7 @@ import * as mx from '../../packages/core/dist/index.js';
 import N from '../../packages/native/index.js';
 import { medianTime } from '../lib/harness.mjs';
 import { buildModel, compiledDecoder, eagerDecoder, timeDecode } from './decode-model.mjs';
+import { timeGpu } from './timing.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 if (!mx.cuda.isAvailable()) { console.error('bench/gpu: no CUDA GPU'); process.exit(1); }
@@ -15,21 +16,7 @@ mx.setDefaultDevice(mx.gpu);
 
 // Runs fn (returning an array) and waits for it: eval blocks until the GPU is done. Host wall time.
 const timeWall = (fn, reps = 20) => medianTime(() => mx.tidy(() => { mx.eval(fn()); return undefined; }), reps, 3);
-// GPU time of one eval of fn, from CUDA events (as the PyTorch peer is timed): the backend records the
-// start event when the first kernel of the eval allocates its output and the stop event when eval
-// synchronises. The ratios below use these; wall times are reported beside them.
-const gpuStream = mx.defaultStream(mx.gpu).index;
-function timeGpu(fn, reps = 20, warmup = 3) {
-  for (let i = 0; i < warmup; i++) mx.tidy(() => { mx.eval(fn()); return undefined; });
-  const ts = [];
-  for (let i = 0; i < reps; i++) {
-    N.setBackendOption(1, 'timerStart', gpuStream);
-    mx.tidy(() => { mx.eval(fn()); return undefined; });
-    ts.push(mx.cuda.counters().timer_ms / 1e3);
-  }
-  ts.sort((a, b) => a - b);
-  return ts[Math.floor(ts.length / 2)];
-}
+// Ratios use GPU times from CUDA events (timing.mjs, as the PyTorch peer is timed); wall times are reported beside them.
 // ||a - b|| / ||b|| on the host (float64 sums).
 function relErrHost(a, b) {
   const x = mx.astype(a, mx.float32).toTypedArray(), y = mx.astype(b, mx.float32).toTypedArray();
