@@ -43,7 +43,7 @@ has tests && run_vitest gpu-tests "" packages/core/test/gpu*.test.ts
 
 has profile && OUT=$OUT bash scripts/gpu/profile-run.sh > /dev/null 2>&1
 if has variants; then  # A/B of the switches behind this session's changes, same machine, same call
-  for v in 0 1 2; do
+  for v in 0 1 3; do
     MLX_CUDA_QMV_TC=$v PROFILE_TAG="qmv_tc=$v" timeout 120 node bench/gpu/profile.mjs qmv 2>&1 | tail -3 | tee -a "$OUT/summary.txt"
   done
   for v in ${PLAN_CACHE_AB:-}; do

@@ -335,124 +335,6 @@ __global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint3
   }
 }
 
-// qmv_tc_kernel's arithmetic with more bytes in flight: x is staged once per block in shared memory
-// (B fragments read from there, so no registers hold x across the loads), each warp keeps U = 4 spans
-// of weights in flight, and the first ones are issued before the staging, so its latency overlaps them.
-template <typename T, int RT, int KS, int U>
-__global__ void __launch_bounds__(32 * KS) qmv_tc2_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases,
-                                                        T* y, int N, int K, int gshift) {
-  extern __shared__ __align__(16) unsigned char qmv_smem[];
-  T* xs = reinterpret_cast<T*>(qmv_smem);                                // K values of x
-  float* xsum = reinterpret_cast<float*>(qmv_smem + (size_t)K * sizeof(T));  // per group: sum of x
-  __shared__ float red[KS][RT * 16];
-  x += (int64_t)blockIdx.y * K;  // grid.y: row of x
-  y += (int64_t)blockIdx.y * N;
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  const int g = lane >> 2, t = lane & 3;
-  const int ngroups = K >> gshift, gs = 1 << gshift;
-  const int row0 = blockIdx.x * (RT * 16);
-  const int spans = K >> 7, wpr = K >> 3, gps_shift = 7 - gshift;
-  const bool contrib = g == ((32 * t) >> gshift);
-  uint4 wv[U][RT][2];
-  auto load_w = [&](int sp0) {
-#pragma unroll
-    for (int u = 0; u < U; u++) {
-      const int sp = sp0 + u;
-#pragma unroll
-      for (int r = 0; r < RT; r++)
-#pragma unroll
-        for (int h = 0; h < 2; h++) {
-          const int row = row0 + r * 16 + g + 8 * h;
-          wv[u][r][h] = sp < spans && row < N
-                            ? __ldg(reinterpret_cast<const uint4*>(w + (int64_t)row * wpr + sp * 16 + 4 * t))
-                            : make_uint4(0, 0, 0, 0);
-        }
-    }
-  };
-  load_w(warp * U);
-  for (int i = threadIdx.x; i < K / 8; i += blockDim.x)
-    reinterpret_cast<uint4*>(xs)[i] = __ldg(reinterpret_cast<const uint4*>(x) + i);
-  __syncthreads();
-  for (int i = threadIdx.x; i < ngroups; i += blockDim.x) {
-    const uint4* xg = reinterpret_cast<const uint4*>(xs + ((int64_t)i << gshift));
-    float acc = 0.f;
-#pragma unroll 4
-    for (int e = 0; e < gs / 8; e++) {
-      uint4 v = xg[e];
-      const T* tv = reinterpret_cast<const T*>(&v);
-#pragma unroll
-      for (int j = 0; j < 8; j++) acc += cvt<float>(tv[j]);
-    }
-    xsum[i] = acc;
-  }
-  __syncthreads();
-  float acc[RT][4];
-#pragma unroll
-  for (int r = 0; r < RT; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = 0.f;
-  for (int sp0 = warp * U; sp0 < spans; sp0 += KS * U) {
-    if (sp0 != warp * U) load_w(sp0);
-#pragma unroll
-    for (int u = 0; u < U; u++) {
-      const int sp = sp0 + u;
-      if (sp >= spans) break;
-      uint4 xv[4];
-#pragma unroll
-      for (int v = 0; v < 4; v++)
-        xv[v] = contrib ? reinterpret_cast<const uint4*>(xs + sp * 128 + 32 * t)[v] : make_uint4(0, 0, 0, 0);
-      float c[RT][4];
-#pragma unroll
-      for (int r = 0; r < RT; r++) c[r][0] = c[r][1] = c[r][2] = c[r][3] = 0.f;
-#pragma unroll
-      for (int s = 0; s < 8; s++) {
-        const int wi = s >> 1, odd = s & 1;
-        const uint32_t lo = odd ? xv[wi].y : xv[wi].x, hi = odd ? xv[wi].w : xv[wi].z;
-        const uint32_t b0 = __byte_perm(lo, hi, 0x5410), b1 = __byte_perm(lo, hi, 0x7632);
-#pragma unroll
-        for (int r = 0; r < RT; r++) {
-          const uint32_t wa = word_of(wv[u][r][0], wi), wb = word_of(wv[u][r][1], wi);
-          const int sh = 8 * odd;
-          qmma<T>(c[r], nib_pair<T>(wa >> sh), nib_pair<T>(wb >> sh), nib_pair<T>(wa >> (sh + 4)), nib_pair<T>(wb >> (sh + 4)),
-                  b0, b1);
-        }
-      }
-#pragma unroll
-      for (int cc = 0; cc < 2; cc++) {
-        const int col = 2 * t + cc;
-        if (col < (1 << gps_shift)) {
-          const int gi = (sp << gps_shift) + col;
-          const float X = xsum[gi];
-#pragma unroll
-          for (int r = 0; r < RT; r++)
-#pragma unroll
-            for (int h = 0; h < 2; h++) {
-              const int row = row0 + r * 16 + g + 8 * h;
-              if (row < N) {
-                const int64_t si = (int64_t)row * ngroups + gi;
-                acc[r][2 * h + cc] += cvt<float>(scales[si]) * c[r][2 * h + cc] + cvt<float>(biases[si]) * X;
-              }
-            }
-        }
-      }
-    }
-  }
-#pragma unroll
-  for (int r = 0; r < RT; r++)
-#pragma unroll
-    for (int h = 0; h < 2; h++) {
-      float v = acc[r][2 * h] + acc[r][2 * h + 1];
-      v += __shfl_xor_sync(0xffffffffu, v, 1);
-      v += __shfl_xor_sync(0xffffffffu, v, 2);
-      if (t == 0) red[warp][r * 16 + g + 8 * h] = v;
-    }
-  __syncthreads();
-  for (int i = threadIdx.x; i < RT * 16; i += blockDim.x) {
-    float v = 0.f;
-#pragma unroll
-    for (int k = 0; k < KS; k++) v += red[k][i];
-    if (row0 + i < N) y[row0 + i] = cvt<T>(v);
-  }
-}
-
 Array dequantize_gpu(const Array& wq, const Array& sc, const Array& bi, int bits, int gs, Dtype dt, const Stream& s) {
   int64_t wpr = wq.shape(-1), K = wpr * 32 / bits, rows = wq.size() / wpr;
   Shape sh = wq.shape();
@@ -477,9 +359,8 @@ Array dequantize_gpu(const Array& wq, const Array& sc, const Array& bi, int bits
   return out;
 }
 
-// One-row bf16/f16 4-bit products: MLX_CUDA_QMV_TC=0 the CUDA-core kernel, 1 the first tensor-core
-// kernel, 2 its variant with x in shared memory (slower on the H200: 27.5 vs 24.8 us at 14336x4096
-// g64), 3 (default) the pipelined kernel of qmv_pipe.cuh for long rows (K >= 8192, K % 256 == 0) and
+// One-row bf16/f16 4-bit products: MLX_CUDA_QMV_TC=0 the CUDA-core kernel, 1 (or 2) the first tensor-core
+// kernel (a variant with x in shared memory was slower on the H200, 27.5 vs 24.8 us, and is gone), 3 (default) the pipelined kernel of qmv_pipe.cuh for long rows (K >= 8192, K % 256 == 0) and
 // mode 1 otherwise, 4 the pipelined kernel wherever it applies. H200, bench/gpu/micro/qmv_micro.cu,
 // cold weights: 4096x14336 g64 22.6 us (mode 1: 40.8), 14336x4096 g64 24.1 us (mode 1: 21.3).
 int qmv_tc_mode() {
@@ -600,10 +481,6 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
             const int mode = qmv_tc_mode();
             if ((mode == 4 || (mode == 3 && K >= 8192)) && K % 256 == 0 && pipe_aligned) {
               launch_qmv_pipe<T>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, M, (int)N, (int)K, gshift, st);
-            } else if (qmv_tc_mode() == 2 && K <= 16384) {
-              size_t smem = (size_t)K * sizeof(T) + (size_t)(K / gs) * sizeof(float);
-              qmv_tc2_kernel<T, RT, KS, 4><<<gt, 32 * KS, smem, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp,
-                                                                        (int)N, (int)K, gshift);
             } else {
               size_t smem = (size_t)(K / gs) * sizeof(float);
               qmv_tc_kernel<T, RT, KS, 2><<<gt, 32 * KS, smem, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp,
