@@ -15,114 +15,14 @@
 #include <vector>
 
 #include "../../../packages/native/src/backend/cuda/qmv_pipe.cuh"
+#include "../../../packages/native/src/backend/cuda/qmv_tc.cuh"
 #include "qmv_bulk.cuh"
 
 using namespace mlx::cu::qmvk;
 using T = __nv_bfloat16;
 #define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { printf("CUDA %s at %d\n", cudaGetErrorString(e_), __LINE__); exit(1); } } while (0)
 
-// ---- the current default kernel (quantized.cu qmv_tc_kernel, RT=2 KS=4 U=2), copied as the baseline
-template <int RT, int KS, int U>
-__global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases,
-                                                       T* y, int N, int K, int gshift) {
-  extern __shared__ float xsum[];
-  __shared__ float red[KS][RT * 16];
-  x += (int64_t)blockIdx.y * K;
-  y += (int64_t)blockIdx.y * N;
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  const int g = lane >> 2, t = lane & 3;
-  const int ngroups = K >> gshift, gs = 1 << gshift;
-  for (int i = threadIdx.x; i < ngroups; i += blockDim.x) {
-    const uint4* xg = reinterpret_cast<const uint4*>(x + ((int64_t)i << gshift));
-    float acc = 0.f;
-    for (int e = 0; e < gs / 8; e++) {
-      uint4 v = xg[e];
-      const T* tv = reinterpret_cast<const T*>(&v);
-#pragma unroll
-      for (int j = 0; j < 8; j++) acc += to_f(tv[j]);
-    }
-    xsum[i] = acc;
-  }
-  __syncthreads();
-  const int row0 = blockIdx.x * (RT * 16);
-  const int spans = K >> 7, wpr = K >> 3, gps_shift = 7 - gshift;
-  const bool contrib = g == ((32 * t) >> gshift);
-  float acc[RT][4];
-#pragma unroll
-  for (int r = 0; r < RT; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = 0.f;
-  for (int sp0 = warp * U; sp0 < spans; sp0 += KS * U) {
-    uint4 wv[U][RT][2], xv[U][4];
-#pragma unroll
-    for (int u = 0; u < U; u++) {
-      const int sp = sp0 + u;
-      const bool ok = sp < spans;
-#pragma unroll
-      for (int r = 0; r < RT; r++)
-#pragma unroll
-        for (int h = 0; h < 2; h++) {
-          const int row = row0 + r * 16 + g + 8 * h;
-          wv[u][r][h] = ok && row < N ? __ldg(reinterpret_cast<const uint4*>(w + (int64_t)row * wpr + sp * 16 + 4 * t)) : make_uint4(0, 0, 0, 0);
-        }
-#pragma unroll
-      for (int v = 0; v < 4; v++)
-        xv[u][v] = ok && contrib ? __ldg(reinterpret_cast<const uint4*>(x + sp * 128 + 32 * t + 8 * v)) : make_uint4(0, 0, 0, 0);
-    }
-#pragma unroll
-    for (int u = 0; u < U; u++) {
-      const int sp = sp0 + u;
-      if (sp >= spans) break;
-      float c[RT][4];
-#pragma unroll
-      for (int r = 0; r < RT; r++) c[r][0] = c[r][1] = c[r][2] = c[r][3] = 0.f;
-#pragma unroll
-      for (int s = 0; s < 8; s++) {
-        const int wi = s >> 1, odd = s & 1;
-        const uint32_t lo = odd ? xv[u][wi].y : xv[u][wi].x, hi = odd ? xv[u][wi].w : xv[u][wi].z;
-        const uint32_t b0 = __byte_perm(lo, hi, 0x5410), b1 = __byte_perm(lo, hi, 0x7632);
-#pragma unroll
-        for (int r = 0; r < RT; r++) {
-          const uint32_t wa = word_of(wv[u][r][0], wi), wb = word_of(wv[u][r][1], wi);
-          const int sh = 8 * odd;
-          qmma<T>(c[r], nib_pair<T>(wa >> sh), nib_pair<T>(wb >> sh), nib_pair<T>(wa >> (sh + 4)), nib_pair<T>(wb >> (sh + 4)), b0, b1);
-        }
-      }
-#pragma unroll
-      for (int cc = 0; cc < 2; cc++) {
-        const int col = 2 * t + cc;
-        if (col < (1 << gps_shift)) {
-          const int gi = (sp << gps_shift) + col;
-          const float X = xsum[gi];
-#pragma unroll
-          for (int r = 0; r < RT; r++)
-#pragma unroll
-            for (int h = 0; h < 2; h++) {
-              const int row = row0 + r * 16 + g + 8 * h;
-              if (row < N) {
-                const int64_t si = (int64_t)row * ngroups + gi;
-                acc[r][2 * h + cc] += to_f(scales[si]) * c[r][2 * h + cc] + to_f(biases[si]) * X;
-              }
-            }
-        }
-      }
-    }
-  }
-#pragma unroll
-  for (int r = 0; r < RT; r++)
-#pragma unroll
-    for (int h = 0; h < 2; h++) {
-      float v = acc[r][2 * h] + acc[r][2 * h + 1];
-      v += __shfl_xor_sync(0xffffffffu, v, 1);
-      v += __shfl_xor_sync(0xffffffffu, v, 2);
-      if (t == 0) red[warp][r * 16 + g + 8 * h] = v;
-    }
-  __syncthreads();
-  for (int i = threadIdx.x; i < RT * 16; i += blockDim.x) {
-    float v = 0.f;
-#pragma unroll
-    for (int k = 0; k < KS; k++) v += red[k][i];
-    if (row0 + i < N) y[row0 + i] = from_f<T>(v);
-  }
-}
+// ---- the engine's default kernel (qmv_tc.cuh) is the baseline
 
 // ---- floor: stream the same bytes (weights + scales + biases), nothing else
 __global__ void read_kernel(const uint4* p, int64_t n, uint32_t* sink) {
@@ -245,13 +145,13 @@ int main(int argc, char** argv) {
   }
   run("tc-baseline", [&](int i, int rows) {
     dim3 gt((N + 31) / 32, rows);
-    qmv_tc_kernel<2, 4, 2><<<gt, 128, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift);
+    qmv_tc_kernel<T, 2, 4, 2><<<gt, 128, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift);
   }, true);
-  run("tc r2k8u2", [&](int i, int rows) { qmv_tc_kernel<2, 8, 2><<<dim3((N + 31) / 32, rows), 256, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
-  run("tc r1k8u4", [&](int i, int rows) { qmv_tc_kernel<1, 8, 4><<<dim3((N + 15) / 16, rows), 256, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
-  run("tc r1k4u4", [&](int i, int rows) { qmv_tc_kernel<1, 4, 4><<<dim3((N + 15) / 16, rows), 128, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
-  run("tc r4k4u1", [&](int i, int rows) { qmv_tc_kernel<4, 4, 1><<<dim3((N + 63) / 64, rows), 128, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
-  run("tc r2k2u4", [&](int i, int rows) { qmv_tc_kernel<2, 2, 4><<<dim3((N + 31) / 32, rows), 64, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
+  run("tc r2k8u2", [&](int i, int rows) { qmv_tc_kernel<T, 2, 8, 2><<<dim3((N + 31) / 32, rows), 256, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
+  run("tc r1k8u4", [&](int i, int rows) { qmv_tc_kernel<T, 1, 8, 4><<<dim3((N + 15) / 16, rows), 256, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
+  run("tc r1k4u4", [&](int i, int rows) { qmv_tc_kernel<T, 1, 4, 4><<<dim3((N + 15) / 16, rows), 128, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
+  run("tc r4k4u1", [&](int i, int rows) { qmv_tc_kernel<T, 4, 4, 1><<<dim3((N + 63) / 64, rows), 128, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
+  run("tc r2k2u4", [&](int i, int rows) { qmv_tc_kernel<T, 2, 2, 4><<<dim3((N + 31) / 32, rows), 64, ngroups * 4>>>(x, B[i].w, B[i].s, B[i].b, y, N, K, gshift); }, true);
   auto pipe = [&](auto kern, int KS, int SP, int NS, bool persistent) {
     size_t smem = (size_t)KS * NS * (16 * (SP * 64 + 64) + 2 * 16 * SP * 8) + (size_t)ngroups * 4 + 2 * KS * 16 * 4;
     CK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));

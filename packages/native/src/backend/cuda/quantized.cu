@@ -7,6 +7,7 @@
 #include "../../primitives/quantized.h"
 #include "common.cuh"
 #include "qmv_pipe.cuh"
+#include "qmv_tc.cuh"
 
 namespace mlx::cu {
 
@@ -214,127 +215,6 @@ __global__ void __launch_bounds__(128) qmv1_kernel(const T* x, const uint32_t* w
   }
 }
 
-// One row of x (decode) on the tensor cores, bf16/f16, 4-bit, groups of 32/64/128, K a multiple of 128.
-// A warp owns RT tiles of 16 weight rows; per 128-element span, thread (g = lane/4, t = lane%4) loads
-// one 16-byte chunk (32 nibbles) of rows g and g+8: elements 32t..32t+31 of the span. Each of the
-// span's 8 mma k-steps (m16n8k16, f32 accumulation) takes 4 nibbles per row from every thread, so
-// the k order inside a step is a permutation of memory order; x enters B in the same permutation.
-// Nibble pairs (i, i+4) of a word become a bf16/f16 pair with one mask-and-or (exponent magic:
-// 128 + q or 1024 + q, exact) and one exact subtraction: ~1.4 instructions per weight instead of ~3.
-// The span mixes groups (gs < 128), so B column j holds x only for the threads whose elements lie in
-// the span's j-th group (zeros elsewhere): column j of the result is that group's dot product, scaled
-// and biased in f32 (s * sum(x q) + b * sum(x), sum(x) per group from shared memory). KS warps split
-// K for the same rows; their sums meet in shared memory.
-using qmvk::nib_pair;
-using qmvk::qmma;
-using qmvk::word_of;
-
-template <typename T, int RT, int KS, int U>
-__global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases,
-                                                       T* y, int N, int K, int gshift) {
-  extern __shared__ float xsum[];  // per group: sum of x
-  __shared__ float red[KS][RT * 16];
-  x += (int64_t)blockIdx.y * K;  // grid.y: row of x
-  y += (int64_t)blockIdx.y * N;
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  const int g = lane >> 2, t = lane & 3;
-  const int ngroups = K >> gshift, gs = 1 << gshift;
-  for (int i = threadIdx.x; i < ngroups; i += blockDim.x) {
-    const uint4* xg = reinterpret_cast<const uint4*>(x + ((int64_t)i << gshift));
-    float acc = 0.f;
-    for (int e = 0; e < gs / 8; e++) {
-      uint4 v = xg[e];
-      const T* tv = reinterpret_cast<const T*>(&v);
-#pragma unroll
-      for (int j = 0; j < 8; j++) acc += cvt<float>(tv[j]);
-    }
-    xsum[i] = acc;
-  }
-  __syncthreads();
-  const int row0 = blockIdx.x * (RT * 16);
-  const int spans = K >> 7, wpr = K >> 3, gps_shift = 7 - gshift;  // groups per span = 1 << gps_shift
-  const bool contrib = g == ((32 * t) >> gshift);  // this thread's x feeds B column g
-  float acc[RT][4];
-#pragma unroll
-  for (int r = 0; r < RT; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = 0.f;
-  for (int sp0 = warp * U; sp0 < spans; sp0 += KS * U) {
-    uint4 wv[U][RT][2], xv[U][4];
-#pragma unroll
-    for (int u = 0; u < U; u++) {
-      const int sp = sp0 + u;
-      const bool ok = sp < spans;
-#pragma unroll
-      for (int r = 0; r < RT; r++)
-#pragma unroll
-        for (int h = 0; h < 2; h++) {
-          const int row = row0 + r * 16 + g + 8 * h;
-          wv[u][r][h] = ok && row < N ? __ldg(reinterpret_cast<const uint4*>(w + (int64_t)row * wpr + sp * 16 + 4 * t))
-                                      : make_uint4(0, 0, 0, 0);
-        }
-#pragma unroll
-      for (int v = 0; v < 4; v++)
-        xv[u][v] = ok && contrib ? __ldg(reinterpret_cast<const uint4*>(x + sp * 128 + 32 * t + 8 * v)) : make_uint4(0, 0, 0, 0);
-    }
-#pragma unroll
-    for (int u = 0; u < U; u++) {
-      const int sp = sp0 + u;
-      if (sp >= spans) break;
-      float c[RT][4];
-#pragma unroll
-      for (int r = 0; r < RT; r++) c[r][0] = c[r][1] = c[r][2] = c[r][3] = 0.f;
-#pragma unroll
-      for (int s = 0; s < 8; s++) {
-        const int wi = s >> 1, odd = s & 1;
-        // x pairs matching the A permutation: (x[i0], x[i0+4]) and (x[i0+1], x[i0+5]) of word wi, i0 = 2*odd.
-        const uint32_t lo = odd ? xv[u][wi].y : xv[u][wi].x, hi = odd ? xv[u][wi].w : xv[u][wi].z;
-        const uint32_t b0 = __byte_perm(lo, hi, 0x5410), b1 = __byte_perm(lo, hi, 0x7632);
-#pragma unroll
-        for (int r = 0; r < RT; r++) {
-          const uint32_t wa = word_of(wv[u][r][0], wi), wb = word_of(wv[u][r][1], wi);
-          const int sh = 8 * odd;
-          qmma<T>(c[r], nib_pair<T>(wa >> sh), nib_pair<T>(wb >> sh), nib_pair<T>(wa >> (sh + 4)), nib_pair<T>(wb >> (sh + 4)),
-                  b0, b1);
-        }
-      }
-      // Column 2t + cc of c is the dot product of group (sp << gps_shift) + 2t + cc, when that column exists.
-#pragma unroll
-      for (int cc = 0; cc < 2; cc++) {
-        const int col = 2 * t + cc;
-        if (col < (1 << gps_shift)) {
-          const int gi = (sp << gps_shift) + col;
-          const float X = xsum[gi];
-#pragma unroll
-          for (int r = 0; r < RT; r++)
-#pragma unroll
-            for (int h = 0; h < 2; h++) {
-              const int row = row0 + r * 16 + g + 8 * h;
-              if (row < N) {
-                const int64_t si = (int64_t)row * ngroups + gi;
-                acc[r][2 * h + cc] += cvt<float>(scales[si]) * c[r][2 * h + cc] + cvt<float>(biases[si]) * X;
-              }
-            }
-        }
-      }
-    }
-  }
-#pragma unroll
-  for (int r = 0; r < RT; r++)
-#pragma unroll
-    for (int h = 0; h < 2; h++) {
-      float v = acc[r][2 * h] + acc[r][2 * h + 1];
-      v += __shfl_xor_sync(0xffffffffu, v, 1);
-      v += __shfl_xor_sync(0xffffffffu, v, 2);
-      if (t == 0) red[warp][r * 16 + g + 8 * h] = v;
-    }
-  __syncthreads();
-  for (int i = threadIdx.x; i < RT * 16; i += blockDim.x) {
-    float v = 0.f;
-#pragma unroll
-    for (int k = 0; k < KS; k++) v += red[k][i];
-    if (row0 + i < N) y[row0 + i] = cvt<T>(v);
-  }
-}
-
 Array dequantize_gpu(const Array& wq, const Array& sc, const Array& bi, int bits, int gs, Dtype dt, const Stream& s) {
   int64_t wpr = wq.shape(-1), K = wpr * 32 / bits, rows = wq.size() / wpr;
   Shape sh = wq.shape();
@@ -483,7 +363,7 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
               launch_qmv_pipe<T>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, M, (int)N, (int)K, gshift, st);
             } else {
               size_t smem = (size_t)(K / gs) * sizeof(float);
-              qmv_tc_kernel<T, RT, KS, 2><<<gt, 32 * KS, smem, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp,
+              qmvk::qmv_tc_kernel<T, RT, KS, 2><<<gt, 32 * KS, smem, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp,
                                                                        (int)N, (int)K, gshift);
             }
             MLX_CUDA_LAUNCHED();
