@@ -4,6 +4,7 @@
 // outputs bit for bit, floats within float32 tolerances. The counters prove no CPU fallback ran.
 import { describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
+import { relErr, same } from './helpers/gpu.js';
 
 const hasGpu = mx.cuda.isAvailable();
 
@@ -14,24 +15,6 @@ const randInt = (lo: number, hi: number, shape: number[], seed: number, dtype: m
 // A copy that lives on the device only (as indices produced by GPU ops do).
 const onDevice = (a: mx.array) => { const d = mx.add(a, mx.zeros([], a.dtype, mx.cpu), mx.gpu); mx.eval(d); return d; };
 
-function relErr(a: mx.array, b: mx.array): number {
-  const x = mx.astype(a, mx.float32, mx.cpu).toTypedArray() as Float32Array;
-  const y = mx.astype(b, mx.float32, mx.cpu).toTypedArray() as Float32Array;
-  expect(x.length).toBe(y.length);
-  let num = 0, den = 0;
-  for (let i = 0; i < x.length; i++) {
-    if (x[i] === y[i] || (Number.isNaN(x[i]) && Number.isNaN(y[i]))) { if (Number.isFinite(y[i])) den += y[i] ** 2; continue; }
-    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) return Infinity;
-    num += (x[i] - y[i]) ** 2;
-    den += y[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
-const same = (a: mx.array, b: mx.array) => {
-  expect(a.shape).toEqual(b.shape);
-  expect(a.dtype).toBe(b.dtype);
-  expect(mx.arrayEqual(a, b, true, mx.cpu).item()).toBe(true);
-};
 // a.at(indices)[op](v), or a copy of `a` with a[indices] = v for 'set', on the default device.
 function update(a: mx.array, indices: mx.Index[], op: 'set' | 'add' | 'multiply' | 'maximum' | 'minimum', v: mx.array): mx.array {
   if (op !== 'set') return a.at(...indices)[op](v);

@@ -5,6 +5,7 @@
 // (checked against NumPy/MLX fixtures by the other test files); the counters prove no CPU fallback ran.
 import { describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
+import { relErr, same } from './helpers/gpu.js';
 
 const hasGpu = mx.cuda.isAvailable();
 
@@ -13,26 +14,6 @@ const rand = (shape: number[], seed: number, dtype: mx.Dtype = mx.float32) =>
 // A copy that lives on the device only (as the results of GPU ops do).
 const onDevice = (a: mx.array) => { const d = mx.add(a, mx.zeros([], a.dtype, mx.cpu), mx.gpu); mx.eval(d); return d; };
 
-// Complex arrays compare as interleaved float32 pairs.
-const asReal = (a: mx.array) => (a.dtype === mx.complex64 ? mx.view(a, mx.float32, mx.cpu) : a);
-function relErr(a: mx.array, b: mx.array): number {
-  const x = mx.astype(asReal(a), mx.float32, mx.cpu).toTypedArray() as Float32Array;
-  const y = mx.astype(asReal(b), mx.float32, mx.cpu).toTypedArray() as Float32Array;
-  expect(x.length).toBe(y.length);
-  let num = 0, den = 0;
-  for (let i = 0; i < x.length; i++) {
-    if (x[i] === y[i] || (Number.isNaN(x[i]) && Number.isNaN(y[i]))) { if (Number.isFinite(y[i])) den += y[i] ** 2; continue; }
-    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) return Infinity;
-    num += (x[i] - y[i]) ** 2;
-    den += y[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
-const same = (a: mx.array, b: mx.array) => {
-  expect(a.shape).toEqual(b.shape);
-  expect(a.dtype).toBe(b.dtype);
-  expect(mx.arrayEqual(a, b, true, mx.cpu).item()).toBe(true);
-};
 // Names of the given primitives that ran their CPU kernel since the last reset.
 const fellBack = (names: string[]) => names.filter((n) => (mx.cuda.counters()[`fallback:${n}`] ?? 0) > 0);
 // Ops without a stream argument (at(), indexPut_) run on the default device: pick it explicitly.
