@@ -229,6 +229,21 @@ inline std::string fused_source(const Compiled& c, const std::vector<Dtype>& in_
     }
   };
 
+  // The body of a vectorised iteration once v<k>[V] (or scalars s<k>) are loaded: V elements through the
+  // program, then vector stores of the outputs at flat index i; closes the loop.
+  auto emit_vec_body = [&](const std::string& V) {
+    for (int k = 0; k < n_out; k++) s += "    float w" + ks(k) + "[" + V + "];\n";
+    s += "#pragma unroll\n    for (int j = 0; j < " + V + "; j++) {\n      " + xs + ";\n";
+    for (int k = 0; k < n_in; k++)
+      s += "      x[" + ks(k) + "] = " + (L.scalar[k] ? "s" + ks(k) : "v" + ks(k) + "[j]") + ";\n";
+    s += "      " + ys + ";\n      mlx_prog(x, y);\n";
+    for (int k = 0; k < n_out; k++) s += "      w" + ks(k) + "[j] = y[" + ks(k) + "];\n";
+    s += "    }\n";
+    for (int k = 0; k < n_out; k++)
+      s += "    mlx_stv" + V + "_" + tag_out(k) + "(a.out[" + ks(k) + "], i, w" + ks(k) + ");\n";
+    s += "  }\n";
+  };
+
   s += "extern \"C\" __global__ void __launch_bounds__(256) mlx_fused(const Args a) {\n";
   s += "  const idx_t n = (idx_t)a.n;\n";
   s += "  const idx_t step = (idx_t)gridDim.x * (idx_t)blockDim.x;\n";
@@ -244,16 +259,7 @@ inline std::string fused_source(const Compiled& c, const std::vector<Dtype>& in_
       for (int k = 0; k < n_in; k++)
         if (!L.scalar[k])
           s += "    float v" + ks(k) + "[" + V + "]; mlx_ldv" + V + "_" + tag_in(k) + "(a.in[" + ks(k) + "], i, v" + ks(k) + ");\n";
-      for (int k = 0; k < n_out; k++) s += "    float w" + ks(k) + "[" + V + "];\n";
-      s += "#pragma unroll\n    for (int j = 0; j < " + V + "; j++) {\n      " + xs + ";\n";
-      for (int k = 0; k < n_in; k++)
-        s += "      x[" + ks(k) + "] = " + (L.scalar[k] ? "s" + ks(k) : "v" + ks(k) + "[j]") + ";\n";
-      s += "      " + ys + ";\n      mlx_prog(x, y);\n";
-      for (int k = 0; k < n_out; k++) s += "      w" + ks(k) + "[j] = y[" + ks(k) + "];\n";
-      s += "    }\n";
-      for (int k = 0; k < n_out; k++)
-        s += "    mlx_stv" + V + "_" + tag_out(k) + "(a.out[" + ks(k) + "], i, w" + ks(k) + ");\n";
-      s += "  }\n";
+      emit_vec_body(V);
       tail_start = "nv * " + V;
     }
     s += "  for (idx_t i = " + tail_start + " + t; i < n; i += step) {\n    " + xs + ";\n";
@@ -272,16 +278,7 @@ inline std::string fused_source(const Compiled& c, const std::vector<Dtype>& in_
       if (L.scalar[k]) s += "    const float s" + ks(k) + " = mlx_ld_" + tag_in(k) + "(a.in[" + ks(k) + "], o" + ks(k) + ");\n";
       else s += "    float v" + ks(k) + "[" + V + "]; mlx_ldv" + V + "_" + tag_in(k) + "(a.in[" + ks(k) + "], o" + ks(k) + ", v" + ks(k) + ");\n";
     }
-    for (int k = 0; k < n_out; k++) s += "    float w" + ks(k) + "[" + V + "];\n";
-    s += "#pragma unroll\n    for (int j = 0; j < " + V + "; j++) {\n      " + xs + ";\n";
-    for (int k = 0; k < n_in; k++)
-      s += "      x[" + ks(k) + "] = " + (L.scalar[k] ? "s" + ks(k) : "v" + ks(k) + "[j]") + ";\n";
-    s += "      " + ys + ";\n      mlx_prog(x, y);\n";
-    for (int k = 0; k < n_out; k++) s += "      w" + ks(k) + "[j] = y[" + ks(k) + "];\n";
-    s += "    }\n";
-    for (int k = 0; k < n_out; k++)
-      s += "    mlx_stv" + V + "_" + tag_out(k) + "(a.out[" + ks(k) + "], i, w" + ks(k) + ");\n";
-    s += "  }\n";
+    emit_vec_body(V);
   } else {
     s += "  for (idx_t i = t; i < n; i += step) {\n    idx_t rem = i, c;\n";
     emit_offsets();
