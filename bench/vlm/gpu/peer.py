@@ -108,7 +108,7 @@ def build(args):
     print(json.dumps({"built": args.dir, "params": sum(p.numel() for p in model.parameters())}))
 
 
-def timed(fn, device, reps, warmup=1):
+def timed(fn, device, reps, warmup=3):  # as bench/vlm/gpu/run.mjs
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     out = None
     ts = []

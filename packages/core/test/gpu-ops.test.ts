@@ -198,3 +198,25 @@ describe.skipIf(!hasGpu)('gpu kernels: indexing, scan, sort, random', () => {
     expect(fallbacks(['RandomBits'])).toEqual([]);
   });
 });
+
+describe.skipIf(!hasGpu)('gpu addmm with a bias row (cuBLASLt bias epilogue)', () => {
+  it('matches the CPU for float32/bfloat16/float16, alpha ≠ 1 and transposed weights; other c take the copy path', () => {
+    mx.cuda.resetCounters();
+    for (const dt of [mx.float32, mx.bfloat16, mx.float16]) {
+      for (const [M, K, N] of [[300, 64, 96], [1040, 768, 2304], [7, 40, 24]]) {
+        const a = rand([M, K], M, dt), w = rand([N, K], N, dt), bias = rand([N], K, dt);
+        for (const alpha of [1, 0.5]) {
+          const gpu = mx.addmm(bias, a, mx.transpose(w), alpha, 1, mx.gpu);
+          const cpu = mx.addmm(bias, a, mx.transpose(w), alpha, 1, mx.cpu);
+          expect(relErr(gpu, cpu), `${dt} ${M}x${K}x${N} alpha ${alpha}`).toBeLessThan(dt === mx.float32 ? 1e-5 : 1e-2);
+        }
+      }
+    }
+    expect(mx.cuda.counters().gemm_bias_epilogue).toBe(18);
+    // beta ≠ 1 and a full c matrix keep the copy-then-accumulate path
+    const a = rand([64, 32], 1), b = rand([32, 48], 2), bias = rand([48], 3), full = rand([64, 48], 4);
+    expect(relErr(mx.addmm(bias, a, b, 1, 2, mx.gpu), mx.addmm(bias, a, b, 1, 2, mx.cpu))).toBeLessThan(1e-5);
+    expect(relErr(mx.addmm(full, a, b, 1, 1, mx.gpu), mx.addmm(full, a, b, 1, 1, mx.cpu))).toBeLessThan(1e-5);
+    expect(mx.cuda.counters().gemm_bias_epilogue).toBe(18);
+  });
+});

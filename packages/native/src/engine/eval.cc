@@ -56,16 +56,21 @@ std::vector<Array> build_tape(const std::vector<Array>& outputs) {
 
 // MLX_EVAL_TRACE=1: per-primitive kernel time and count, plus the time spent between kernels (tape walk,
 // scheduling, allocation), summed until eval_trace_report(reset). Off by default (one branch per kernel).
+// MLX_EVAL_TRACE=sync also waits for each device kernel, so GPU rows are execution times, not launch times.
 struct EvalTrace {
   struct Row { double ms = 0; int64_t n = 0; };
   std::map<std::string, Row> rows;
   double eval_ms = 0;
   int64_t evals = 0;
+  bool sync = false;
 };
 EvalTrace* eval_trace() {
   static EvalTrace* t = [] {
     const char* e = std::getenv("MLX_EVAL_TRACE");
-    return e && *e && *e != '0' ? new EvalTrace() : nullptr;
+    if (!e || !*e || *e == '0') return static_cast<EvalTrace*>(nullptr);
+    auto* trace = new EvalTrace();
+    trace->sync = std::string(e) == "sync";
+    return trace;
   }();
   return t;
 }
@@ -106,7 +111,7 @@ std::string eval_trace_report(bool reset) {
                   1000 * r.ms / std::max<int64_t>(r.n, 1));
     out += line;
   }
-  if (reset) *t = EvalTrace{};
+  if (reset) t->rows.clear(), t->eval_ms = 0, t->evals = 0;
   return out;
 }
 
@@ -144,6 +149,7 @@ void eval(const std::vector<Array>& outputs) {
         run_host_kernel(k, prim, arr.inputs(), outs);
       } else {
         k(prim, arr.inputs(), outs);
+        if (trace && trace->sync) synchronize(prim.stream());
         bool seen = false;
         for (auto& s : device_streams) seen = seen || s == prim.stream();
         if (!seen) device_streams.push_back(prim.stream());

@@ -21,6 +21,16 @@ constexpr int BK = mlx::cpu::kFastBK;
 inline vf ld(const float* p) { vf v; std::memcpy(&v, p, sizeof(vf)); return v; }
 inline void st(float* p, vf v) { std::memcpy(p, &v, sizeof(vf)); }
 inline vf bc(float x) { return vf{} + x; }
+// a * b + c. The files that compile this header turn off automatic contraction (-ffp-contract=off), so every
+// fused multiply-add is one written here: results then depend only on a row's own data, never on which
+// template instance (row tile size) ran it or on the compiler version (paged attention's row invariance).
+#if FAST_VBYTES == 64
+inline vf fmadd(vf a, vf b, vf c) { return (vf)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c); }
+#elif FAST_VBYTES == 32
+inline vf fmadd(vf a, vf b, vf c) { return (vf)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c); }
+#else
+inline vf fmadd(vf a, vf b, vf c) { return a * b + c; }
+#endif
 inline float hsum(vf v) { float s = 0; for (int i = 0; i < W; i++) s += v[i]; return s; }
 
 inline float sum(const float* x, int64_t n) {
@@ -116,7 +126,7 @@ template <int R> inline void qk_rows(const float* Q, int64_t ldq, const float* K
       for (int v = 0; v < NV; v++) kv[v] = ld(kr + v * W);
       for (int r = 0; r < R; r++) {
         vf a = bc(Q[r * ldq + d]);
-        for (int v = 0; v < NV; v++) acc[r][v] += a * kv[v];
+        for (int v = 0; v < NV; v++) acc[r][v] = fmadd(a, kv[v], acc[r][v]);
       }
     }
     for (int r = 0; r < R; r++)
@@ -169,7 +179,7 @@ inline void pv_rows(const float* P, int n, const float* V, int64_t ldv, float* O
     for (int v = 0; v < NC; v++) vv[v] = ld(vr + v * W);
     for (int r = 0; r < R; r++) {
       vf p = bc(P[r * BK + j]);
-      for (int v = 0; v < NC; v++) acc[r][v] += p * vv[v];
+      for (int v = 0; v < NC; v++) acc[r][v] = fmadd(p, vv[v], acc[r][v]);
     }
   }
   for (int r = 0; r < R; r++)

@@ -70,14 +70,15 @@ struct PlanKey {
   int ty, ct;
   bool ta, tb;
   int64_t M, N, K, lda, ldb, batch, sa, sb;
+  bool bias = false;  // CUBLASLT_EPILOGUE_BIAS: a length-N vector added to every row (the pointer is set per call)
   bool operator==(const PlanKey& o) const {
     return ty == o.ty && ct == o.ct && ta == o.ta && tb == o.tb && M == o.M && N == o.N && K == o.K && lda == o.lda &&
-           ldb == o.ldb && batch == o.batch && sa == o.sa && sb == o.sb;
+           ldb == o.ldb && batch == o.batch && sa == o.sa && sb == o.sb && bias == o.bias;
   }
 };
 struct PlanKeyHash {
   size_t operator()(const PlanKey& k) const {
-    size_t h = (size_t)k.ty * 131 + (size_t)k.ct * 7 + k.ta * 3 + k.tb;
+    size_t h = (size_t)k.ty * 131 + (size_t)k.ct * 7 + k.ta * 3 + k.tb + (k.bias ? 17 : 0);
     for (int64_t v : {k.M, k.N, k.K, k.lda, k.ldb, k.batch, k.sa, k.sb}) h = h * 1000003u ^ (size_t)v;
     return h;
   }
@@ -100,6 +101,12 @@ Plan make_plan(const PlanKey& k) {
   cublasOperation_t opB = k.tb ? CUBLAS_OP_T : CUBLAS_OP_N, opA = k.ta ? CUBLAS_OP_T : CUBLAS_OP_N;
   cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opB, sizeof(opB));
   cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &opA, sizeof(opA));
+  if (k.bias) {
+    // In the column-major view the bias runs along C^T's rows (length N): the row-major bias row. Its type
+    // defaults to C's.
+    cublasLtEpilogue_t epi = CUBLASLT_EPILOGUE_BIAS;
+    cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi, sizeof(epi));
+  }
   // Stored shapes (column-major rows x cols) of each operand as cuBLAS sees it.
   check_blas(cublasLtMatrixLayoutCreate(&p.lb, ty, k.tb ? K : N, k.tb ? N : K, k.ldb), "layout B");
   check_blas(cublasLtMatrixLayoutCreate(&p.la, ty, k.ta ? M : K, k.ta ? K : M, k.lda), "layout A");
@@ -168,8 +175,8 @@ const Plan& plan_for(const PlanKey& k) {
   return plans.emplace(k, make_plan(k)).first->second;
 }
 
-// C(MxN, row-major, ldc=N) = alpha * A(MxK) B(KxN) + beta * C, batched.
-void gemm(const Array& a, const Array& b, Array& out, float alpha, float beta, const Stream& s) {
+// C(MxN, row-major, ldc=N) = alpha * A(MxK) B(KxN) + beta * C (+ the length-N row `bias` on every row), batched.
+void gemm(const Array& a, const Array& b, Array& out, float alpha, float beta, const Stream& s, const void* bias = nullptr) {
   int64_t M = a.shape(-2), K = a.shape(-1), N = b.shape(-1);
   int64_t batch = M ? out.size() / (M * N) : 0;
   Array A = a, B = b;
@@ -190,7 +197,10 @@ void gemm(const Array& a, const Array& b, Array& out, float alpha, float beta, c
   const void* bp = in_ptr(B, s);
   void* cp = out.buffer()->device_ptr;
   cudaStream_t st = stream_of(s);
-  const Plan& plan = plan_for({(int)ty, (int)ct, va.trans, vb.trans, M, N, K, va.ld, vb.ld, batch, va.batch_stride, vb.batch_stride});
+  const Plan& plan = plan_for({(int)ty, (int)ct, va.trans, vb.trans, M, N, K, va.ld, vb.ld, batch, va.batch_stride, vb.batch_stride,
+                               bias != nullptr});
+  // Plans are shared, so the bias pointer is set on each call (kernels run one at a time, under the engine lock).
+  if (bias) check_blas(cublasLtMatmulDescSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)), "bias pointer");
   double alpha_d = alpha, beta_d = beta;
   const void* pa = scale_ty == CUDA_R_64F ? (const void*)&alpha_d : (const void*)&alpha;
   const void* pb = scale_ty == CUDA_R_64F ? (const void*)&beta_d : (const void*)&beta;
@@ -214,6 +224,18 @@ void matmul(const Primitive& p, const std::vector<Array>& in, std::vector<Array>
   gemm(in[0], in[1], out[0], 1.f, 0.f, s);
 }
 
+// The device pointer of c's single row when c is a row broadcast over the rows of a non-batched product and the
+// epilogue can add it (beta 1, K > 0, 16-byte aligned); null otherwise. MLX_CUDA_GEMM_BIAS=0 turns this off.
+const void* bias_row(const Array& c, int64_t K, float beta, const Stream& s) {
+  static const bool on = [] { const char* e = std::getenv("MLX_CUDA_GEMM_BIAS"); return !(e && std::strcmp(e, "0") == 0); }();
+  int nd = c.ndim();
+  if (!on || beta != 1.f || K == 0 || nd < 2 || c.strides()[nd - 1] != 1 || c.strides()[nd - 2] != 0) return nullptr;
+  for (int d = 0; d < nd - 2; d++)
+    if (c.shape(d) != 1) return nullptr;
+  const void* ptr = in_ptr(c, s);
+  return reinterpret_cast<uintptr_t>(ptr) % 16 == 0 ? ptr : nullptr;
+}
+
 void addmm(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out) {
   auto& ap = static_cast<const AddMM&>(p);
   Dtype dt = out[0].dtype();
@@ -221,6 +243,12 @@ void addmm(const Primitive& p, const std::vector<Array>& in, std::vector<Array>&
   auto& s = p.stream();
   void* cp = alloc_out(out[0], s);
   if (out[0].size() == 0) return;
+  // c + a b with c one row broadcast over a 2-D product (a linear layer's bias): cuBLASLt adds it in the GEMM's
+  // epilogue, as PyTorch's addmm does, instead of copying it into every output row and reading it back as C.
+  if (const void* bias = bias_row(in[2], in[0].shape(-1), ap.beta(), s)) {
+    count_event("gemm_bias_epilogue", 1);
+    return gemm(in[0], in[1], out[0], ap.alpha(), 0.f, s, bias);
+  }
   copy_gpu(in[2], cp, dt, out[0].strides(), s);
   if (in[0].shape(-1) == 0) {
     // alpha * 0 + beta * c
