@@ -192,6 +192,26 @@ __global__ void unary_kernel(UnaryOp op, UP prm, const T* x, O* y, StridedLayout
   }
 }
 
+// Dense, same-dtype, 16-byte aligned: each thread moves 16 bytes (8 bf16/f16, 4 f32) per load and store instead
+// of one element; the last n % V elements run the scalar kernel.
+template <typename T, int V> struct alignas(16) Pack { T v[V]; };
+template <typename T> constexpr int kVec = 16 / sizeof(T);
+inline bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
+template <typename T, int V>
+__global__ void unary_vec_kernel(UnaryOp op, UP prm, const T* x, T* y, int64_t nv) {
+  using C = Calc<T>;
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < nv; i += (int64_t)gridDim.x * blockDim.x) {
+    Pack<T, V> in = reinterpret_cast<const Pack<T, V>*>(x)[i], r;
+#pragma unroll
+    for (int j = 0; j < V; j++) {
+      if constexpr (is_fp_v<T>) r.v[j] = cvt<T>(unary_fp<C>(op, cvt<C>(in.v[j]), prm));
+      else r.v[j] = cvt<T>(unary_int<C>(op, cvt<C>(in.v[j])));
+    }
+    reinterpret_cast<Pack<T, V>*>(y)[i] = r;
+  }
+}
+
 bool unary_int_ok(UnaryOp op, const UnaryParams& p) {
   using U = UnaryOp;
   switch (op) {
@@ -232,6 +252,15 @@ void unary(const Primitive& prim, const std::vector<Array>& in, std::vector<Arra
     using T = MLX_T(tp);
     auto go = [&](auto optr) {
       using O = MLX_T(optr);
+      constexpr int V = kVec<T>;
+      if constexpr (std::is_same_v<O, T> && sizeof(T) <= 4) {
+        if (contig && n >= V && aligned16(xp) && aligned16(yp)) {
+          int64_t nv = n / V, done = nv * V;
+          unary_vec_kernel<T, V><<<blocks_for(nv, kThreads), kThreads, 0, st>>>(op, prm, (const T*)xp, (T*)yp, nv);
+          if (done < n) unary_kernel<T, O, true><<<1, kThreads, 0, st>>>(op, prm, (const T*)xp + done, (O*)yp + done, L, n - done);
+          return;
+        }
+      }
       if (contig) unary_kernel<T, O, true><<<b, kThreads, 0, st>>>(op, prm, (const T*)xp, (O*)yp, L, n);
       else unary_kernel<T, O, false><<<b, kThreads, 0, st>>>(op, prm, (const T*)xp, (O*)yp, L, n);
     };
@@ -340,6 +369,24 @@ __global__ void binary_kernel(BinaryOp op, bool eq_nan, Operand<T> a, Operand<T>
   }
 }
 
+template <typename T, int V>
+__global__ void binary_vec_kernel(BinaryOp op, bool eq_nan, Operand<T> a, Operand<T> b, T* y, int64_t nv) {
+  using C = Calc<T>;
+  bool pred = op >= BinaryOp::equal && op <= BinaryOp::logical_or;
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < nv; i += (int64_t)gridDim.x * blockDim.x) {
+    Pack<T, V> pa, pb, r;
+    if (a.p) pa = reinterpret_cast<const Pack<T, V>*>(a.p)[i];
+    if (b.p) pb = reinterpret_cast<const Pack<T, V>*>(b.p)[i];
+#pragma unroll
+    for (int j = 0; j < V; j++) {
+      bool pr = false;
+      C v = binary_op<C>(op, eq_nan, cvt<C>(a.p ? pa.v[j] : a.v), cvt<C>(b.p ? pb.v[j] : b.v), pr);
+      r.v[j] = pred ? cvt<T>(pr) : cvt<T>(v);
+    }
+    reinterpret_cast<Pack<T, V>*>(y)[i] = r;
+  }
+}
+
 // p: the operand's device pointer, or null for a host scalar (read here, before any donation).
 template <typename T> Operand<T> operand(const Array& a, const void* p) {
   if (!p) return {nullptr, reinterpret_cast<const T*>(a.buffer()->host_ptr())[a.offset()]};
@@ -385,6 +432,19 @@ void binary(const Primitive& prim, const std::vector<Array>& in, std::vector<Arr
     }
     auto go = [&](auto optr) {
       using O = MLX_T(optr);
+      constexpr int V = kVec<T>;
+      if constexpr (std::is_same_v<O, T> && sizeof(T) <= 4) {
+        bool full = (sa || a.size() == n) && (sb || b.size() == n);  // dense operands cover the output 1:1
+        if (contig && full && n >= V && (sa || aligned16(pa)) && (sb || aligned16(pb)) && aligned16(yp)) {
+          int64_t nv = n / V, done = nv * V;
+          binary_vec_kernel<T, V><<<blocks_for(nv, kThreads), kThreads, 0, st>>>(op, bp.equal_nan(), A, Bo, (T*)yp, nv);
+          if (done < n) {
+            Operand<T> ta{A.p ? A.p + done : nullptr, A.v}, tb{Bo.p ? Bo.p + done : nullptr, Bo.v};
+            binary_kernel<T, O, true><<<1, kThreads, 0, st>>>(op, bp.equal_nan(), ta, tb, (O*)yp + done, L, n - done);
+          }
+          return;
+        }
+      }
       if (contig) binary_kernel<T, O, true><<<blocks, kThreads, 0, st>>>(op, bp.equal_nan(), A, Bo, (O*)yp, L, n);
       else binary_kernel<T, O, false><<<blocks, kThreads, 0, st>>>(op, bp.equal_nan(), A, Bo, (O*)yp, L, n);
     };
