@@ -218,6 +218,8 @@ class Attention {
 
 /** MLX_LM_COMPILED_DECODE=0 turns the compiled decode step off (for comparisons). */
 const compiledDecodeEnabled = process.env.MLX_LM_COMPILED_DECODE !== '0';
+/** MLX_LM_CUDA_GRAPH=0 replays the compiled decode step kernel by kernel on the GPU instead of as one CUDA graph. */
+const decodeGraphEnabled = process.env.MLX_LM_CUDA_GRAPH !== '0';
 
 function maskPredicate(mask: A | 'causal' | undefined, T: number, L: number): (b: number, i: number, j: number) => boolean {
   if (mask === undefined) return () => true;
@@ -422,10 +424,20 @@ export class DecoderModel {
 
   /** Decode steps (one token, batch 1) run as one compiled program (MLX_LM_COMPILED_DECODE=0: eager). */
   compiledDecoding = compiledDecodeEnabled;
-  private decodeFn?: (ids: A, ropeOffset: A, slots: A[], masks: A[], kv: A[], groups: number[]) => A[];
+  /**
+   * On the GPU, the compiled decode step replays as one CUDA graph with the KV buffers as state (updated in place,
+   * no copies): a small model's step is otherwise dominated by ~10 launches per layer. Ignored on the CPU.
+   * Read when a step program is first built (`releaseCompiled()` to change it later).
+   */
+  decodeCudaGraph = decodeGraphEnabled;
+  // One program per count of (window, buffer, slot) groups, which fixes the positions of the KV leaves.
+  private decodeFns = new Map<number, mx.CompiledFunction<(ids: A, ropeOffset: A, slots: A[], masks: A[], kv: A[], groups: number[]) => A[]>>();
 
-  /** Drops the compiled decode programs (they hold the weights natively until collected). */
-  releaseCompiled(): void { this.decodeFn = undefined; }
+  /** Drops the compiled decode programs (they hold the weights and any CUDA graph buffers natively). */
+  releaseCompiled(): void {
+    for (const f of this.decodeFns.values()) f.dispose();
+    this.decodeFns.clear();
+  }
 
   /**
    * A decode step (one token, batch 1) as one compiled program: the caches expose fixed-shape buffers with the
@@ -454,24 +466,35 @@ export class DecoderModel {
       }
       groups.push(g);
     }
-    this.decodeFn ??= mx.compile((tok: A, ropeOffset: A, slotIdx: A[], maskArrs: A[], kv: A[], grp: number[]) => {
-      const ctx = new StepContext(1, null);
-      let h = this.embedTokens(tok);
-      const out: A[] = [];
-      for (let i = 0; i < this.blocks.length; i++) {
-        const g = grp[i];
-        const [y, k, v] = this.blocks[i].forwardSlot(h, kv[2 * i], kv[2 * i + 1], slotIdx[g], ropeOffset, maskArrs[g], ctx);
-        h = y;
-        out.push(k, v);
-      }
-      return [this.logits(h), ...out];
-    });
+    const G = slotArrs.length, L = caches.length;
+    let decodeFn = this.decodeFns.get(G);
+    if (!decodeFn) {
+      // Leaves: ids, ropeOffset, G slots, G masks, then K/V of each layer; outputs: logits, then K/V per layer.
+      const state = Array.from({ length: 2 * L }, (_, j) => [1 + j, 2 + 2 * G + j] as [number, number]);
+      const graph = this.decodeCudaGraph && !mx.defaultDevice().equals(mx.cpu) && mx.cuda.isAvailable();
+      decodeFn = mx.compile(this.decodeProgram, graph ? { cudaGraph: true, state } : false);
+      this.decodeFns.set(G, decodeFn);
+    }
     const ropeOffset = mx.array(Int32Array.of(offset));
-    const res = this.decodeFn(ids, ropeOffset, slotArrs, masks, slots.flatMap((s) => [s!.keys, s!.values]), groups);
+    const res = decodeFn(ids, ropeOffset, slotArrs, masks, slots.flatMap((s) => [s!.keys, s!.values]), groups);
     mx.dispose(ropeOffset, slotArrs, masks);
     for (let i = 0; i < caches.length; i++) caches[i].commitDecode!(res[1 + 2 * i], res[2 + 2 * i]);
     return res[0];
   }
+
+  // The decode step's graph (traced by mx.compile; an arrow so that it can be passed without binding).
+  private readonly decodeProgram = (tok: A, ropeOffset: A, slotIdx: A[], maskArrs: A[], kv: A[], grp: number[]): A[] => {
+    const ctx = new StepContext(1, null);
+    let h = this.embedTokens(tok);
+    const out: A[] = [];
+    for (let i = 0; i < this.blocks.length; i++) {
+      const g = grp[i];
+      const [y, k, v] = this.blocks[i].forwardSlot(h, kv[2 * i], kv[2 * i + 1], slotIdx[g], ropeOffset, maskArrs[g], ctx);
+      h = y;
+      out.push(k, v);
+    }
+    return [this.logits(h), ...out];
+  };
 
   /** Input embeddings [B, T, hidden] of token ids, scaled as the model does (Gemma: × sqrt(hidden)). */
   embedTokens(ids: A): A {

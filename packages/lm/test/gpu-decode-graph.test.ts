@@ -1,0 +1,65 @@
+// The compiled decode step replayed as one CUDA graph (KV buffers as in-place state) against the same step
+// replayed kernel by kernel, on the GPU (skipped without CUDA): same logits at every step across a buffer
+// growth and the Gemma 3 fixture's sliding-window ring wrap-around, same greedy tokens, and the graph was used.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as mx from '@mlx/core';
+import { loadLM } from '../src/index.js';
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'hf');
+const hasGpu = mx.cuda.isAvailable();
+const launches = () => mx.cuda.counters().graph_launches ?? 0;
+
+function decodeLogits(lm: Awaited<ReturnType<typeof loadLM>>, graph: boolean, prompt: number[], steps: number[]): Float32Array[] {
+  lm.model.releaseCompiled();
+  lm.model.decodeCudaGraph = graph;
+  const caches = lm.model.newCache();
+  const keep = () => caches.flatMap((c) => c.state());
+  mx.tidy(() => [lm.model.forward(mx.array(Int32Array.from(prompt)).reshape([1, prompt.length]), caches), keep()]);
+  const out: Float32Array[] = [];
+  for (const t of steps) {
+    const [l] = mx.tidy(() => [mx.reshape(lm.model.forward(mx.array(Int32Array.of(t)).reshape([1, 1]), caches), [-1]), keep()] as const);
+    out.push(mx.astype(l, mx.float32).toTypedArray() as Float32Array);
+    l.dispose();
+  }
+  for (const c of caches) c.dispose();
+  return out;
+}
+
+describe.skipIf(!hasGpu).each(['llama', 'gemma3'])('%s decode step as a CUDA graph', (name) => {
+  let prev: mx.Device;
+  beforeAll(() => { prev = mx.defaultDevice(); mx.setDefaultDevice(mx.gpu); });
+  afterAll(() => mx.setDefaultDevice(prev));
+
+  it('gives the plain replay\'s logits at every step and launches graphs', async () => {
+    const lm = await loadLM(join(fixtures, name));
+    const V = lm.model.spec.vocabSize;
+    const prompt = Array.from({ length: 250 }, (_, i) => (i * 37 + 5) % V);
+    const steps = Array.from({ length: 12 }, (_, i) => (i * 11 + 3) % V);
+    const plain = decodeLogits(lm, false, prompt, steps);
+    const before = launches();
+    const graph = decodeLogits(lm, true, prompt, steps);
+    expect(launches() - before, 'graph launches').toBeGreaterThanOrEqual(steps.length - 4);
+    for (let i = 0; i < steps.length; i++) {
+      let err = 0, scale = 0;
+      for (let j = 0; j < V; j++) err = Math.max(err, Math.abs(graph[i][j] - plain[i][j])), scale = Math.max(scale, Math.abs(plain[i][j]));
+      expect(err / scale, `step ${i} (position ${250 + i})`).toBeLessThan(1e-6);
+    }
+    lm.dispose();
+  });
+
+  it('greedy generation gives the same tokens with and without the graph', async () => {
+    const lm = await loadLM(join(fixtures, name));
+    const prompt = [1, 5, 9, 14, 3];
+    lm.model.decodeCudaGraph = false;
+    const a = await lm.generate(prompt, { maxTokens: 24, temperature: 0, ignoreEos: true, reuseCache: false });
+    lm.model.releaseCompiled();
+    lm.model.decodeCudaGraph = true;
+    const before = launches();
+    const b = await lm.generate(prompt, { maxTokens: 24, temperature: 0, ignoreEos: true, reuseCache: false });
+    expect(b.tokens).toEqual(a.tokens);
+    expect(launches() - before).toBeGreaterThan(0);
+    lm.dispose();
+  });
+});
