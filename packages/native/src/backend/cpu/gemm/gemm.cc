@@ -36,7 +36,27 @@ const GemmKernel& pick_kernel() {
 #endif
     return &kernel_generic();
   }();
-  return *k;
+  static const GemmKernel* kk = [] {  // TEMP tuning overrides
+    static GemmKernel c = *k;
+    if (const char* e = std::getenv("MLX_GEMM_KC")) c.kc = std::atoi(e);
+    if (const char* e = std::getenv("MLX_GEMM_MC")) c.mc = std::atoi(e);
+    if (const char* e = std::getenv("MLX_GEMM_NC")) c.nc = std::atoi(e);
+    return &c;
+  }();
+  return *kk;
+}
+
+// Kernel of the packed path. MLX_GEMM_TILE=12x32 (read per call, so a benchmark can switch it between calls)
+// selects the previous AVX-512 tile.
+const GemmKernel& packed_kernel() {
+  const GemmKernel& G = pick_kernel();
+#if defined(MLX_X86)
+  if (G.nr == 64) {
+    const char* e = std::getenv("MLX_GEMM_TILE");
+    if (e && std::strcmp(e, "12x32") == 0) return kernel_avx512_12x32();
+  }
+#endif
+  return G;
 }
 
 // Per-thread packing buffers, 64-byte aligned, kept between calls (pool threads are long-lived).
@@ -158,6 +178,7 @@ void pack_b_fixed(const GemmKernel& G, const T* B, int64_t rs, int64_t cs, int64
 template <typename T>
 void pack_b(const GemmKernel& G, const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr, float* dst) {
   switch (nr) {
+    case 64: return pack_b_fixed<T, 64>(G, B, rs, cs, kc, nc, nr, dst);
     case 32: return pack_b_fixed<T, 32>(G, B, rs, cs, kc, nc, nr, dst);
     case 16: return pack_b_fixed<T, 16>(G, B, rs, cs, kc, nc, nr, dst);
     case 8: return pack_b_fixed<T, 8>(G, B, rs, cs, kc, nc, nr, dst);
@@ -283,7 +304,7 @@ template <typename T>
 void gemm_f32(int64_t M, int64_t N, int64_t K, float alpha, const T* A, int64_t a_rs, int64_t a_cs, const T* B,
               int64_t b_rs, int64_t b_cs, float beta, float* C, int64_t ldc, bool threads,
               const float* bias = nullptr) {
-  const GemmKernel& G = pick_kernel();
+  const GemmKernel& G = packed_kernel();
   if (K == 0) { scale_rows(M, N, beta, C, ldc); return; }
   int nt = threads && M * N * K >= kGemmParallelWork ? num_threads() : 1;
   const int64_t mt = (M + G.mr - 1) / G.mr, ntl = (N + G.nr - 1) / G.nr;  // tiles per dim
