@@ -10,7 +10,8 @@ const reps = Number(process.argv[2] ?? 3);
 const dir = process.env.VLM_BENCH_DIR ?? '/tmp/mlx-vlm-bench';
 const vlm = await loadVLM(join(dir, 'model'));
 const inp = await vlm.prepare({ images: [join(dir, 'image.png')], prompt: 'User:<image>Describe the image.\nAssistant:' });
-const encode = async () => { const t = performance.now(); const f = vlm.arch.encodeImages(inp.images); await mx.asyncEval(f); f.dispose(); return performance.now() - t; };
+// mx.tidy as vlm.generate does: intermediate wrappers are released at once instead of at GC (no page-fault storms)
+const encode = async () => { const t = performance.now(); const f = mx.tidy(() => vlm.arch.encodeImages(inp.images)); await mx.asyncEval(f); f.dispose(); return performance.now() - t; };
 await encode();
 native.evalTraceReport(true);
 const ts = [];

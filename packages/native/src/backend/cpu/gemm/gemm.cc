@@ -36,14 +36,7 @@ const GemmKernel& pick_kernel() {
 #endif
     return &kernel_generic();
   }();
-  static const GemmKernel* kk = [] {  // TEMP tuning overrides
-    static GemmKernel c = *k;
-    if (const char* e = std::getenv("MLX_GEMM_KC")) c.kc = std::atoi(e);
-    if (const char* e = std::getenv("MLX_GEMM_MC")) c.mc = std::atoi(e);
-    if (const char* e = std::getenv("MLX_GEMM_NC")) c.nc = std::atoi(e);
-    return &c;
-  }();
-  return *kk;
+  return *k;
 }
 
 // Kernel of the packed path. MLX_GEMM_TILE=12x32 (read per call, so a benchmark can switch it between calls)
