@@ -30,7 +30,11 @@ const peerProc = spawn(python, [join(benchRoot, 'vlm', 'peer.py'), join(dir, 'mo
 const peerLines = createInterface({ input: peerProc.stdout })[Symbol.asyncIterator]();
 const peerReply = async () => { const { value, done } = await peerLines.next(); if (done) throw new Error('bench/vlm peer exited'); return JSON.parse(value); };
 const peerInfo = await peerReply();
-const peerRun = async (cmd) => { peerProc.stdin.write(`${cmd}\n`); return peerReply(); };
+// Each timed run starts after a pause: right after a run, the other side's worker threads may still spin-wait
+// (torch's OpenMP pool, our thread pool) and take a core from the run that follows.
+const settleMs = Number(process.env.VLM_BENCH_SETTLE_MS ?? 500);
+const settle = () => new Promise((r) => setTimeout(r, settleMs));
+const peerRun = async (cmd) => { await settle(); peerProc.stdin.write(`${cmd}\n`); return peerReply(); };
 
 const vlm = await loadVLM(join(dir, 'model'));
 // Comparison rows: the encode with the session-4 kernels (BEFORE below), and the package's own eager text decoder
@@ -45,6 +49,7 @@ const BEFORE = { MLX_GEMM_TILE: '12x32', MLX_SDPA_ROWS: '0' };
 // mx.tidy as vlm.generate does: the graph's intermediate wrappers are released when the encode is built, not at a
 // later GC (without it the encodes page-faulted in fresh buffers every other round)
 const timeEncode = async (env) => {
+  await settle();
   if (env) Object.assign(process.env, env);
   const t = performance.now();
   const f = mx.tidy(() => vlm.arch.encodeImages(inp.images));
@@ -54,6 +59,7 @@ const timeEncode = async (env) => {
   return (performance.now() - t) / 1000;
 };
 const timeGenerate = async (m) => {
+  await settle();
   const t = performance.now();
   const out = await m.generate(req, { maxTokens: tokens, temperature: 0, ignoreEos: true });
   return { s: (performance.now() - t) / 1000, out };
