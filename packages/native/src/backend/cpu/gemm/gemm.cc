@@ -170,6 +170,10 @@ void pack_b_fixed(const GemmKernel& G, const T* B, int64_t rs, int64_t cs, int64
 
 template <typename T>
 void pack_b(const GemmKernel& G, const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int nr, float* dst) {
+  // Columns of B contiguous (x @ W.T with W row-major): the panels are pack_a's layout of Bᵀ, whose rows are
+  // contiguous, so its in-register transposes apply. Element by element this copy was ~1/5 of pack_b's time in a
+  // SigLIP encode (patch embedding, connector); the Idefics3 connector's 64 x 12288 x 576 product went 16.1 -> 8.8 ms.
+  if (rs == 1 && cs != 1) return pack_a(G, B, cs, rs, nc, kc, nr, dst);
   switch (nr) {
     case 64: return pack_b_fixed<T, 64>(G, B, rs, cs, kc, nc, nr, dst);
     case 32: return pack_b_fixed<T, 32>(G, B, rs, cs, kc, nc, nr, dst);
