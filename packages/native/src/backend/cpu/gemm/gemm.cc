@@ -107,6 +107,21 @@ void pack_a(const GemmKernel& G, const T* A, int64_t rs, int64_t cs, int64_t mc,
             dk[0] = r0[k], dk[1] = r1[k], dk[2] = r2[k], dk[3] = r3[k];
           }
         }
+        // Two rows left (the 6-row AVX-512 tile): interleave pairs, 2 floats per k.
+        if (i + 2 == m) {
+          const float *r0 = a + i * rs, *r1 = r0 + rs;
+          int64_t k = 0;
+          for (; k + 4 <= kc; k += 4) {
+            __m128 x0 = _mm_loadu_ps(r0 + k), x1 = _mm_loadu_ps(r1 + k);
+            __m128 lo = _mm_unpacklo_ps(x0, x1), hi = _mm_unpackhi_ps(x0, x1);
+            _mm_storel_pi((__m64*)(d + k * mr + i), lo);
+            _mm_storeh_pi((__m64*)(d + (k + 1) * mr + i), lo);
+            _mm_storel_pi((__m64*)(d + (k + 2) * mr + i), hi);
+            _mm_storeh_pi((__m64*)(d + (k + 3) * mr + i), hi);
+          }
+          for (; k < kc; k++) d[k * mr + i] = r0[k], d[k * mr + i + 1] = r1[k];
+          i += 2;
+        }
       }
 #endif
       if constexpr (!std::is_same_v<T, float>) {
