@@ -1,6 +1,7 @@
 // Profile of one image encode of the bench model (bench/vlm/run.mjs builds it): wall time per encode and, with
 // MLX_EVAL_TRACE=1, the engine's per-primitive kernel times and call counts (calls / layers = primitives per layer).
 // Usage: MLX_EVAL_TRACE=1 node bench/vlm/profile.mjs [reps=3]
+// (MLX_GEMM_TILE=12x32 MLX_SDPA_ROWS=0 in front: the session-4 GEMM tile and attention kernel, for before/after)
 import { join } from 'node:path';
 import * as mx from '../../packages/core/dist/index.js';
 import native from '../../packages/native/index.js';
