@@ -20,7 +20,7 @@ namespace mlx::cpu {
 #define FAST_VBYTES 64
 #define FAST_NV 4
 namespace rows_attn {
-#include "fast_simd.h"  // fsimd::pack_kt (16 x 16 in-register transposes) and rsimd (exp)
+#include "fast_simd.h"  // fsimd::pack_kt (16 x 16 in-register transposes)
 }  // namespace rows_attn
 
 namespace {
@@ -88,12 +88,57 @@ void pv_cols(const float* P, int64_t ldp, int64_t n, const float* V, int64_t ldv
   }
 }
 
+// exp(x) for x <= 0 (scores minus their row max) or NaN: the Cephes polynomial of rsimd::exp_v (same constants, same
+// rounding to the nearest n), with 2^n applied by vscalefps and only the lower clamp. x < -87.3 gives 0; NaN stays.
+inline __m512 exp_nonpos(__m512 x) {
+  const __m512 lo = _mm512_set1_ps(-87.3365447505531f);
+  const __mmask16 keep = _mm512_cmp_ps_mask(x, lo, _CMP_NLT_UQ);
+  const __m512 xc = _mm512_max_ps(lo, x);  // NaN in x passes through (the second operand)
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), xc);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 y = _mm512_set1_ps(1.9875691500E-4f);
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.3981999507E-3f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(8.3334519073E-3f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(4.1665795894E-2f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459E-1f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201E-1f));
+  y = _mm512_add_ps(_mm512_fmadd_ps(y, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+  return _mm512_maskz_mov_ps(keep, _mm512_scalef_ps(y, n));
+}
+
+// In place over one score row s[0, n): s = exp(s - max), returns 1 / sum (the row's normaliser).
+inline float row_softmax(float* s, int64_t n) {
+  __m512 m0 = _mm512_set1_ps(-std::numeric_limits<float>::infinity()), m1 = m0;
+  int64_t j = 0;
+  for (; j + 32 <= n; j += 32) m0 = _mm512_max_ps(m0, _mm512_loadu_ps(s + j)), m1 = _mm512_max_ps(m1, _mm512_loadu_ps(s + j + 16));
+  for (; j < n; j += 16) {
+    const __mmask16 t = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+    m0 = _mm512_mask_max_ps(m0, t, m0, _mm512_maskz_loadu_ps(t, s + j));
+  }
+  const __m512 mv = _mm512_set1_ps(_mm512_reduce_max_ps(_mm512_max_ps(m0, m1)));
+  __m512 a0 = _mm512_setzero_ps(), a1 = a0;
+  j = 0;
+  for (; j + 32 <= n; j += 32) {
+    const __m512 e0 = exp_nonpos(_mm512_sub_ps(_mm512_loadu_ps(s + j), mv));
+    const __m512 e1 = exp_nonpos(_mm512_sub_ps(_mm512_loadu_ps(s + j + 16), mv));
+    _mm512_storeu_ps(s + j, e0), _mm512_storeu_ps(s + j + 16, e1);
+    a0 = _mm512_add_ps(a0, e0), a1 = _mm512_add_ps(a1, e1);
+  }
+  for (; j < n; j += 16) {
+    const __mmask16 t = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+    const __m512 e = _mm512_maskz_mov_ps(t, exp_nonpos(_mm512_sub_ps(_mm512_maskz_loadu_ps(t, s + j), mv)));
+    _mm512_mask_storeu_ps(s + j, t, e);
+    a0 = _mm512_add_ps(a0, e);
+  }
+  return 1.0f / _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+}
+
 // One group of R query rows of one head: scores for all key panels, mask, softmax, O.
 template <int R>
 void group(const BlockedAttnArgs& a, const float* Q, const float* Kt, int64_t npan, const float* Vc, int64_t dvp,
            const bool* mk, float* S, int64_t lds, float* O) {
-  using rows_attn::rsimd::exp_sum;
-  using rows_attn::rsimd::max_plain;
   for (int64_t p = 0; p < npan; p++) qk_tile<R>(Q, a.qs[2], Kt + p * a.D * KP, a.D, a.scale, S + p * KP, lds);
   float inv[MR];
   for (int r = 0; r < R; r++) {
@@ -101,8 +146,7 @@ void group(const BlockedAttnArgs& a, const float* Q, const float* Kt, int64_t np
     if (mk)  // masked keys score the lowest float (MLX's where(mask, s, finfo.min)): a fully masked row averages
       for (int64_t j = 0; j < a.Lk; j++)
         if (!mk[j * a.mj]) s[j] = -FLT_MAX;
-    const float m = max_plain(s, a.Lk);
-    inv[r] = 1.0f / exp_sum(s, a.Lk, m, s);
+    inv[r] = row_softmax(s, a.Lk);
   }
   pv_cols<R>(S, lds, a.Lk, Vc, dvp, a.Dv, O, a.Dv, inv);
 }
