@@ -50,6 +50,12 @@ describe('row-group vs tiled kernel', () => {
     agree(r([1, 16, 256, 80], 7), r([1, 16, 256, 80], 8), r([1, 16, 256, 80], 9), 80 ** -0.5);
     agree(r([1, 8, 100, 32], 10), r([1, 2, 333, 32], 11), r([1, 2, 333, 48], 12), 0.2);
   });
+  it('more kv heads than one ~8 MB packing batch (3 x 4 kv heads of 4096 keys), grouped queries, key mask', () => {
+    const keep = new Uint8Array(3 * 4096).fill(1);
+    keep.fill(0, 4096 + 3000, 2 * 4096);
+    const mask = mx.reshape(mx.array(keep, mx.bool), [3, 1, 1, 4096]);
+    agree(r([3, 8, 40, 64], 14), r([3, 4, 4096, 64], 15), r([3, 4, 4096, 64], 16), 0.125, mask);
+  });
   it('fused q/k/v slices of one projection (strided rows)', () => {
     const t = mx.transpose(r([1, 512, 36, 64], 13), [0, 2, 1, 3]);
     const [q, k, v] = [0, 1, 2].map((i) => t.index(mx.Slice(), mx.Slice(i * 12, (i + 1) * 12)));

@@ -176,43 +176,49 @@ bool sdpa_rows_available(int64_t Lq, int64_t Lk, int64_t D, int64_t Dv, int64_t 
 
 void sdpa_rows_f32(const BlockedAttnArgs& a) {
   const int64_t npan = (a.Lk + KP - 1) / KP, lkp = npan * KP, dvp = (a.Dv + 15) / 16 * 16;
-  const int64_t heads = a.B * a.Hkv, kt_size = lkp * a.D, v_size = a.Lk * dvp;
-  const int64_t rep = a.Hq / a.Hkv;
-  // Phase 1, per kv head: Kᵀ panels (zero keys past Lk) and V rows made contiguous.
-  float* packed = aligned_floats(tl_packed, (size_t)(heads * (kt_size + v_size)));
-  parallel_for(heads, 1, [&](int64_t h0, int64_t h1) {
-    for (int64_t hh = h0; hh < h1; hh++) {
-      const int64_t b = hh / a.Hkv, hk = hh % a.Hkv;
-      const float* K = a.k + b * a.ks[0] + hk * a.ks[1];
-      const float* V = a.v + b * a.vs[0] + hk * a.vs[1];
-      float* Kt = packed + hh * (kt_size + v_size);
-      float* Vc = Kt + kt_size;
-      for (int64_t p = 0; p < npan; p++)
-        rows_attn::fsimd::pack_kt(K + p * KP * a.ks[2], a.ks[2], (int)std::min<int64_t>(KP, a.Lk - p * KP), (int)a.D,
-                                  Kt + p * a.D * KP);
-      for (int64_t j = 0; j < a.Lk; j++) std::memcpy(Vc + j * dvp, V + j * a.vs[2], sizeof(float) * a.Dv);
-    }
-  });
-  // Phase 2: groups of MR query rows, taken a few at a time from a shared counter, head by head.
-  const int64_t ngroups = (a.Lq + MR - 1) / MR, units = a.B * a.Hq * ngroups;
-  constexpr int64_t kTake = 4;
-  std::atomic<int64_t> next{0};
-  auto worker = [&](int, int) {
-    float* S = aligned_floats(tl_scores, (size_t)(MR * lkp));
-    for (int64_t u0; (u0 = next.fetch_add(kTake, std::memory_order_relaxed)) < units;) {
-      for (int64_t u = u0; u < std::min(units, u0 + kTake); u++) {
-        const int64_t g = u % ngroups, h = (u / ngroups) % a.Hq, b = u / (ngroups * a.Hq);
-        const int64_t i0 = g * MR, R = std::min<int64_t>(MR, a.Lq - i0);
-        const float* Kt = packed + (b * a.Hkv + h / rep) * (kt_size + v_size);
-        const float* Q = a.q + b * a.qs[0] + h * a.qs[1] + i0 * a.qs[2];
-        float* O = a.out + ((b * a.Hq + h) * a.Lq + i0) * a.Dv;
-        kGroups[R](a, Q, Kt, npan, Kt + kt_size, dvp, a.key_mask ? a.key_mask + b * a.mb : nullptr, S, lkp, O);
+  const int64_t heads = a.B * a.Hkv, head_size = lkp * a.D + a.Lk * dvp, kt_size = lkp * a.D;
+  const int64_t rep = a.Hq / a.Hkv, ngroups = (a.Lq + MR - 1) / MR;
+  // kv heads are packed and run in batches of at most ~8 MB of packed K / V (the buffer is kept between calls).
+  const int64_t batch = std::clamp<int64_t>((int64_t(8) << 20) / (int64_t)sizeof(float) / head_size, 1, heads);
+  float* packed = aligned_floats(tl_packed, (size_t)(batch * head_size));
+  for (int64_t hb0 = 0; hb0 < heads; hb0 += batch) {
+    const int64_t hb1 = std::min(heads, hb0 + batch);
+    // Phase 1, per kv head: Kᵀ panels (zero keys past Lk) and V rows made contiguous.
+    parallel_for(hb1 - hb0, 1, [&](int64_t h0, int64_t h1) {
+      for (int64_t hh = hb0 + h0; hh < hb0 + h1; hh++) {
+        const int64_t b = hh / a.Hkv, hk = hh % a.Hkv;
+        const float* K = a.k + b * a.ks[0] + hk * a.ks[1];
+        const float* V = a.v + b * a.vs[0] + hk * a.vs[1];
+        float* Kt = packed + (hh - hb0) * head_size;
+        float* Vc = Kt + kt_size;
+        for (int64_t p = 0; p < npan; p++)
+          rows_attn::fsimd::pack_kt(K + p * KP * a.ks[2], a.ks[2], (int)std::min<int64_t>(KP, a.Lk - p * KP),
+                                    (int)a.D, Kt + p * a.D * KP);
+        for (int64_t j = 0; j < a.Lk; j++) std::memcpy(Vc + j * dvp, V + j * a.vs[2], sizeof(float) * a.Dv);
       }
-    }
-  };
-  const int nt = (int)std::min<int64_t>(num_threads(), (units + kTake - 1) / kTake);
-  if (nt > 1) parallel_run(nt, worker);
-  else worker(0, 1);
+    });
+    // Phase 2: groups of MR query rows of the batch's query heads, a few at a time from a shared counter.
+    const int64_t units = (hb1 - hb0) * rep * ngroups;
+    constexpr int64_t kTake = 4;
+    std::atomic<int64_t> next{0};
+    auto worker = [&](int, int) {
+      float* S = aligned_floats(tl_scores, (size_t)(MR * lkp));
+      for (int64_t u0; (u0 = next.fetch_add(kTake, std::memory_order_relaxed)) < units;) {
+        for (int64_t u = u0; u < std::min(units, u0 + kTake); u++) {
+          const int64_t g = u % ngroups, hh = hb0 + u / (ngroups * rep), b = hh / a.Hkv;
+          const int64_t h = (hh % a.Hkv) * rep + (u / ngroups) % rep;  // query head
+          const int64_t i0 = g * MR, R = std::min<int64_t>(MR, a.Lq - i0);
+          const float* Kt = packed + (hh - hb0) * head_size;
+          const float* Q = a.q + b * a.qs[0] + h * a.qs[1] + i0 * a.qs[2];
+          float* O = a.out + ((b * a.Hq + h) * a.Lq + i0) * a.Dv;
+          kGroups[R](a, Q, Kt, npan, Kt + kt_size, dvp, a.key_mask ? a.key_mask + b * a.mb : nullptr, S, lkp, O);
+        }
+      }
+    };
+    const int nt = (int)std::min<int64_t>(num_threads(), (units + kTake - 1) / kTake);
+    if (nt > 1) parallel_run(nt, worker);
+    else worker(0, 1);
+  }
 }
 
 }  // namespace mlx::cpu
