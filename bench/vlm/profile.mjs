@@ -1,6 +1,7 @@
 // Profile of one image encode of the bench model (bench/vlm/run.mjs builds it): wall time per encode and, with
 // MLX_EVAL_TRACE=1, the engine's per-primitive kernel times and call counts (calls / layers = primitives per layer).
 // Usage: MLX_EVAL_TRACE=1 node bench/vlm/profile.mjs [reps=3]
+// (MLX_GEMM_TILE=12x32 MLX_SDPA_ROWS=0 in front: the session-4 GEMM tile and attention kernel, for before/after)
 import { join } from 'node:path';
 import * as mx from '../../packages/core/dist/index.js';
 import native from '../../packages/native/index.js';
@@ -10,7 +11,8 @@ const reps = Number(process.argv[2] ?? 3);
 const dir = process.env.VLM_BENCH_DIR ?? '/tmp/mlx-vlm-bench';
 const vlm = await loadVLM(join(dir, 'model'));
 const inp = await vlm.prepare({ images: [join(dir, 'image.png')], prompt: 'User:<image>Describe the image.\nAssistant:' });
-const encode = async () => { const t = performance.now(); const f = vlm.arch.encodeImages(inp.images); await mx.asyncEval(f); f.dispose(); return performance.now() - t; };
+// mx.tidy as vlm.generate does: intermediate wrappers are released at once instead of at GC (no page-fault storms)
+const encode = async () => { const t = performance.now(); const f = mx.tidy(() => vlm.arch.encodeImages(inp.images)); await mx.asyncEval(f); f.dispose(); return performance.now() - t; };
 await encode();
 native.evalTraceReport(true);
 const ts = [];

@@ -5,8 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
 import { decode, expectArrayClose, loadFixture } from './helpers/fixtures.js';
 
-beforeEach(() => { process.env.MLX_SDPA_BLOCKED = '1'; });
-afterEach(() => { delete process.env.MLX_SDPA_BLOCKED; });
+// MLX_SDPA_ROWS=0: the default row-group kernel (sdpa-rows.test.ts) would otherwise take these shapes first.
+beforeEach(() => { process.env.MLX_SDPA_BLOCKED = '1'; process.env.MLX_SDPA_ROWS = '0'; });
+afterEach(() => { delete process.env.MLX_SDPA_BLOCKED; delete process.env.MLX_SDPA_ROWS; });
 
 describe('blocked attention (MLX fixtures)', () => {
   for (const c of loadFixture('sdpa_blocked')) {

@@ -64,7 +64,8 @@ void column_softmax(float* St, int64_t Lk, int64_t ld, int64_t n, float* l) {
 bool sdpa_blocked_available(int64_t Lq, int64_t Lk, int64_t D, int64_t Dv) {
   static const bool isa = best_isa() == Isa::avx512;
   // Opt-in ("1"): 12-20 % less CPU time in isolation, but inside full SigLIP encodes on the idle 2-core VM the
-  // tiled kernel was ~16 % faster in two interleaved runs (bench/vlm, 2026-11-26 07:51 and 07:53).
+  // tiled kernel was ~16 % faster in two interleaved runs (bench/vlm, 2026-11-26 07:51 and 07:53). The row-group
+  // kernel (attention_rows.h) takes precedence where it applies; MLX_SDPA_ROWS=0 gives these shapes back.
   const char* e = std::getenv("MLX_SDPA_BLOCKED");
   return isa && (e && e[0] == '1') && Lq >= 64 && Lk >= 128 && D >= 16 && D <= 256 && Dv >= 16 && Dv <= 512;
 }

@@ -17,6 +17,7 @@
 #include "../../engine/threadpool.h"
 #include "../../primitives/fast.h"
 #include "attention_blocked.h"
+#include "attention_rows.h"
 #include "fast_isa.h"
 
 namespace mlx::cpu {
@@ -200,8 +201,10 @@ void sdpa_kernel(const Primitive& prim, const std::vector<Array>& inputs, std::v
   S.rows_max = (int)(S.rep * S.qb);
   S.nblk = (S.Lk + BK - 1) / BK;
 #if defined(MLX_X86)
-  // Long non-causal float32 attention (vision / audio encoders) without sinks: per-block GEMMs instead of tiles.
-  if (out.dtype() == Dtype::float32 && !P.has_sinks() && sdpa_blocked_available(S.Lq, S.Lk, S.D, S.Dv) &&
+  // Long non-causal float32 attention (vision / audio encoders) without sinks: whole score rows of 6 queries at a
+  // time (attention_rows.h), or, opt-in, per-block GEMMs (attention_blocked.h), instead of the online-softmax tiles.
+  const bool rows = sdpa_rows_available(S.Lq, S.Lk, S.D, S.Dv, q.strides()[3], k.strides()[3], v.strides()[3]);
+  if (out.dtype() == Dtype::float32 && !P.has_sinks() && (rows || sdpa_blocked_available(S.Lq, S.Lk, S.D, S.Dv)) &&
       q.dtype() == Dtype::float32 && k.dtype() == Dtype::float32 && v.dtype() == Dtype::float32) {
     const bool* key_mask = nullptr;
     int64_t mb = 0, mj = 0;
@@ -218,7 +221,8 @@ void sdpa_kernel(const Primitive& prim, const std::vector<Array>& inputs, std::v
       BlockedAttnArgs a{S.B, S.Hq, S.Hkv, S.Lq, S.Lk, S.D, S.Dv, q.data<float>(), k.data<float>(), v.data<float>(),
                         q.strides().data(), k.strides().data(), v.strides().data(), key_mask, mb, mj, P.scale(),
                         out.data<float>()};
-      sdpa_blocked_f32(a);
+      if (rows) sdpa_rows_f32(a);
+      else sdpa_blocked_f32(a);
       return;
     }
   }

@@ -69,6 +69,7 @@ const GemmKernel& kernel_generic();
 #if defined(MLX_X86)
 const GemmKernel& kernel_avx2();
 const GemmKernel& kernel_avx512();
+const GemmKernel& kernel_avx512_12x32();  // the previous AVX-512 tile (MLX_GEMM_TILE=12x32)
 #endif
 
 // Portable blocked kernel for double and complex64 (T = double or complex64_t), C row-major.
