@@ -16,7 +16,72 @@ namespace mlx::cu::qmvk {
 // the span's j-th group (zeros elsewhere): column j of the result is that group's dot product, scaled
 // and biased in f32 (s * sum(x q) + b * sum(x), sum(x) per group from shared memory). KS warps split
 // K for the same rows; their sums meet in shared memory.
-template <typename T, int RT, int KS, int U>
+//
+// Programmatic dependent launch (PDL): launched with cudaLaunchAttributeProgrammaticStreamSerialization,
+// the kernel may start while the previous kernel of the stream still runs. Before griddepcontrol.wait
+// it touches no memory except L2 prefetches of its own weights, scales and biases (PF > 0): the L2 is
+// the device's point of coherence, so a prefetch never yields stale data, even of weights the previous
+// kernel writes; x is read and y written only after the wait. It then lets the next PDL kernel launch
+// (launch_dependents after the wait: at most one kernel ahead, so prefetches don't pile up in L2).
+// Launched without the attribute, both instructions are no-ops. PF: 0 none, 1 every line of the block's
+// slice before the wait, 2 the first half before and the rest after, 3 one bulk (TMA) prefetch per
+// region before the wait. The arithmetic is the same for every PF (bit-identical results).
+__device__ __forceinline__ void pdl_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void pdl_launch_dependents() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+// prefetch.global.L2 of the 128-byte lines of [p + lo, p + hi), spread over the block's threads.
+__device__ __forceinline__ void prefetch_l2_lines(const void* p, int64_t lo, int64_t hi) {
+  const char* b = static_cast<const char*>(p);
+  for (int64_t o = lo + (int64_t)threadIdx.x * 128; o < hi; o += (int64_t)blockDim.x * 128)
+    asm volatile("prefetch.global.L2 [%0];\n" ::"l"(b + o));
+}
+// One bulk prefetch of [p, p + bytes) into L2 (p 16-byte aligned; bytes rounded down to 16).
+__device__ __forceinline__ void prefetch_l2_bulk(const void* p, int64_t bytes) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  const uint32_t n = (uint32_t)(bytes & ~(int64_t)15);
+  if (n) asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;\n" ::"l"(p), "r"(n) : "memory");
+#endif
+}
+// The block's slice: weight rows [row0, row0 + nrows) and their scales and biases, contiguous each.
+template <typename T, int PF>
+__device__ __forceinline__ void qmv_prefetch_slice(const uint32_t* w, const T* scales, const T* biases, int row0, int nrows,
+                                                   int K, int ngroups, bool second_half) {
+  if constexpr (PF == 0) return;
+  const int64_t wb = (int64_t)nrows * (K / 2), sb = (int64_t)nrows * ngroups * (int64_t)sizeof(T);
+  const uint32_t* wp = w + (int64_t)row0 * (K / 8);
+  const T *sp = scales + (int64_t)row0 * ngroups, *bp = biases + (int64_t)row0 * ngroups;
+  if constexpr (PF == 3) {
+    if (threadIdx.x == 0 && !second_half) {
+      prefetch_l2_bulk(wp, wb);
+      prefetch_l2_bulk(sp, sb);
+      prefetch_l2_bulk(bp, sb);
+    }
+  } else if constexpr (PF == 1) {
+    if (!second_half) {
+      prefetch_l2_lines(wp, 0, wb);
+      prefetch_l2_lines(sp, 0, sb);
+      prefetch_l2_lines(bp, 0, sb);
+    }
+  } else {  // PF == 2: scales, biases and the first half of the weights first
+    const int64_t mid = (wb / 2) & ~(int64_t)127;
+    if (!second_half) {
+      prefetch_l2_lines(sp, 0, sb);
+      prefetch_l2_lines(bp, 0, sb);
+      prefetch_l2_lines(wp, 0, mid);
+    } else {
+      prefetch_l2_lines(wp, mid, wb);
+    }
+  }
+}
+
+template <typename T, int RT, int KS, int U, int PF = 0>
 __global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases,
                                                        T* y, int N, int K, int gshift) {
   extern __shared__ float xsum[];  // per group: sum of x
@@ -26,6 +91,14 @@ __global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint3
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int g = lane >> 2, t = lane & 3;
   const int ngroups = K >> gshift, gs = 1 << gshift;
+  {
+    const int r0 = blockIdx.x * (RT * 16), nr = min(RT * 16, N - r0);
+    // grid.y > 1 (several rows of x) re-reads the same slice: only row 0's blocks prefetch it.
+    if (blockIdx.y == 0) qmv_prefetch_slice<T, PF>(w, scales, biases, r0, nr, K, ngroups, false);
+    pdl_wait();  // the previous kernel (which may write x, or read the memory y reuses) is complete
+    pdl_launch_dependents();
+    if (blockIdx.y == 0) qmv_prefetch_slice<T, PF>(w, scales, biases, r0, nr, K, ngroups, true);
+  }
   for (int i = threadIdx.x; i < ngroups; i += blockDim.x) {
     const uint4* xg = reinterpret_cast<const uint4*>(x + ((int64_t)i << gshift));
     float acc = 0.f;
