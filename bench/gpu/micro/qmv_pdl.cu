@@ -236,23 +236,28 @@ int main(int argc, char** argv) {
   }
   printf("qmv (tc rRT kKS uU = qmv_tc_kernel<RT, KS, U>; pfP: L2 prefetch mode, qmv_tc.cuh):\n");
   const size_t smem = ngroups * 4;
-  auto tc = [&](auto kern, int RT, int KS, int U, int PF) {
-    std::string nm = "tc r" + std::to_string(RT) + "k" + std::to_string(KS) + "u" + std::to_string(U) + " pf" + std::to_string(PF);
-    if (RT == 2 && KS == 4 && U == 2 && PF == 0) nm += " (engine)";
+  auto tc = [&](auto kern, int RT, int KS, int U, int PF, bool E) {
+    std::string nm = "tc r" + std::to_string(RT) + "k" + std::to_string(KS) + "u" + std::to_string(U) + " pf" + std::to_string(PF) + (E ? " E" : "");
+    if (RT == 2 && KS == 4 && U == 2 && PF == 0 && !E) nm += " (engine)";
     run(nm, [=](int i, bool p) { return launch(kern, dim3((N + RT * 16 - 1) / (RT * 16), 1), dim3(32 * KS), smem, st, p, (const T*)x,
                                                 (const uint32_t*)B[i].w, (const T*)B[i].s, (const T*)B[i].b, y, N, K, gshift); }, true);
   };
-  tc(qmv_tc_kernel<T, 2, 4, 2, 0>, 2, 4, 2, 0);  // engine default (first: the reference bits)
-  tc(qmv_tc_kernel<T, 2, 4, 2, 1>, 2, 4, 2, 1);
-  tc(qmv_tc_kernel<T, 2, 4, 2, 2>, 2, 4, 2, 2);
-  tc(qmv_tc_kernel<T, 2, 4, 2, 3>, 2, 4, 2, 3);
-  tc(qmv_tc_kernel<T, 2, 8, 2, 0>, 2, 8, 2, 0);
-  tc(qmv_tc_kernel<T, 2, 8, 2, 1>, 2, 8, 2, 1);
-  tc(qmv_tc_kernel<T, 2, 8, 2, 3>, 2, 8, 2, 3);
-  tc(qmv_tc_kernel<T, 1, 8, 4, 1>, 1, 8, 4, 1);
-  tc(qmv_tc_kernel<T, 1, 4, 4, 3>, 1, 4, 4, 3);
-  tc(qmv_tc_kernel<T, 4, 4, 1, 3>, 4, 4, 1, 3);
-  tc(qmv_tc_kernel<T, 2, 2, 4, 3>, 2, 2, 4, 3);
+#define TC(RT, KS, U, PF, E) tc(qmv_tc_kernel<T, RT, KS, U, PF, E>, RT, KS, U, PF, E)
+  TC(2, 4, 2, 0, false);  // engine default (first: the reference bits)
+  TC(2, 4, 2, 1, false);
+  TC(2, 4, 2, 2, false);
+  TC(2, 4, 2, 3, false);
+  TC(2, 4, 2, 0, true);
+  TC(2, 4, 2, 1, true);
+  TC(2, 4, 2, 3, true);
+  TC(2, 4, 1, 3, true);
+  TC(2, 4, 4, 3, true);
+  TC(2, 8, 2, 3, true);
+  TC(2, 2, 4, 3, true);
+  TC(1, 4, 4, 3, true);
+  TC(4, 4, 1, 3, true);
+  TC(2, 8, 2, 0, false);
+  TC(1, 8, 4, 1, false);
   {  // session 4's best (warp-specialised, TMA), no PDL calls in it: chain vs pdl shows launch overlap only
     constexpr int KS = 8, SPB = 32, NS = 4;
     auto kern = qmv_ws_kernel<T, KS, SPB, NS, true>;

@@ -42,11 +42,12 @@ __device__ __forceinline__ void prefetch_l2_lines(const void* p, int64_t lo, int
   for (int64_t o = lo + (int64_t)threadIdx.x * 128; o < hi; o += (int64_t)blockDim.x * 128)
     asm volatile("prefetch.global.L2 [%0];\n" ::"l"(b + o));
 }
-// One bulk prefetch of [p, p + bytes) into L2 (p 16-byte aligned; bytes rounded down to 16).
+// One bulk prefetch into L2 of the 16-byte-aligned part of [p, p + bytes) (the instruction needs
+// 16-byte alignment and size; a prefetch is only a hint, so the ragged ends are left out).
 __device__ __forceinline__ void prefetch_l2_bulk(const void* p, int64_t bytes) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  const uint32_t n = (uint32_t)(bytes & ~(int64_t)15);
-  if (n) asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;\n" ::"l"(p), "r"(n) : "memory");
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p), lo = (a + 15) & ~(uintptr_t)15, hi = (a + bytes) & ~(uintptr_t)15;
+  if (hi > lo) asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;\n" ::"l"(lo), "r"((uint32_t)(hi - lo)) : "memory");
 #endif
 }
 // The block's slice: weight rows [row0, row0 + nrows) and their scales and biases, contiguous each.
@@ -81,7 +82,17 @@ __device__ __forceinline__ void qmv_prefetch_slice(const uint32_t* w, const T* s
   }
 }
 
-template <typename T, int RT, int KS, int U, int PF = 0>
+// EARLY (requires 4-byte aligned scales and biases): every load of a step (weights, x, and the step's
+// scales and biases as 32-bit pairs of groups) is issued before its math, and the first step's loads go
+// out before the x-sum prologue, so a warp waits for memory once per step instead of three times (weights,
+// then scales in the epilogue; x before anything). Same arithmetic, same bits.
+template <typename T> __device__ __forceinline__ float half_of(uint32_t v, int hi) {
+  const uint32_t b = hi ? v >> 16 : v & 0xFFFFu;
+  if constexpr (std::is_same_v<T, __nv_bfloat16>) return __uint_as_float(b << 16);
+  else return __half2float(__ushort_as_half((unsigned short)b));
+}
+
+template <typename T, int RT, int KS, int U, int PF = 0, bool EARLY = false>
 __global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases,
                                                        T* y, int N, int K, int gshift) {
   extern __shared__ float xsum[];  // per group: sum of x
@@ -99,6 +110,43 @@ __global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint3
     pdl_launch_dependents();
     if (blockIdx.y == 0) qmv_prefetch_slice<T, PF>(w, scales, biases, r0, nr, K, ngroups, true);
   }
+  const int row0 = blockIdx.x * (RT * 16);
+  const int spans = K >> 7, wpr = K >> 3, gps_shift = 7 - gshift;  // groups per span = 1 << gps_shift
+  const bool contrib = g == ((32 * t) >> gshift);  // this thread's x feeds B column g
+  // A step's registers: weights of rows g, g+8 of each tile, x, and (EARLY) raw scale / bias pairs.
+  uint4 wv[U][RT][2], xv[U][4];
+  uint32_t sv[U][RT][2], bv[U][RT][2];
+  auto load = [&](int sp0) {
+#pragma unroll
+    for (int u = 0; u < U; u++) {
+      const int sp = sp0 + u;
+      const bool ok = sp < spans;
+#pragma unroll
+      for (int r = 0; r < RT; r++)
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+          const int row = row0 + r * 16 + g + 8 * h;
+          wv[u][r][h] = ok && row < N ? __ldg(reinterpret_cast<const uint4*>(w + (int64_t)row * wpr + sp * 16 + 4 * t))
+                                      : make_uint4(0, 0, 0, 0);
+          if constexpr (EARLY) {
+            // columns 2t and 2t + 1 (groups gi, gi + 1: one aligned 32-bit word when a span has >= 2 groups)
+            const bool sok = ok && row < N && 2 * t < (1 << gps_shift);
+            const int64_t si = (int64_t)row * ngroups + (sp << gps_shift) + 2 * t;
+            if (gps_shift > 0) {
+              sv[u][r][h] = sok ? __ldg(reinterpret_cast<const unsigned int*>(scales + si)) : 0u;
+              bv[u][r][h] = sok ? __ldg(reinterpret_cast<const unsigned int*>(biases + si)) : 0u;
+            } else {
+              sv[u][r][h] = sok ? __ldg(reinterpret_cast<const unsigned short*>(scales + si)) : 0u;
+              bv[u][r][h] = sok ? __ldg(reinterpret_cast<const unsigned short*>(biases + si)) : 0u;
+            }
+          }
+        }
+#pragma unroll
+      for (int v = 0; v < 4; v++)
+        xv[u][v] = ok && contrib ? __ldg(reinterpret_cast<const uint4*>(x + sp * 128 + 32 * t + 8 * v)) : make_uint4(0, 0, 0, 0);
+    }
+  };
+  if constexpr (EARLY) load(warp * U);
   for (int i = threadIdx.x; i < ngroups; i += blockDim.x) {
     const uint4* xg = reinterpret_cast<const uint4*>(x + ((int64_t)i << gshift));
     float acc = 0.f;
@@ -111,30 +159,11 @@ __global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint3
     xsum[i] = acc;
   }
   __syncthreads();
-  const int row0 = blockIdx.x * (RT * 16);
-  const int spans = K >> 7, wpr = K >> 3, gps_shift = 7 - gshift;  // groups per span = 1 << gps_shift
-  const bool contrib = g == ((32 * t) >> gshift);  // this thread's x feeds B column g
   float acc[RT][4];
 #pragma unroll
   for (int r = 0; r < RT; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = 0.f;
   for (int sp0 = warp * U; sp0 < spans; sp0 += KS * U) {
-    uint4 wv[U][RT][2], xv[U][4];
-#pragma unroll
-    for (int u = 0; u < U; u++) {
-      const int sp = sp0 + u;
-      const bool ok = sp < spans;
-#pragma unroll
-      for (int r = 0; r < RT; r++)
-#pragma unroll
-        for (int h = 0; h < 2; h++) {
-          const int row = row0 + r * 16 + g + 8 * h;
-          wv[u][r][h] = ok && row < N ? __ldg(reinterpret_cast<const uint4*>(w + (int64_t)row * wpr + sp * 16 + 4 * t))
-                                      : make_uint4(0, 0, 0, 0);
-        }
-#pragma unroll
-      for (int v = 0; v < 4; v++)
-        xv[u][v] = ok && contrib ? __ldg(reinterpret_cast<const uint4*>(x + sp * 128 + 32 * t + 8 * v)) : make_uint4(0, 0, 0, 0);
-    }
+    if (!EARLY || sp0 != warp * U) load(sp0);
 #pragma unroll
     for (int u = 0; u < U; u++) {
       const int sp = sp0 + u;
@@ -169,8 +198,12 @@ __global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint3
             for (int h = 0; h < 2; h++) {
               const int row = row0 + r * 16 + g + 8 * h;
               if (row < N) {
-                const int64_t si = (int64_t)row * ngroups + gi;
-                acc[r][2 * h + cc] += to_f(scales[si]) * c[r][2 * h + cc] + to_f(biases[si]) * X;
+                if constexpr (EARLY) {
+                  acc[r][2 * h + cc] += half_of<T>(sv[u][r][h], cc) * c[r][2 * h + cc] + half_of<T>(bv[u][r][h], cc) * X;
+                } else {
+                  const int64_t si = (int64_t)row * ngroups + gi;
+                  acc[r][2 * h + cc] += to_f(scales[si]) * c[r][2 * h + cc] + to_f(biases[si]) * X;
+                }
               }
             }
         }

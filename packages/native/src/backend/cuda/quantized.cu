@@ -270,6 +270,42 @@ template <typename T> void launch_qmv_pipe(const T* x, const uint32_t* w, const 
   kern<<<grid, 32 * KS, smem, st>>>(x, w, s, b, y, N, K, gshift);
 }
 
+// Programmatic dependent launch for the one-row tensor-core GEMV (qmv_tc.cuh: the kernel reads x and
+// writes y only after griddepcontrol.wait, so it may start while the previous kernel of the stream runs;
+// consecutive GEMVs overlap one's tail with the next one's start and L2 prefetch). MLX_CUDA_PDL=0: plain
+// launches. Inside a CUDA-graph capture the attribute becomes a programmatic edge.
+bool qmv_pdl_enabled() {
+  static const bool on = [] {
+    const char* e = std::getenv("MLX_CUDA_PDL");
+    return !(e && e[0] == '0');
+  }();
+  return on;
+}
+// The tc kernel with every load of a step issued before its math and an L2 prefetch of the block's
+// slice before the wait (qmv_tc.cuh: EARLY, PF); MLX_CUDA_QMV_FAST=0: the previous form (same bits).
+constexpr int kQmvPrefetch = 3;
+bool qmv_fast_enabled() {
+  static const bool on = [] {
+    const char* e = std::getenv("MLX_CUDA_QMV_FAST");
+    return !(e && e[0] == '0');
+  }();
+  return on;
+}
+template <typename... KArgs, typename... Args>
+void launch_maybe_pdl(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t st, Args... args) {
+  cudaLaunchConfig_t cfg = {};
+  cfg.gridDim = grid;
+  cfg.blockDim = block;
+  cfg.dynamicSmemBytes = smem;
+  cfg.stream = st;
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attr[0].val.programmaticStreamSerializationAllowed = 1;
+  cfg.attrs = attr;
+  cfg.numAttrs = qmv_pdl_enabled() ? 1 : 0;
+  MLX_CUDA_CHECK(cudaLaunchKernelEx(&cfg, kern, static_cast<KArgs>(args)...));
+}
+
 bool supported(int bits, int gs, Dtype dt) {
   return (bits == 2 || bits == 4 || bits == 8) && gs >= 32 && gs % 32 == 0 &&
          (dt == Dtype::float32 || dt == Dtype::float16 || dt == Dtype::bfloat16);
@@ -363,8 +399,11 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
               launch_qmv_pipe<T>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, M, (int)N, (int)K, gshift, st);
             } else {
               size_t smem = (size_t)(K / gs) * sizeof(float);
-              qmvk::qmv_tc_kernel<T, RT, KS, 2><<<gt, 32 * KS, smem, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp,
-                                                                       (int)N, (int)K, gshift);
+              // EARLY reads scales and biases as 4-byte pairs (gs < 128) and the prefetch needs 16-byte rows.
+              const bool fast_ok = qmv_fast_enabled() && pipe_aligned;
+              auto kern = fast_ok ? qmvk::qmv_tc_kernel<T, RT, KS, 2, kQmvPrefetch, true> : qmvk::qmv_tc_kernel<T, RT, KS, 2>;
+              launch_maybe_pdl(kern, gt, dim3(32 * KS), smem, st, (const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, (int)N,
+                               (int)K, gshift);
             }
             MLX_CUDA_LAUNCHED();
             return;
