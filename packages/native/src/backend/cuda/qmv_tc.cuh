@@ -82,18 +82,25 @@ __device__ __forceinline__ void qmv_prefetch_slice(const uint32_t* w, const T* s
   }
 }
 
-// EARLY (requires 4-byte aligned scales and biases): every load of a step (weights, x, and the step's
-// scales and biases as 32-bit pairs of groups) is issued before its math, and the first step's loads go
-// out before the x-sum prologue, so a warp waits for memory once per step instead of three times (weights,
-// then scales in the epilogue; x before anything). Same arithmetic, same bits.
+// EARLY (requires 4-byte aligned scales and biases): 1 issues every load of a step (weights, x, and the
+// step's scales and biases as 32-bit pairs of groups) before its math, and the first step's loads before
+// the x-sum prologue, so a warp waits for memory once per step instead of three times (weights, then the
+// scales in the epilogue; x before anything). 2 also double-buffers: step s+1's loads go out before step
+// s's math. Same arithmetic in the same order for every EARLY and PF: the same bits.
 template <typename T> __device__ __forceinline__ float half_of(uint32_t v, int hi) {
   const uint32_t b = hi ? v >> 16 : v & 0xFFFFu;
   if constexpr (std::is_same_v<T, __nv_bfloat16>) return __uint_as_float(b << 16);
   else return __half2float(__ushort_as_half((unsigned short)b));
 }
+// A step's registers: weights of rows g, g+8 of each tile, x, and (EARLY) raw scale / bias pairs.
+template <int RT, int U> struct QmvStep {
+  uint4 wv[U][RT][2], xv[U][4];
+  uint32_t sv[U][RT][2], bv[U][RT][2];
+};
 
-template <typename T, int RT, int KS, int U, int PF = 0, bool EARLY = false>
-__global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases,
+// MINB: blocks per SM the register allocation must allow (launch bounds; 0: no bound), for the double-buffered form.
+template <typename T, int RT, int KS, int U, int PF = 0, int EARLY = 0, int MINB = 0>
+__global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases,
                                                        T* y, int N, int K, int gshift) {
   extern __shared__ float xsum[];  // per group: sum of x
   __shared__ float red[KS][RT * 16];
@@ -113,10 +120,7 @@ __global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint3
   const int row0 = blockIdx.x * (RT * 16);
   const int spans = K >> 7, wpr = K >> 3, gps_shift = 7 - gshift;  // groups per span = 1 << gps_shift
   const bool contrib = g == ((32 * t) >> gshift);  // this thread's x feeds B column g
-  // A step's registers: weights of rows g, g+8 of each tile, x, and (EARLY) raw scale / bias pairs.
-  uint4 wv[U][RT][2], xv[U][4];
-  uint32_t sv[U][RT][2], bv[U][RT][2];
-  auto load = [&](int sp0) {
+  auto load = [&](QmvStep<RT, U>& S, int sp0) {
 #pragma unroll
     for (int u = 0; u < U; u++) {
       const int sp = sp0 + u;
@@ -126,44 +130,30 @@ __global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint3
 #pragma unroll
         for (int h = 0; h < 2; h++) {
           const int row = row0 + r * 16 + g + 8 * h;
-          wv[u][r][h] = ok && row < N ? __ldg(reinterpret_cast<const uint4*>(w + (int64_t)row * wpr + sp * 16 + 4 * t))
-                                      : make_uint4(0, 0, 0, 0);
-          if constexpr (EARLY) {
+          S.wv[u][r][h] = ok && row < N ? __ldg(reinterpret_cast<const uint4*>(w + (int64_t)row * wpr + sp * 16 + 4 * t))
+                                        : make_uint4(0, 0, 0, 0);
+          if constexpr (EARLY > 0) {
             // columns 2t and 2t + 1 (groups gi, gi + 1: one aligned 32-bit word when a span has >= 2 groups)
             const bool sok = ok && row < N && 2 * t < (1 << gps_shift);
             const int64_t si = (int64_t)row * ngroups + (sp << gps_shift) + 2 * t;
             if (gps_shift > 0) {
-              sv[u][r][h] = sok ? __ldg(reinterpret_cast<const unsigned int*>(scales + si)) : 0u;
-              bv[u][r][h] = sok ? __ldg(reinterpret_cast<const unsigned int*>(biases + si)) : 0u;
+              S.sv[u][r][h] = sok ? __ldg(reinterpret_cast<const unsigned int*>(scales + si)) : 0u;
+              S.bv[u][r][h] = sok ? __ldg(reinterpret_cast<const unsigned int*>(biases + si)) : 0u;
             } else {
-              sv[u][r][h] = sok ? __ldg(reinterpret_cast<const unsigned short*>(scales + si)) : 0u;
-              bv[u][r][h] = sok ? __ldg(reinterpret_cast<const unsigned short*>(biases + si)) : 0u;
+              S.sv[u][r][h] = sok ? __ldg(reinterpret_cast<const unsigned short*>(scales + si)) : 0u;
+              S.bv[u][r][h] = sok ? __ldg(reinterpret_cast<const unsigned short*>(biases + si)) : 0u;
             }
           }
         }
 #pragma unroll
       for (int v = 0; v < 4; v++)
-        xv[u][v] = ok && contrib ? __ldg(reinterpret_cast<const uint4*>(x + sp * 128 + 32 * t + 8 * v)) : make_uint4(0, 0, 0, 0);
+        S.xv[u][v] = ok && contrib ? __ldg(reinterpret_cast<const uint4*>(x + sp * 128 + 32 * t + 8 * v)) : make_uint4(0, 0, 0, 0);
     }
   };
-  if constexpr (EARLY) load(warp * U);
-  for (int i = threadIdx.x; i < ngroups; i += blockDim.x) {
-    const uint4* xg = reinterpret_cast<const uint4*>(x + ((int64_t)i << gshift));
-    float acc = 0.f;
-    for (int e = 0; e < gs / 8; e++) {
-      uint4 v = xg[e];
-      const T* tv = reinterpret_cast<const T*>(&v);
-#pragma unroll
-      for (int j = 0; j < 8; j++) acc += to_f(tv[j]);
-    }
-    xsum[i] = acc;
-  }
-  __syncthreads();
   float acc[RT][4];
 #pragma unroll
   for (int r = 0; r < RT; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = 0.f;
-  for (int sp0 = warp * U; sp0 < spans; sp0 += KS * U) {
-    if (!EARLY || sp0 != warp * U) load(sp0);
+  auto compute = [&](const QmvStep<RT, U>& S, int sp0) {
 #pragma unroll
     for (int u = 0; u < U; u++) {
       const int sp = sp0 + u;
@@ -175,11 +165,11 @@ __global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint3
       for (int s = 0; s < 8; s++) {
         const int wi = s >> 1, odd = s & 1;
         // x pairs matching the A permutation: (x[i0], x[i0+4]) and (x[i0+1], x[i0+5]) of word wi, i0 = 2*odd.
-        const uint32_t lo = odd ? xv[u][wi].y : xv[u][wi].x, hi = odd ? xv[u][wi].w : xv[u][wi].z;
+        const uint32_t lo = odd ? S.xv[u][wi].y : S.xv[u][wi].x, hi = odd ? S.xv[u][wi].w : S.xv[u][wi].z;
         const uint32_t b0 = __byte_perm(lo, hi, 0x5410), b1 = __byte_perm(lo, hi, 0x7632);
 #pragma unroll
         for (int r = 0; r < RT; r++) {
-          const uint32_t wa = word_of(wv[u][r][0], wi), wb = word_of(wv[u][r][1], wi);
+          const uint32_t wa = word_of(S.wv[u][r][0], wi), wb = word_of(S.wv[u][r][1], wi);
           const int sh = 8 * odd;
           qmma<T>(c[r], nib_pair<T>(wa >> sh), nib_pair<T>(wb >> sh), nib_pair<T>(wa >> (sh + 4)), nib_pair<T>(wb >> (sh + 4)),
                   b0, b1);
@@ -198,8 +188,8 @@ __global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint3
             for (int h = 0; h < 2; h++) {
               const int row = row0 + r * 16 + g + 8 * h;
               if (row < N) {
-                if constexpr (EARLY) {
-                  acc[r][2 * h + cc] += half_of<T>(sv[u][r][h], cc) * c[r][2 * h + cc] + half_of<T>(bv[u][r][h], cc) * X;
+                if constexpr (EARLY > 0) {
+                  acc[r][2 * h + cc] += half_of<T>(S.sv[u][r][h], cc) * c[r][2 * h + cc] + half_of<T>(S.bv[u][r][h], cc) * X;
                 } else {
                   const int64_t si = (int64_t)row * ngroups + gi;
                   acc[r][2 * h + cc] += to_f(scales[si]) * c[r][2 * h + cc] + to_f(biases[si]) * X;
@@ -208,6 +198,36 @@ __global__ void __launch_bounds__(32 * KS) qmv_tc_kernel(const T* x, const uint3
             }
         }
       }
+    }
+  };
+  const int first = warp * U, stride = KS * U;
+  QmvStep<RT, U> S0;
+  if constexpr (EARLY > 0) load(S0, first);
+  for (int i = threadIdx.x; i < ngroups; i += blockDim.x) {
+    const uint4* xg = reinterpret_cast<const uint4*>(x + ((int64_t)i << gshift));
+    float a = 0.f;
+    for (int e = 0; e < gs / 8; e++) {
+      uint4 v = xg[e];
+      const T* tv = reinterpret_cast<const T*>(&v);
+#pragma unroll
+      for (int j = 0; j < 8; j++) a += to_f(tv[j]);
+    }
+    xsum[i] = a;
+  }
+  __syncthreads();
+  if constexpr (EARLY == 2) {
+    QmvStep<RT, U> S1;
+    for (int sp0 = first; sp0 < spans; sp0 += 2 * stride) {
+      load(S1, sp0 + stride);  // predicated off past the end
+      compute(S0, sp0);
+      if (sp0 + stride >= spans) break;
+      load(S0, sp0 + 2 * stride);
+      compute(S1, sp0 + stride);
+    }
+  } else {
+    for (int sp0 = first; sp0 < spans; sp0 += stride) {
+      if (EARLY == 0 || sp0 != first) load(S0, sp0);
+      compute(S0, sp0);
     }
   }
 #pragma unroll

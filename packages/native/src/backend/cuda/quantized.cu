@@ -283,7 +283,7 @@ bool qmv_pdl_enabled() {
 }
 // The tc kernel with every load of a step issued before its math and an L2 prefetch of the block's
 // slice before the wait (qmv_tc.cuh: EARLY, PF); MLX_CUDA_QMV_FAST=0: the previous form (same bits).
-constexpr int kQmvPrefetch = 3;
+constexpr int kQmvPrefetch = 3, kQmvEarly = 1;
 bool qmv_fast_enabled() {
   static const bool on = [] {
     const char* e = std::getenv("MLX_CUDA_QMV_FAST");
@@ -401,7 +401,7 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
               size_t smem = (size_t)(K / gs) * sizeof(float);
               // EARLY reads scales and biases as 4-byte pairs (gs < 128) and the prefetch needs 16-byte rows.
               const bool fast_ok = qmv_fast_enabled() && pipe_aligned;
-              auto kern = fast_ok ? qmvk::qmv_tc_kernel<T, RT, KS, 2, kQmvPrefetch, true> : qmvk::qmv_tc_kernel<T, RT, KS, 2>;
+              auto kern = fast_ok ? qmvk::qmv_tc_kernel<T, RT, KS, 2, kQmvPrefetch, kQmvEarly> : qmvk::qmv_tc_kernel<T, RT, KS, 2>;
               launch_maybe_pdl(kern, gt, dim3(32 * KS), smem, st, (const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, (int)N,
                                (int)K, gshift);
             }
