@@ -97,6 +97,14 @@ const chainW = Array.from({ length: 8 }, (_, i) => {
 });
 const gemvChain = () => chainW.map(([a, s, b]) => mx.quantizedMatmul(xv, a, s, b, true, 64, 4));
 ours.qgemv_chain = timeOp(gemvChain, 30) / chainW.length;
+// A/B in the same run (switches read per launch): without PDL, and the previous kernel without PDL.
+const withEnv = (env, fn) => {
+  Object.assign(process.env, env);
+  try { return fn(); } finally { for (const k of Object.keys(env)) delete process.env[k]; }
+};
+ours.qgemv_chain_nopdl = withEnv({ MLX_CUDA_PDL: '0' }, () => timeGpu(gemvChain, 30)) / chainW.length;
+ours.qgemv_chain_prev = withEnv({ MLX_CUDA_PDL: '0', MLX_CUDA_QMV_FAST: '0' }, () => timeGpu(gemvChain, 30)) / chainW.length;
+ours.qgemv_prev = withEnv({ MLX_CUDA_PDL: '0', MLX_CUDA_QMV_FAST: '0' }, () => timeGpu(() => mx.quantizedMatmul(xv, wq, sc, bi, true, 64, 4), 50));
 {  // every GEMV of the chain against the CPU in float32 (worst of the 8)
   const f = (a) => mx.astype(a, mx.float32, mx.cpu);
   const ys = gemvChain();
@@ -181,8 +189,12 @@ for (const [name, unit, o, p] of rows) {
 console.log('\nours, host wall time per op (ms, same order as the single-op rows):', Object.values(wall).map((t) => (t * 1e3).toFixed(3)).join(' '));
 console.log('\ndecode GPU counters:', JSON.stringify(decodeCounters));
 console.log('attention paths (cudnn = cuDNN fused attention):', ['attention', 'attention_siglip', 'attention_decode'].map((k) => `${k}=${ours[`${k}_path`]}`).join(' '));
-console.log('4-bit GEMV relative error vs CPU f32:', ours.qgemv_relerr.toExponential(2), '| chain (worst of 8):', ours.qgemv_chain_relerr.toExponential(2),
-  `| PDL ${process.env.MLX_CUDA_PDL === '0' ? 'off' : 'on'}, early-load kernel ${process.env.MLX_CUDA_QMV_FAST === '0' ? 'off' : 'on'}`);
+console.log('4-bit GEMV relative error vs CPU f32:', ours.qgemv_relerr.toExponential(2), '| chain (worst of 8):', ours.qgemv_chain_relerr.toExponential(2));
+{
+  const gbs = (t) => `${(t * 1e6).toFixed(2)} us ${(qBytes / t / 1e9).toFixed(0)} GB/s ${(100 * qBytes / t / (peer.copy_bytes / peer.copy)).toFixed(0)}% of copy`;
+  console.log(`4-bit GEMV per GEMV: single ${gbs(ours.qgemv)} (previous kernel ${gbs(ours.qgemv_prev)}) | chain of 8: PDL ${gbs(ours.qgemv_chain)}, ` +
+    `no PDL ${gbs(ours.qgemv_chain_nopdl)}, previous kernel no PDL ${gbs(ours.qgemv_chain_prev)}`);
+}
 console.log('decode compiled vs compiled + CUDA graph (child process):', JSON.stringify(graphRun));
 console.log('decode eager vs compiled logits agreement: bf16 30 layers', JSON.stringify(ours.decode_agreement), 'f32 4 layers', JSON.stringify(ours.decode_agreement_f32));
 const result = { device: peer.device, ours, wall, peer, rows, decodeCounters, fused };

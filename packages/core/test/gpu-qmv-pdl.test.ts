@@ -2,17 +2,14 @@
 // programmatic dependent launch (PDL: it may start while the previous kernel runs, prefetches its
 // weights into L2, and reads x / writes y only after griddepcontrol.wait), and issues all loads of a
 // step before its math. Neither may change a result. Oracles: the CPU backend (float32) for every
-// step of a dependent chain, each GEMV alone in its own eval (bits), the previous kernel form in a
-// child process with MLX_CUDA_PDL=0 MLX_CUDA_QMV_FAST=0 (bits), and CUDA-graph replay (bits).
+// step of a dependent chain, each GEMV alone in its own eval (bits), the previous kernel form
+// (MLX_CUDA_PDL=0 MLX_CUDA_QMV_FAST=0, read per launch: bits), and CUDA-graph replay (bits).
 // Runs on the GPU machine; skipped without CUDA.
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
 import { relErr, same } from './helpers/gpu.js';
 
 const hasGpu = mx.cuda.isAvailable();
-const coreEntry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
 const rand = (shape: number[], seed: number, dtype: mx.Dtype = mx.float32, scale = 1) =>
   mx.astype(mx.multiply(mx.random.normal(shape, mx.float32, 0, 1, mx.random.key(seed), mx.cpu), scale, mx.cpu), dtype, mx.cpu);
@@ -78,30 +75,24 @@ describe.skipIf(!hasGpu)('one-row 4-bit GEMV with PDL on the GPU', () => {
     }
   });
 
-  it('gives the bits of the kernel without PDL and early loads (child process, MLX_CUDA_PDL=0 MLX_CUDA_QMV_FAST=0)', () => {
-    // Both sides build the same inputs from fixed keys on the CPU; the child prints float32 values.
-    const program = (entry: string) => `
-      import * as mx from ${JSON.stringify(entry)};
-      const rand = (shape, seed, dtype, scale = 1) => mx.astype(mx.multiply(mx.random.normal(shape, mx.float32, 0, 1, mx.random.key(seed), mx.cpu), scale, mx.cpu), dtype, mx.cpu);
-      const out = [];
-      for (const [n, k, gs, dt, rows, seed] of ${JSON.stringify(shapes.map(([n, k, gs, dt, r], i) => [n, k, gs, dt === mx.bfloat16 ? 'bf16' : 'f16', r, 300 + 2 * i]))}) {
-        const d = dt === 'bf16' ? mx.bfloat16 : mx.float16;
-        const [wq, sc, bi] = mx.quantize(rand([n, k], seed, d, 1 / Math.sqrt(k)), gs, 4, 'affine', mx.cpu);
-        const y = mx.quantizedMatmul(rand([rows, k], seed + 1, d), wq, sc, bi, true, gs, 4, 'affine', mx.gpu);
-        out.push(Array.from(mx.astype(y, mx.float32, mx.cpu).toTypedArray()));
+  it('gives the bits of the kernel without PDL and early loads (MLX_CUDA_PDL=0 MLX_CUDA_QMV_FAST=0, read per call)', () => {
+    let seed = 300;
+    for (const [n, k, gs, dt, rows] of shapes) {
+      const ws = Array.from({ length: 3 }, () => qweight(n, k, gs, seed++, dt));
+      const x = rand([rows, k], seed++, dt);
+      const now = ws.map((w) => qmmGpu(x, w));
+      mx.eval(...now);
+      let before: mx.array[];
+      try {
+        process.env.MLX_CUDA_PDL = '0';
+        process.env.MLX_CUDA_QMV_FAST = '0';
+        before = ws.map((w) => qmmGpu(x, w));
+        mx.eval(...before);
+      } finally {
+        delete process.env.MLX_CUDA_PDL;
+        delete process.env.MLX_CUDA_QMV_FAST;
       }
-      console.log(JSON.stringify(out));`;
-    const run = (env: Record<string, string>) =>
-      JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', program(coreEntry)],
-        { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 28, timeout: 60_000 }).trim().split('\n').pop()!) as number[][];
-    const before = run({ MLX_CUDA_PDL: '0', MLX_CUDA_QMV_FAST: '0' });
-    const now = run({});
-    expect(now.length).toBe(shapes.length);
-    for (let i = 0; i < shapes.length; i++) {
-      expect(now[i].length).toBe(before[i].length);
-      let diff = 0;
-      for (let j = 0; j < now[i].length; j++) if (!Object.is(now[i][j], before[i][j])) diff++;
-      expect(diff, `shape ${shapes[i].slice(0, 3).join('x')}`).toBe(0);
+      for (let i = 0; i < ws.length; i++) same(now[i], before[i]);
     }
   });
 

@@ -273,24 +273,17 @@ template <typename T> void launch_qmv_pipe(const T* x, const uint32_t* w, const 
 // Programmatic dependent launch for the one-row tensor-core GEMV (qmv_tc.cuh: the kernel reads x and
 // writes y only after griddepcontrol.wait, so it may start while the previous kernel of the stream runs;
 // consecutive GEMVs overlap one's tail with the next one's start and L2 prefetch). MLX_CUDA_PDL=0: plain
-// launches. Inside a CUDA-graph capture the attribute becomes a programmatic edge.
-bool qmv_pdl_enabled() {
-  static const bool on = [] {
-    const char* e = std::getenv("MLX_CUDA_PDL");
-    return !(e && e[0] == '0');
-  }();
-  return on;
+// launches. Inside a CUDA-graph capture the attribute becomes a programmatic edge. Read per call (a
+// getenv per launch), so benchmarks and tests can compare both in one process.
+bool env_off(const char* name) {
+  const char* e = std::getenv(name);
+  return e && e[0] == '0';
 }
+bool qmv_pdl_enabled() { return !env_off("MLX_CUDA_PDL"); }
 // The tc kernel with every load of a step issued before its math and an L2 prefetch of the block's
 // slice before the wait (qmv_tc.cuh: EARLY, PF); MLX_CUDA_QMV_FAST=0: the previous form (same bits).
 constexpr int kQmvPrefetch = 3, kQmvEarly = 1;
-bool qmv_fast_enabled() {
-  static const bool on = [] {
-    const char* e = std::getenv("MLX_CUDA_QMV_FAST");
-    return !(e && e[0] == '0');
-  }();
-  return on;
-}
+bool qmv_fast_enabled() { return !env_off("MLX_CUDA_QMV_FAST"); }
 template <typename... KArgs, typename... Args>
 void launch_maybe_pdl(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t st, Args... args) {
   cudaLaunchConfig_t cfg = {};
