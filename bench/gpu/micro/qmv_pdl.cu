@@ -4,7 +4,8 @@
 //           times its single-launch row;
 //   chain   40 launches back to back over 8 rotating weight copies (264 MB, more than L2: cold), no PDL;
 //   pdl     the same chain, every launch with cudaLaunchAttributeProgrammaticStreamSerialization;
-//   graph   the PDL chain captured once into a CUDA graph (programmatic edges) and replayed.
+//   graph   the PDL chain captured once into a CUDA graph (programmatic edges) and replayed;
+//   hot     the PDL chain over one weight copy (it stays in L2): the kernel's cost without DRAM.
 // Times are per GEMV (µs), GB/s = weight + scale + bias + x + y bytes / time, % = of the 1 GiB
 // device-to-device copy rate measured by this binary (read + write, as the bench's PyTorch peer).
 // Every qmv variant is checked against an f32 reference and must match the engine kernel's bits.
@@ -193,11 +194,11 @@ int main(int argc, char** argv) {
     std::sort(ss.begin(), ss.end());
     pr("single", ss[10]);
     const int reps = 40;
-    auto chain = [&](bool pdl) {
-      for (int i = 0; i < reps; i++) CK(L(i % NB, pdl));  // warm-up
+    auto chain = [&](bool pdl, int nb = NB) {
+      for (int i = 0; i < reps; i++) CK(L(i % nb, pdl));  // warm-up
       std::vector<double> r;
       for (int k = 0; k < 5; k++) {
-        CK(cudaEventRecord(e0, st)); for (int i = 0; i < reps; i++) CK(L(i % NB, pdl)); CK(cudaEventRecord(e1, st));
+        CK(cudaEventRecord(e0, st)); for (int i = 0; i < reps; i++) CK(L(i % nb, pdl)); CK(cudaEventRecord(e1, st));
         CK(cudaEventSynchronize(e1)); float ms; CK(cudaEventElapsedTime(&ms, e0, e1)); r.push_back(ms * 1e3 / reps);
       }
       std::sort(r.begin(), r.end());
@@ -228,6 +229,7 @@ int main(int argc, char** argv) {
       if (g) cudaGraphDestroy(g);
     }
     pr("graph+pdl", gus);
+    pr("hot(L2) pdl", chain(true, 1));  // one copy repeated: what the math costs with the weights in L2
     printf("\n");
     fflush(stdout);
     CK(cudaGetLastError());
