@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
     std::sort(ss.begin(), ss.end());
     pr("single", ss[10]);
     const int reps = 40;
-    auto chain = [&](bool pdl, int nb = NB) {
+    auto chain = [&](bool pdl, int nb) {
       for (int i = 0; i < reps; i++) CK(L(i % nb, pdl));  // warm-up
       std::vector<double> r;
       for (int k = 0; k < 5; k++) {
@@ -204,8 +204,8 @@ int main(int argc, char** argv) {
       std::sort(r.begin(), r.end());
       return r[2];
     };
-    pr("chain", chain(false));
-    pr("pdl", chain(true));
+    pr("chain", chain(false, NB));
+    pr("pdl", chain(true, NB));
     double gus = -1;
     {  // the PDL chain as one captured graph
       cudaGraph_t g = nullptr; cudaGraphExec_t ge = nullptr;
