@@ -1,6 +1,6 @@
 // The engine's 4-bit GEMV rows of bench/gpu/run.mjs alone (issue #6): one launch, and a chain of 8 GEMVs
-// over 8 distinct weight copies per eval, each with the switches on (default) and off (MLX_CUDA_PDL=0,
-// MLX_CUDA_QMV_FAST=0; read per launch), against the 1 GiB copy rate measured in the same run by PyTorch
+// over 8 distinct weight copies per eval, for every kernel form (MLX_CUDA_QMV_FAST=0..3) with and without
+// PDL (MLX_CUDA_PDL; both read per launch), against the 1 GiB copy rate measured in the same run by PyTorch
 // (as bench/gpu/peers.py) and by the engine. GPU times from CUDA events (bench/gpu/timing.mjs).
 //   node bench/gpu/micro/gemv-engine.mjs     (on the GPU machine, after the CUDA build)
 import { execFileSync } from 'node:child_process';
@@ -53,13 +53,15 @@ for (const [N, K, gs] of [[14336, 4096, 64], [4096, 14336, 64], [14336, 4096, 32
   let diff = 0;
   for (let i = 0; i < on.length; i++) for (let j = 0; j < on[i].length; j++) diff += !Object.is(on[i][j], off[i][j]);
   const fmt = (t) => `${(t * 1e6).toFixed(2)} us ${(bytes / t / 1e9).toFixed(0)} GB/s ${(100 * bytes / t / 1e9 / copy).toFixed(0)}%`;
-  const r = {
-    single: timeGpu(one, 50), singleOff: withEnv(OFF, () => timeGpu(one, 50)),
-    chain: timeGpu(chain, 30) / 8, chainNoPdl: withEnv({ MLX_CUDA_PDL: '0' }, () => timeGpu(chain, 30)) / 8,
-    chainOff: withEnv(OFF, () => timeGpu(chain, 30)) / 8,
-  };
-  console.log(`${N}x${K} g${gs} (${(bytes / 1e6).toFixed(2)} MB) bits on vs off: ${diff === 0 ? 'same' : `${diff} DIFFER`}\n` +
-    `  single (hot L2): on ${fmt(r.single)} | off ${fmt(r.singleOff)}\n` +
-    `  chain of 8 per GEMV: on ${fmt(r.chain)} | PDL off ${fmt(r.chainNoPdl)} | both off ${fmt(r.chainOff)}`);
+  console.log(`${N}x${K} g${gs} (${(bytes / 1e6).toFixed(2)} MB) bits default vs MLX_CUDA_PDL=0 MLX_CUDA_QMV_FAST=0: ${diff === 0 ? 'same' : `${diff} DIFFER`}`);
+  console.log(`  single (hot L2): default ${fmt(timeGpu(one, 50))} | off ${fmt(withEnv(OFF, () => timeGpu(one, 50)))}`);
+  // the chain, per GEMV, for every kernel form (quantized.cu qmv_fast_mode) with and without PDL, interleaved twice
+  for (let rep = 0; rep < 2; rep++) {
+    const cells = [];
+    for (const form of ['0', '1', '2', '3'])
+      for (const pdl of ['1', '0'])
+        cells.push(`form ${form} pdl ${pdl}: ${fmt(withEnv({ MLX_CUDA_QMV_FAST: form, MLX_CUDA_PDL: pdl }, () => timeGpu(chain, 20)) / 8)}`);
+    console.log(`  chain of 8 per GEMV (round ${rep + 1}):\n    ${cells.join('\n    ')}`);
+  }
   mx.dispose(ws.flat(), xv);
 }

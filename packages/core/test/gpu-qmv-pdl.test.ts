@@ -2,8 +2,9 @@
 // programmatic dependent launch (PDL: it may start while the previous kernel runs, prefetches its
 // weights into L2, and reads x / writes y only after griddepcontrol.wait), and issues all loads of a
 // step before its math. Neither may change a result. Oracles: the CPU backend (float32) for every
-// step of a dependent chain, each GEMV alone in its own eval (bits), the previous kernel form
-// (MLX_CUDA_PDL=0 MLX_CUDA_QMV_FAST=0, read per launch: bits), and CUDA-graph replay (bits).
+// step of a dependent chain, each GEMV alone in its own eval (bits), the other kernel forms and the
+// session-4 kernel without PDL (MLX_CUDA_QMV_FAST, MLX_CUDA_PDL, read per launch: bits), and CUDA-graph
+// replay (bits).
 // Runs on the GPU machine; skipped without CUDA.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
@@ -75,24 +76,21 @@ describe.skipIf(!hasGpu)('one-row 4-bit GEMV with PDL on the GPU', () => {
     }
   });
 
-  it('gives the bits of the kernel without PDL and early loads (MLX_CUDA_PDL=0 MLX_CUDA_QMV_FAST=0, read per call)', () => {
+  it('every kernel form (MLX_CUDA_QMV_FAST=0..3, with and without PDL; read per launch) gives the same bits', () => {
     let seed = 300;
+    const withEnv = (env: Record<string, string>, fn: () => mx.array[]) => {
+      Object.assign(process.env, env);
+      try { const r = fn(); mx.eval(...r); return r; } finally { for (const k of Object.keys(env)) delete process.env[k]; }
+    };
     for (const [n, k, gs, dt, rows] of shapes) {
       const ws = Array.from({ length: 3 }, () => qweight(n, k, gs, seed++, dt));
       const x = rand([rows, k], seed++, dt);
-      const now = ws.map((w) => qmmGpu(x, w));
-      mx.eval(...now);
-      let before: mx.array[];
-      try {
-        process.env.MLX_CUDA_PDL = '0';
-        process.env.MLX_CUDA_QMV_FAST = '0';
-        before = ws.map((w) => qmmGpu(x, w));
-        mx.eval(...before);
-      } finally {
-        delete process.env.MLX_CUDA_PDL;
-        delete process.env.MLX_CUDA_QMV_FAST;
+      const now = withEnv({}, () => ws.map((w) => qmmGpu(x, w)));
+      for (const env of [{ MLX_CUDA_PDL: '0', MLX_CUDA_QMV_FAST: '0' }, { MLX_CUDA_QMV_FAST: '0' }, { MLX_CUDA_QMV_FAST: '2' },
+        { MLX_CUDA_QMV_FAST: '3' }, { MLX_CUDA_PDL: '0' }]) {
+        const other = withEnv(env, () => ws.map((w) => qmmGpu(x, w)));
+        for (let i = 0; i < ws.length; i++) same(now[i], other[i]);
       }
-      for (let i = 0; i < ws.length; i++) same(now[i], before[i]);
     }
   });
 

@@ -280,10 +280,14 @@ bool env_off(const char* name) {
   return e && e[0] == '0';
 }
 bool qmv_pdl_enabled() { return !env_off("MLX_CUDA_PDL"); }
-// The tc kernel with every load of a step issued before its math and an L2 prefetch of the block's
-// slice before the wait (qmv_tc.cuh: EARLY, PF); MLX_CUDA_QMV_FAST=0: the previous form (same bits).
-constexpr int kQmvPrefetch = 3, kQmvEarly = 1;
-bool qmv_fast_enabled() { return !env_off("MLX_CUDA_QMV_FAST"); }
+// Which form of the tc kernel (qmv_tc.cuh; every form gives the same bits), MLX_CUDA_QMV_FAST:
+// 0 the session-4 kernel; 1 (default) all loads of a step before its math (EARLY=1) + one bulk L2
+// prefetch of the block's slice before the PDL wait (PF=3); 2 EARLY=1 without prefetch; 3 double-buffered
+// steps (EARLY=2, U=1, 4 blocks/SM) + PF=3. Forms 1-3 need 4-byte aligned scales/biases, else form 0 runs.
+int qmv_fast_mode() {
+  const char* e = std::getenv("MLX_CUDA_QMV_FAST");
+  return e && e[0] >= '0' && e[0] <= '3' ? e[0] - '0' : 1;
+}
 template <typename... KArgs, typename... Args>
 void launch_maybe_pdl(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t st, Args... args) {
   cudaLaunchConfig_t cfg = {};
@@ -392,9 +396,12 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
               launch_qmv_pipe<T>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, M, (int)N, (int)K, gshift, st);
             } else {
               size_t smem = (size_t)(K / gs) * sizeof(float);
-              // EARLY reads scales and biases as 4-byte pairs (gs < 128) and the prefetch needs 16-byte rows.
-              const bool fast_ok = qmv_fast_enabled() && pipe_aligned;
-              auto kern = fast_ok ? qmvk::qmv_tc_kernel<T, RT, KS, 2, kQmvPrefetch, kQmvEarly> : qmvk::qmv_tc_kernel<T, RT, KS, 2>;
+              // EARLY reads scales and biases as 4-byte pairs (gs < 128).
+              const int form = pipe_aligned ? qmv_fast_mode() : 0;
+              auto kern = form == 1   ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 3, 1>
+                          : form == 2 ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1>
+                          : form == 3 ? qmvk::qmv_tc_kernel<T, RT, KS, 1, 3, 2, 4>
+                                      : qmvk::qmv_tc_kernel<T, RT, KS, 2>;
               launch_maybe_pdl(kern, gt, dim3(32 * KS), smem, st, (const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, (int)N,
                                (int)K, gshift);
             }
