@@ -247,18 +247,20 @@ int main(int argc, char** argv) {
   }
   printf("qmv (tc rRT kKS uU = qmv_tc_kernel<RT, KS, U>; pfP: L2 prefetch mode, qmv_tc.cuh):\n");
   const size_t smem = ngroups * 4;
-  auto tc = [&](auto kern, int RT, int KS, int U, int PF, int E, int MB) {
-    std::string nm = "tc r" + std::to_string(RT) + "k" + std::to_string(KS) + "u" + std::to_string(U) + " pf" + std::to_string(PF) + " e" + std::to_string(E) + (MB > 1 ? " mb" + std::to_string(MB) : "");
-    if (RT == 2 && KS == 4 && U == 2 && PF == 0 && !E) nm += " (engine)";
+  auto tc = [&](auto kern, int RT, int KS, int U, int PF, int E, int MB, bool P = false) {
+    std::string nm = "tc r" + std::to_string(RT) + "k" + std::to_string(KS) + "u" + std::to_string(U) + " pf" + std::to_string(PF) + " e" + std::to_string(E) + (MB > 1 ? " mb" + std::to_string(MB) : "") + (P ? " P" : "");
+    if (RT == 2 && KS == 4 && U == 2 && PF == 0 && !E && !P) nm += " (engine)";
     int regs = 0; { cudaFuncAttributes fa; if (cudaFuncGetAttributes(&fa, kern) == cudaSuccess) regs = fa.numRegs; }
     int occ = 0; CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occ, kern, 32 * KS, smem));
-    const int blocks = (N + RT * 16 - 1) / (RT * 16);
+    const int tiles = (N + RT * 16 - 1) / (RT * 16);
+    const int blocks = P ? std::min(tiles, std::max(1, occ * sms)) : tiles;
     nm += " " + std::to_string(regs) + "r " + std::to_string(blocks) + "/" + std::to_string(occ * sms);
     run(nm, [=](int i, bool p) { return launch(kern, dim3(blocks, 1), dim3(32 * KS), smem, st, p, (const T*)x,
                                                 (const uint32_t*)B[i].w, (const T*)B[i].s, (const T*)B[i].b, y, N, K, gshift); }, true);
   };
 #define TC(RT, KS, U, PF, E) tc(qmv_tc_kernel<T, RT, KS, U, PF, E>, RT, KS, U, PF, E, 0)
 #define TCB(RT, KS, U, PF, E, MB) tc(qmv_tc_kernel<T, RT, KS, U, PF, E, MB>, RT, KS, U, PF, E, MB)
+#define TCP(RT, KS, U, PF, E, MB) tc(qmv_tc_kernel<T, RT, KS, U, PF, E, MB, true>, RT, KS, U, PF, E, MB, true)
   TC(2, 4, 2, 0, 0);  // engine default (first: the reference bits)
   TC(2, 4, 2, 1, 0);
   TC(2, 4, 2, 2, 0);
@@ -269,12 +271,25 @@ int main(int argc, char** argv) {
   TC(2, 8, 2, 3, 1);
   TC(1, 4, 4, 3, 1);
   TC(4, 4, 1, 3, 1);
+  TC(2, 4, 1, 3, 1);
+  TC(1, 4, 2, 3, 1);
+  TC(1, 8, 2, 3, 1);
   TC(2, 4, 1, 3, 2);
   TCB(2, 4, 1, 0, 2, 4);
   TCB(2, 4, 1, 3, 2, 4);
   TCB(1, 4, 2, 3, 2, 4);
   TCB(2, 8, 1, 3, 2, 2);
   TC(2, 8, 2, 0, 0);
+  // persistent: grid = resident blocks, tiles walked with stride gridDim.x, next tile prefetched one ahead
+  TCP(1, 4, 2, 3, 1, 0);
+  TCP(1, 8, 2, 3, 1, 0);
+  TCP(1, 4, 1, 3, 1, 0);
+  TCP(1, 8, 1, 3, 1, 0);
+  TCP(2, 4, 2, 3, 1, 0);
+  TCP(2, 4, 1, 3, 1, 0);
+  TCP(2, 8, 1, 3, 1, 0);
+  TCP(1, 4, 2, 0, 1, 0);
+  TCP(1, 8, 1, 3, 2, 0);
   {  // session 4's best (warp-specialised, TMA), no PDL calls in it: chain vs pdl shows launch overlap only
     constexpr int KS = 8, SPB = 32, NS = 4;
     auto kern = qmv_ws_kernel<T, KS, SPB, NS, true>;

@@ -99,7 +99,9 @@ template <int RT, int U> struct QmvStep {
 };
 
 // MINB: blocks per SM the register allocation must allow (launch bounds; 0: no bound), for the double-buffered form.
-template <typename T, int RT, int KS, int U, int PF = 0, int EARLY = 0, int MINB = 0>
+// PERSIST: blocks walk the row tiles blockIdx.x, + gridDim.x, ... (the host sizes the grid to the resident
+// blocks: one wave, the x sums once per block), prefetching the next tile's slice one tile ahead (PF > 0).
+template <typename T, int RT, int KS, int U, int PF = 0, int EARLY = 0, int MINB = 0, bool PERSIST = false>
 __global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases,
                                                        T* y, int N, int K, int gshift) {
   extern __shared__ float xsum[];  // per group: sum of x
@@ -117,7 +119,7 @@ __global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const
     pdl_launch_dependents();
     if (blockIdx.y == 0) qmv_prefetch_slice<T, PF>(w, scales, biases, r0, nr, K, ngroups, true);
   }
-  const int row0 = blockIdx.x * (RT * 16);
+  int row0 = blockIdx.x * (RT * 16);
   const int spans = K >> 7, wpr = K >> 3, gps_shift = 7 - gshift;  // groups per span = 1 << gps_shift
   const bool contrib = g == ((32 * t) >> gshift);  // this thread's x feeds B column g
   auto load = [&](QmvStep<RT, U>& S, int sp0) {
@@ -201,6 +203,7 @@ __global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const
     }
   };
   const int first = warp * U, stride = KS * U;
+  const int tiles = (N + RT * 16 - 1) / (RT * 16);
   QmvStep<RT, U> S0;
   if constexpr (EARLY > 0) load(S0, first);
   for (int i = threadIdx.x; i < ngroups; i += blockDim.x) {
@@ -215,6 +218,16 @@ __global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const
     xsum[i] = a;
   }
   __syncthreads();
+  for (int tile = blockIdx.x;;) {
+  if constexpr (PERSIST && PF > 0) {
+    const int nt = tile + gridDim.x, r1 = nt * (RT * 16);
+    if (blockIdx.y == 0 && nt < tiles) qmv_prefetch_slice<T, PF == 2 ? 1 : PF>(w, scales, biases, r1, min(RT * 16, N - r1), K, ngroups, false);
+  }
+  if (tile != (int)blockIdx.x) {  // persistent blocks only: a fresh tile
+#pragma unroll
+    for (int r = 0; r < RT; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = 0.f;
+    if constexpr (EARLY > 0) load(S0, first);
+  }
   if constexpr (EARLY == 2) {
     QmvStep<RT, U> S1;
     for (int sp0 = first; sp0 < spans; sp0 += 2 * stride) {
@@ -245,6 +258,12 @@ __global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const
 #pragma unroll
     for (int k = 0; k < KS; k++) v += red[k][i];
     if (row0 + i < N) y[row0 + i] = from_f<T>(v);
+  }
+  if constexpr (!PERSIST) break;
+  tile += gridDim.x;
+  if (tile >= tiles) break;
+  row0 = tile * (RT * 16);
+  __syncthreads();  // red is reused by the next tile
   }
 }
 
