@@ -2,9 +2,8 @@
 // programmatic dependent launch (PDL: it may start while the previous kernel runs, prefetches its
 // weights into L2, and reads x / writes y only after griddepcontrol.wait), and issues all loads of a
 // step before its math. Neither may change a result. Oracles: the CPU backend (float32) for every
-// step of a dependent chain, each GEMV alone in its own eval (bits), the other kernel forms and the
-// session-4 kernel without PDL (MLX_CUDA_QMV_FAST, MLX_CUDA_PDL, read per launch: bits), and CUDA-graph
-// replay (bits).
+// step of a dependent chain, each GEMV alone in its own eval (bits), the session-4 kernel with and
+// without PDL (MLX_CUDA_QMV_FAST=0, MLX_CUDA_PDL=0, read per launch: bits), and CUDA-graph replay (bits).
 // Runs on the GPU machine; skipped without CUDA.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
@@ -76,7 +75,7 @@ describe.skipIf(!hasGpu)('one-row 4-bit GEMV with PDL on the GPU', () => {
     }
   });
 
-  it('every kernel form (MLX_CUDA_QMV_FAST=0..4, with and without PDL; read per launch) gives the same bits', () => {
+  it('both kernel forms (MLX_CUDA_QMV_FAST=0 and default), with and without PDL (read per launch), give the same bits', () => {
     let seed = 300;
     const withEnv = (env: Record<string, string>, fn: () => mx.array[]) => {
       Object.assign(process.env, env);
@@ -86,8 +85,7 @@ describe.skipIf(!hasGpu)('one-row 4-bit GEMV with PDL on the GPU', () => {
       const ws = Array.from({ length: 3 }, () => qweight(n, k, gs, seed++, dt));
       const x = rand([rows, k], seed++, dt);
       const now = withEnv({}, () => ws.map((w) => qmmGpu(x, w)));
-      for (const env of [{ MLX_CUDA_PDL: '0', MLX_CUDA_QMV_FAST: '0' }, { MLX_CUDA_QMV_FAST: '0' }, { MLX_CUDA_QMV_FAST: '2' },
-        { MLX_CUDA_QMV_FAST: '3' }, { MLX_CUDA_QMV_FAST: '4' }, { MLX_CUDA_PDL: '0' }]) {
+      for (const env of [{ MLX_CUDA_PDL: '0', MLX_CUDA_QMV_FAST: '0' }, { MLX_CUDA_QMV_FAST: '0' }, { MLX_CUDA_PDL: '0' }]) {
         const other = withEnv(env, () => ws.map((w) => qmmGpu(x, w)));
         for (let i = 0; i < ws.length; i++) same(now[i], other[i]);
       }

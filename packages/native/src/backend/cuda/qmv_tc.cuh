@@ -101,9 +101,13 @@ template <int RT, int U> struct QmvStep {
 // MINB: blocks per SM the register allocation must allow (launch bounds; 0: no bound), for the double-buffered form.
 // PERSIST: blocks walk the row tiles blockIdx.x, + gridDim.x, ... (the host sizes the grid to the resident
 // blocks: one wave, the x sums once per block), prefetching the next tile's slice one tile ahead (PF > 0).
-template <typename T, int RT, int KS, int U, int PF = 0, int EARLY = 0, int MINB = 0, bool PERSIST = false>
+// GS: the group size at compile time (32, 64 or 128; gshift must match) or 0 (from gshift): the x-sum
+// loads unroll and the per-group branches go away.
+template <typename T, int RT, int KS, int U, int PF = 0, int EARLY = 0, int MINB = 0, bool PERSIST = false, int GS = 0>
 __global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases,
                                                        T* y, int N, int K, int gshift) {
+  static_assert(GS == 0 || GS == 32 || GS == 64 || GS == 128, "group size");
+  if constexpr (GS != 0) gshift = GS == 32 ? 5 : GS == 64 ? 6 : 7;
   extern __shared__ float xsum[];  // per group: sum of x
   __shared__ float red[KS][RT * 16];
   x += (int64_t)blockIdx.y * K;  // grid.y: row of x
@@ -209,11 +213,23 @@ __global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const
   for (int i = threadIdx.x; i < ngroups; i += blockDim.x) {
     const uint4* xg = reinterpret_cast<const uint4*>(x + ((int64_t)i << gshift));
     float a = 0.f;
-    for (int e = 0; e < gs / 8; e++) {
-      uint4 v = xg[e];
-      const T* tv = reinterpret_cast<const T*>(&v);
+    if constexpr (GS != 0) {  // every load first, then the same sums in the same order
+      uint4 v[GS / 8];
 #pragma unroll
-      for (int j = 0; j < 8; j++) a += to_f(tv[j]);
+      for (int e = 0; e < GS / 8; e++) v[e] = __ldg(xg + e);
+#pragma unroll
+      for (int e = 0; e < GS / 8; e++) {
+        const T* tv = reinterpret_cast<const T*>(&v[e]);
+#pragma unroll
+        for (int j = 0; j < 8; j++) a += to_f(tv[j]);
+      }
+    } else {
+      for (int e = 0; e < gs / 8; e++) {
+        uint4 v = xg[e];
+        const T* tv = reinterpret_cast<const T*>(&v);
+#pragma unroll
+        for (int j = 0; j < 8; j++) a += to_f(tv[j]);
+      }
     }
     xsum[i] = a;
   }

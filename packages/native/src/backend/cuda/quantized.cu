@@ -280,21 +280,14 @@ bool env_off(const char* name) {
   return e && e[0] == '0';
 }
 bool qmv_pdl_enabled() { return !env_off("MLX_CUDA_PDL"); }
-// Which form of the tc kernel (qmv_tc.cuh; every form gives the same bits), MLX_CUDA_QMV_FAST:
-// 0 the session-4 kernel; 1 (default) all loads of a step before its math (EARLY=1) + one bulk L2
-// prefetch of the block's slice before the PDL wait (PF=3); 2 EARLY=1 without prefetch; 3 double-buffered
-// steps (EARLY=2, U=1, 4 blocks/SM) + PF=3; 4 persistent blocks (one 16-row tile at a time, 8 warps
-// splitting K, EARLY=1, PF=3, grid = resident blocks). Forms 1-4 need 4-byte aligned scales/biases, else
-// form 0 runs.
+// Which form of the tc kernel (qmv_tc.cuh; both give the same bits), MLX_CUDA_QMV_FAST: 0 the session-4
+// kernel; 1 (default) every load of a step before its math (EARLY=1) with the group size at compile time
+// (GS: unrolled x-sum loads, no per-group branches). H100 chain of GEMVs (bench/gpu/micro/qmv_pdl.cu,
+// 14336x4096 g64): 23.9 us -> 20.8 us with PDL. Form 1 needs 4-byte aligned scales/biases, else form 0 runs.
+// An L2 prefetch of the block's slice before the PDL wait (qmv_tc.cuh PF) made it slower (24.2 us).
 int qmv_fast_mode() {
   const char* e = std::getenv("MLX_CUDA_QMV_FAST");
-  return e && e[0] >= '0' && e[0] <= '4' ? e[0] - '0' : 1;
-}
-// Resident blocks per SM of a kernel at a block size (occupancy query once per kernel).
-template <typename K> int blocks_per_sm(K kern, int threads, size_t smem) {
-  int o = 0;
-  MLX_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&o, kern, threads, smem));
-  return o > 0 ? o : 1;
+  return e && e[0] == '0' ? 0 : 1;
 }
 template <typename... KArgs, typename... Args>
 void launch_maybe_pdl(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t st, Args... args) {
@@ -406,20 +399,10 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
               size_t smem = (size_t)(K / gs) * sizeof(float);
               // EARLY reads scales and biases as 4-byte pairs (gs < 128).
               const int form = pipe_aligned ? qmv_fast_mode() : 0;
-              if (form == 4) {
-                auto pk = qmvk::qmv_tc_kernel<T, 1, 8, 1, 3, 1, 0, true>;
-                // x sums for up to 8192 groups: the occupancy at the largest shared size this path takes
-                static const int occ = blocks_per_sm(pk, 256, 8192 * sizeof(float));
-                const int64_t tiles = (N + 15) / 16, want = std::max<int64_t>(1, (int64_t)occ * num_sms() / M);
-                launch_maybe_pdl(pk, dim3((unsigned)std::min(tiles, want), (unsigned)M), dim3(256), smem, st, (const T*)xp, wp,
-                                 (const T*)sp, (const T*)bp, (T*)yp, (int)N, (int)K, gshift);
-                MLX_CUDA_LAUNCHED();
-                return;
-              }
-              auto kern = form == 1   ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 3, 1>
-                          : form == 2 ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1>
-                          : form == 3 ? qmvk::qmv_tc_kernel<T, RT, KS, 1, 3, 2, 4>
-                                      : qmvk::qmv_tc_kernel<T, RT, KS, 2>;
+              auto kern = form == 0 ? qmvk::qmv_tc_kernel<T, RT, KS, 2>
+                          : gs == 32 ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 32>
+                          : gs == 64 ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 64>
+                                     : qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 128>;
               launch_maybe_pdl(kern, gt, dim3(32 * KS), smem, st, (const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, (int)N,
                                (int)K, gshift);
             }
