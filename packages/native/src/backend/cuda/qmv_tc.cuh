@@ -92,6 +92,20 @@ template <typename T> __device__ __forceinline__ float half_of(uint32_t v, int h
   if constexpr (std::is_same_v<T, __nv_bfloat16>) return __uint_as_float(b << 16);
   else return __half2float(__ushort_as_half((unsigned short)b));
 }
+// nib_pair with the nibble mask in a register the caller keeps: the same values. With the mask as an
+// immediate, ptxas re-materialised it before almost every use (~1 extra instruction per pair).
+template <typename T> __device__ __forceinline__ uint32_t nib_pair_r(uint32_t v, uint32_t mask) {
+  constexpr uint32_t magic = std::is_same_v<T, __nv_bfloat16> ? 0x43004300u : 0x64006400u;
+  uint32_t m;
+  asm("lop3.b32 %0, %1, %2, %3, 0xEA;\n" : "=r"(m) : "r"(v), "r"(mask), "n"(magic));  // (v & mask) | magic
+  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+    __nv_bfloat162 r = __hsub2(*reinterpret_cast<__nv_bfloat162*>(&m), __floats2bfloat162_rn(128.f, 128.f));
+    return *reinterpret_cast<uint32_t*>(&r);
+  } else {
+    __half2 r = __hsub2(*reinterpret_cast<__half2*>(&m), __floats2half2_rn(1024.f, 1024.f));
+    return *reinterpret_cast<uint32_t*>(&r);
+  }
+}
 // A step's registers: weights of rows g, g+8 of each tile, x, and (EARLY) raw scale / bias pairs.
 template <int RT, int U> struct QmvStep {
   uint4 wv[U][RT][2], xv[U][4];
@@ -126,6 +140,8 @@ __global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const
   int row0 = blockIdx.x * (RT * 16);
   const int spans = K >> 7, wpr = K >> 3, gps_shift = 7 - gshift;  // groups per span = 1 << gps_shift
   const bool contrib = g == ((32 * t) >> gshift);  // this thread's x feeds B column g
+  // 0x000F000F, derived from a kernel argument so that ptxas keeps it in a register (N >= 0: N >> 31 is 0)
+  const uint32_t nmask = 0x000F000Fu | ((uint32_t)N >> 31);
   auto load = [&](QmvStep<RT, U>& S, int sp0) {
 #pragma unroll
     for (int u = 0; u < U; u++) {
@@ -177,8 +193,13 @@ __global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const
         for (int r = 0; r < RT; r++) {
           const uint32_t wa = word_of(S.wv[u][r][0], wi), wb = word_of(S.wv[u][r][1], wi);
           const int sh = 8 * odd;
-          qmma<T>(c[r], nib_pair<T>(wa >> sh), nib_pair<T>(wb >> sh), nib_pair<T>(wa >> (sh + 4)), nib_pair<T>(wb >> (sh + 4)),
-                  b0, b1);
+          if constexpr (GS != 0) {
+            qmma<T>(c[r], nib_pair_r<T>(wa >> sh, nmask), nib_pair_r<T>(wb >> sh, nmask), nib_pair_r<T>(wa >> (sh + 4), nmask),
+                    nib_pair_r<T>(wb >> (sh + 4), nmask), b0, b1);
+          } else {
+            qmma<T>(c[r], nib_pair<T>(wa >> sh), nib_pair<T>(wb >> sh), nib_pair<T>(wa >> (sh + 4)), nib_pair<T>(wb >> (sh + 4)),
+                    b0, b1);
+          }
         }
       }
       // Column 2t + cc of c is the dot product of group (sp << gps_shift) + 2t + cc, when that column exists.
