@@ -10,7 +10,9 @@ t0=$(date +%s)
 "$NVCC" -O3 -std=c++20 -gencode=arch=compute_90,code=sm_90 bench/gpu/micro/qmv_pdl.cu -o /tmp/qmv_pdl || exit 1
 echo "build: $(( $(date +%s) - t0 ))s ($("$NVCC" --version | tail -1))" | tee "$LOGF"
 nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv,noheader | tee -a "$LOGF"
-for shape in "14336 4096 64" ${QMV_PDL_SHAPES-"4096 14336 64" "14336 4096 32" "14336 4096 128"}; do
+# QMV_PDL_SHAPES: more shapes after the bench's, ';'-separated ("" = none)
+IFS=';' read -ra SHAPES <<< "${QMV_PDL_SHAPES-4096 14336 64;14336 4096 32;14336 4096 128}"
+for shape in "14336 4096 64" "${SHAPES[@]}"; do
   timeout 60 /tmp/qmv_pdl $shape 2>&1 | tee -a "$LOGF"
   rc=${PIPESTATUS[0]}
   if (( rc != 0 )); then
