@@ -285,9 +285,10 @@ bool qmv_pdl_enabled() { return !env_off("MLX_CUDA_PDL"); }
 // (GS: unrolled x-sum loads, no per-group branches). H100 chain of GEMVs (bench/gpu/micro/qmv_pdl.cu,
 // 14336x4096 g64): 23.9 us -> 20.8 us with PDL. Form 1 needs 4-byte aligned scales/biases, else form 0 runs.
 // An L2 prefetch of the block's slice before the PDL wait (qmv_tc.cuh PF) made it slower (24.2 us).
+// 2: form 1 with one 16-row tile per block (RT=1; a row's sums are those of RT=2, so the same bits).
 int qmv_fast_mode() {
   const char* e = std::getenv("MLX_CUDA_QMV_FAST");
-  return e && e[0] == '0' ? 0 : 1;
+  return e && (e[0] == '0' || e[0] == '2') ? e[0] - '0' : 1;
 }
 template <typename... KArgs, typename... Args>
 void launch_maybe_pdl(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t st, Args... args) {
@@ -399,6 +400,15 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
               size_t smem = (size_t)(K / gs) * sizeof(float);
               // EARLY reads scales and biases as 4-byte pairs (gs < 128).
               const int form = pipe_aligned ? qmv_fast_mode() : 0;
+              if (form == 2) {
+                auto k1 = gs == 32   ? qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 1, 0, false, 32>
+                          : gs == 64 ? qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 1, 0, false, 64>
+                                     : qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 1, 0, false, 128>;
+                launch_maybe_pdl(k1, dim3((unsigned)((N + 15) / 16), (unsigned)M), dim3(32 * KS), smem, st, (const T*)xp, wp,
+                                 (const T*)sp, (const T*)bp, (T*)yp, (int)N, (int)K, gshift);
+                MLX_CUDA_LAUNCHED();
+                return;
+              }
               auto kern = form == 0 ? qmvk::qmv_tc_kernel<T, RT, KS, 2>
                           : gs == 32 ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 32>
                           : gs == 64 ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 64>
