@@ -1,5 +1,5 @@
 // The engine's 4-bit GEMV rows of bench/gpu/run.mjs alone (issue #6): one launch, and a chain of 8 GEMVs
-// over 8 distinct weight copies per eval, for every kernel form (MLX_CUDA_QMV_FAST=0: session 4, 1: default, 2: 16-row tiles) with and without
+// over 8 distinct weight copies per eval, for every kernel form (MLX_CUDA_QMV_FAST=0: session 4, 1: default, 2: 16-row tiles, 3: x in shared memory, 4: 2+3+double-buffered) with and without
 // PDL (MLX_CUDA_PDL; both read per launch), against the 1 GiB copy rate measured in the same run by PyTorch
 // (as bench/gpu/peers.py) and by the engine. GPU times from CUDA events (bench/gpu/timing.mjs).
 //   node bench/gpu/micro/gemv-engine.mjs     (on the GPU machine, after the CUDA build)
@@ -58,7 +58,7 @@ for (const [N, K, gs] of [[14336, 4096, 64], [4096, 14336, 64], [14336, 4096, 32
   // the chain, per GEMV, for every kernel form (quantized.cu qmv_fast_mode) with and without PDL, interleaved twice
   for (let rep = 0; rep < 2; rep++) {
     const cells = [];
-    for (const form of ['0', '1', '2'])
+    for (const form of ['0', '1', '2', '3', '4'])
       for (const pdl of ['1', '0'])
         cells.push(`form ${form} pdl ${pdl}: ${fmt(withEnv({ MLX_CUDA_QMV_FAST: form, MLX_CUDA_PDL: pdl }, () => timeGpu(chain, 20)) / 8)}`);
     console.log(`  chain of 8 per GEMV (round ${rep + 1}):\n    ${cells.join('\n    ')}`);

@@ -248,8 +248,9 @@ int main(int argc, char** argv) {
   }
   printf("qmv (tc rRT kKS uU = qmv_tc_kernel<RT, KS, U>; pfP: L2 prefetch mode, qmv_tc.cuh):\n");
   const size_t smem = ngroups * 4;
-  auto tc = [&](auto kern, int RT, int KS, int U, int PF, int E, int MB, bool P = false, bool G = false) {
-    std::string nm = "tc r" + std::to_string(RT) + "k" + std::to_string(KS) + "u" + std::to_string(U) + " pf" + std::to_string(PF) + " e" + std::to_string(E) + (MB > 1 ? " mb" + std::to_string(MB) : "") + (P ? " P" : "") + (G ? " G" : "");
+  auto tc = [&](auto kern, int RT, int KS, int U, int PF, int E, int MB, bool P = false, bool G = false, bool X = false) {
+    const size_t smem = qmv_tc_smem(K, gs, X);
+    std::string nm = "tc r" + std::to_string(RT) + "k" + std::to_string(KS) + "u" + std::to_string(U) + " pf" + std::to_string(PF) + " e" + std::to_string(E) + (MB > 1 ? " mb" + std::to_string(MB) : "") + (P ? " P" : "") + (G ? " G" : "") + (X ? " X" : "");
     if (RT == 2 && KS == 4 && U == 2 && PF == 0 && !E && !P && !G) nm += " (engine)";
     int regs = 0; { cudaFuncAttributes fa; if (cudaFuncGetAttributes(&fa, kern) == cudaSuccess) regs = fa.numRegs; }
     int occ = 0; CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occ, kern, 32 * KS, smem));
@@ -266,11 +267,22 @@ int main(int argc, char** argv) {
     else if (gs == 64) tc(k64, RT, KS, U, PF, E, 0, false, true);
     else if (gs == 128) tc(k128, RT, KS, U, PF, E, 0, false, true);
   };
+  auto tcx = [&](auto k32, auto k64, auto k128, int RT, int KS, int U, int E) {
+    if (gs == 32) tc(k32, RT, KS, U, 0, E, 0, false, true, true);
+    else if (gs == 64) tc(k64, RT, KS, U, 0, E, 0, false, true, true);
+    else if (gs == 128) tc(k128, RT, KS, U, 0, E, 0, false, true, true);
+  };
+#define TCX(RT, KS, U, E) tcx(qmv_tc_kernel<T, RT, KS, U, 0, E, 0, false, 32, true>, qmv_tc_kernel<T, RT, KS, U, 0, E, 0, false, 64, true>, \
+                              qmv_tc_kernel<T, RT, KS, U, 0, E, 0, false, 128, true>, RT, KS, U, E)
 #define TCG(RT, KS, U, PF, E) tcg(qmv_tc_kernel<T, RT, KS, U, PF, E, 0, false, 32>, qmv_tc_kernel<T, RT, KS, U, PF, E, 0, false, 64>, \
                                   qmv_tc_kernel<T, RT, KS, U, PF, E, 0, false, 128>, RT, KS, U, PF, E)
   TC(2, 4, 2, 0, 0);  // engine default (first: the reference bits)
   TC(2, 4, 2, 0, 1);
   TCG(2, 4, 2, 0, 1);
+  TCX(2, 4, 2, 1);
+  TCX(2, 4, 2, 2);
+  TCX(1, 4, 2, 2);
+  TCX(2, 4, 1, 2);
   TCG(2, 4, 2, 0, 0);
   TCG(2, 8, 2, 0, 1);
   TCG(1, 8, 2, 0, 1);

@@ -75,7 +75,7 @@ describe.skipIf(!hasGpu)('one-row 4-bit GEMV with PDL on the GPU', () => {
     }
   });
 
-  it('every kernel form (MLX_CUDA_QMV_FAST=0, 2 and default), with and without PDL (read per launch), gives the same bits', () => {
+  it('every kernel form (MLX_CUDA_QMV_FAST=0..4), with and without PDL (read per launch), gives the same bits', () => {
     let seed = 300;
     const withEnv = (env: Record<string, string>, fn: () => mx.array[]) => {
       Object.assign(process.env, env);
@@ -86,7 +86,7 @@ describe.skipIf(!hasGpu)('one-row 4-bit GEMV with PDL on the GPU', () => {
       const x = rand([rows, k], seed++, dt);
       const now = withEnv({}, () => ws.map((w) => qmmGpu(x, w)));
       for (const env of [{ MLX_CUDA_PDL: '0', MLX_CUDA_QMV_FAST: '0' }, { MLX_CUDA_QMV_FAST: '0' }, { MLX_CUDA_QMV_FAST: '2' },
-        { MLX_CUDA_PDL: '0' }]) {
+        { MLX_CUDA_QMV_FAST: '3' }, { MLX_CUDA_QMV_FAST: '4' }, { MLX_CUDA_PDL: '0' }]) {
         const other = withEnv(env, () => ws.map((w) => qmmGpu(x, w)));
         for (let i = 0; i < ws.length; i++) same(now[i], other[i]);
       }

@@ -87,6 +87,11 @@ __device__ __forceinline__ void qmv_prefetch_slice(const uint32_t* w, const T* s
 // the x-sum prologue, so a warp waits for memory once per step instead of three times (weights, then the
 // scales in the epilogue; x before anything). 2 also double-buffers: step s+1's loads go out before step
 // s's math. Same arithmetic in the same order for every EARLY and PF: the same bits.
+// Dynamic shared bytes of qmv_tc_kernel: the per-group x sums (+ x itself with XS).
+inline size_t qmv_tc_smem(int K, int gs, bool xs) {
+  const size_t ng = (size_t)(K / gs);
+  return xs ? ((ng + 3) & ~(size_t)3) * 4 + (size_t)K * 2 : ng * 4;
+}
 template <typename T> __device__ __forceinline__ float half_of(uint32_t v, int hi) {
   const uint32_t b = hi ? v >> 16 : v & 0xFFFFu;
   if constexpr (std::is_same_v<T, __nv_bfloat16>) return __uint_as_float(b << 16);
@@ -117,7 +122,11 @@ template <int RT, int U> struct QmvStep {
 // blocks: one wave, the x sums once per block), prefetching the next tile's slice one tile ahead (PF > 0).
 // GS: the group size at compile time (32, 64 or 128; gshift must match) or 0 (from gshift): the x-sum
 // loads unroll and the per-group branches go away.
-template <typename T, int RT, int KS, int U, int PF = 0, int EARLY = 0, int MINB = 0, bool PERSIST = false, int GS = 0>
+// XS: x is staged in shared memory once per block (dynamic shared size qmv_tc_smem(K, gs, true)) and each
+// span's B fragments are read from there inside the math: no x registers across the memory wait, so
+// EARLY=2 can double-buffer the weights. Same values, same bits.
+template <typename T, int RT, int KS, int U, int PF = 0, int EARLY = 0, int MINB = 0, bool PERSIST = false, int GS = 0,
+          bool XS = false>
 __global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases,
                                                        T* y, int N, int K, int gshift) {
   static_assert(GS == 0 || GS == 32 || GS == 64 || GS == 128, "group size");
@@ -129,6 +138,7 @@ __global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int g = lane >> 2, t = lane & 3;
   const int ngroups = K >> gshift, gs = 1 << gshift;
+  T* xs = reinterpret_cast<T*>(xsum + ((ngroups + 3) & ~3));  // XS: x, after the (16-byte padded) sums
   {
     const int r0 = blockIdx.x * (RT * 16), nr = min(RT * 16, N - r0);
     // grid.y > 1 (several rows of x) re-reads the same slice: only row 0's blocks prefetch it.
@@ -169,7 +179,8 @@ __global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const
         }
 #pragma unroll
       for (int v = 0; v < 4; v++)
-        S.xv[u][v] = ok && contrib ? __ldg(reinterpret_cast<const uint4*>(x + sp * 128 + 32 * t + 8 * v)) : make_uint4(0, 0, 0, 0);
+        if constexpr (!XS)
+          S.xv[u][v] = ok && contrib ? __ldg(reinterpret_cast<const uint4*>(x + sp * 128 + 32 * t + 8 * v)) : make_uint4(0, 0, 0, 0);
     }
   };
   float acc[RT][4];
@@ -183,11 +194,17 @@ __global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const
       float c[RT][4];
 #pragma unroll
       for (int r = 0; r < RT; r++) c[r][0] = c[r][1] = c[r][2] = c[r][3] = 0.f;
+      uint4 xr[4];
+#pragma unroll
+      for (int v = 0; v < 4; v++) {
+        if constexpr (XS) xr[v] = contrib ? reinterpret_cast<const uint4*>(xs + sp * 128 + 32 * t)[v] : make_uint4(0, 0, 0, 0);
+        else xr[v] = S.xv[u][v];
+      }
 #pragma unroll
       for (int s = 0; s < 8; s++) {
         const int wi = s >> 1, odd = s & 1;
         // x pairs matching the A permutation: (x[i0], x[i0+4]) and (x[i0+1], x[i0+5]) of word wi, i0 = 2*odd.
-        const uint32_t lo = odd ? S.xv[u][wi].y : S.xv[u][wi].x, hi = odd ? S.xv[u][wi].w : S.xv[u][wi].z;
+        const uint32_t lo = odd ? xr[wi].y : xr[wi].x, hi = odd ? xr[wi].w : xr[wi].z;
         const uint32_t b0 = __byte_perm(lo, hi, 0x5410), b1 = __byte_perm(lo, hi, 0x7632);
 #pragma unroll
         for (int r = 0; r < RT; r++) {
@@ -253,6 +270,12 @@ __global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const
       }
     }
     xsum[i] = a;
+  }
+  if constexpr (XS) {
+    const uint4* x4 = reinterpret_cast<const uint4*>(x);
+    uint4* xs4 = reinterpret_cast<uint4*>(xs);
+#pragma unroll 4
+    for (int i = threadIdx.x; i < (K >> 3); i += blockDim.x) xs4[i] = __ldg(x4 + i);
   }
   __syncthreads();
   for (int tile = blockIdx.x;;) {

@@ -285,10 +285,12 @@ bool qmv_pdl_enabled() { return !env_off("MLX_CUDA_PDL"); }
 // (GS: unrolled x-sum loads, no per-group branches). H100 chain of GEMVs (bench/gpu/micro/qmv_pdl.cu,
 // 14336x4096 g64): 23.9 us -> 20.8 us with PDL. Form 1 needs 4-byte aligned scales/biases, else form 0 runs.
 // An L2 prefetch of the block's slice before the PDL wait (qmv_tc.cuh PF) made it slower (24.2 us).
-// 2: form 1 with one 16-row tile per block (RT=1; a row's sums are those of RT=2, so the same bits).
+// 2: form 1 with one 16-row tile per block (RT=1; a row's sums are those of RT=2, so the same bits);
+// 3: form 1 with x staged in shared memory (XS); 4: form 2 with XS and double-buffered steps (EARLY=2).
+// Forms 3-4 only for K <= 16384 (x in under 48 KB of shared memory), else form 1.
 int qmv_fast_mode() {
   const char* e = std::getenv("MLX_CUDA_QMV_FAST");
-  return e && (e[0] == '0' || e[0] == '2') ? e[0] - '0' : 1;
+  return e && e[0] >= '0' && e[0] <= '4' ? e[0] - '0' : 1;
 }
 template <typename... KArgs, typename... Args>
 void launch_maybe_pdl(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t st, Args... args) {
@@ -399,7 +401,22 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
             } else {
               size_t smem = (size_t)(K / gs) * sizeof(float);
               // EARLY reads scales and biases as 4-byte pairs (gs < 128).
-              const int form = pipe_aligned ? qmv_fast_mode() : 0;
+              int form = pipe_aligned ? qmv_fast_mode() : 0;
+              if (form >= 3 && K > 16384) form = 1;
+              if (form >= 3) {
+                const size_t xsm = qmvk::qmv_tc_smem((int)K, gs, true);
+                auto k3 = form == 3 ? (gs == 32   ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 32, true>
+                                       : gs == 64 ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 64, true>
+                                                  : qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 128, true>)
+                                    : (gs == 32   ? qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 2, 0, false, 32, true>
+                                       : gs == 64 ? qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 2, 0, false, 64, true>
+                                                  : qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 2, 0, false, 128, true>);
+                const int rows = form == 3 ? RT * 16 : 16;
+                launch_maybe_pdl(k3, dim3((unsigned)((N + rows - 1) / rows), (unsigned)M), dim3(32 * KS), xsm, st, (const T*)xp, wp,
+                                 (const T*)sp, (const T*)bp, (T*)yp, (int)N, (int)K, gshift);
+                MLX_CUDA_LAUNCHED();
+                return;
+              }
               if (form == 2) {
                 auto k1 = gs == 32   ? qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 1, 0, false, 32>
                           : gs == 64 ? qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 1, 0, false, 64>
