@@ -1,5 +1,5 @@
 // The engine's 4-bit GEMV rows of bench/gpu/run.mjs alone (issue #6): one launch, and a chain of 8 GEMVs
-// over 8 distinct weight copies per eval, for every kernel form (MLX_CUDA_QMV_FAST=0: session 4, 1: default, 2: 16-row tiles, 3: x in shared memory, 4: 2+3+double-buffered) with and without
+// over 8 distinct weight copies per eval, for every kernel form (MLX_CUDA_QMV_FAST=0: session 4, 1: default, 2: 16-row tiles, 3: x in shared memory, 4: 2+3) with and without
 // PDL (MLX_CUDA_PDL; both read per launch), against the 1 GiB copy rate measured in the same run by PyTorch
 // (as bench/gpu/peers.py) and by the engine. GPU times from CUDA events (bench/gpu/timing.mjs).
 //   node bench/gpu/micro/gemv-engine.mjs     (on the GPU machine, after the CUDA build)

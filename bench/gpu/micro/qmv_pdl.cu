@@ -282,6 +282,7 @@ int main(int argc, char** argv) {
   TCX(2, 4, 2, 1);
   TCX(2, 4, 2, 2);
   TCX(1, 4, 2, 2);
+  TCX(1, 4, 2, 1);
   TCX(2, 4, 1, 2);
   TCG(2, 4, 2, 0, 0);
   TCG(2, 8, 2, 0, 1);

@@ -286,7 +286,8 @@ bool qmv_pdl_enabled() { return !env_off("MLX_CUDA_PDL"); }
 // 14336x4096 g64): 23.9 us -> 20.8 us with PDL. Form 1 needs 4-byte aligned scales/biases, else form 0 runs.
 // An L2 prefetch of the block's slice before the PDL wait (qmv_tc.cuh PF) made it slower (24.2 us).
 // 2: form 1 with one 16-row tile per block (RT=1; a row's sums are those of RT=2, so the same bits);
-// 3: form 1 with x staged in shared memory (XS); 4: form 2 with XS and double-buffered steps (EARLY=2).
+// 3: form 1 with x staged in shared memory (XS); 4: form 2 with XS (70 registers: 7 blocks of 4 warps
+// per SM, the whole grid in one wave at 14336 rows).
 // Forms 3-4 only for K <= 16384 (x in under 48 KB of shared memory), else form 1.
 int qmv_fast_mode() {
   const char* e = std::getenv("MLX_CUDA_QMV_FAST");
@@ -408,9 +409,9 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
                 auto k3 = form == 3 ? (gs == 32   ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 32, true>
                                        : gs == 64 ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 64, true>
                                                   : qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 128, true>)
-                                    : (gs == 32   ? qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 2, 0, false, 32, true>
-                                       : gs == 64 ? qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 2, 0, false, 64, true>
-                                                  : qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 2, 0, false, 128, true>);
+                                    : (gs == 32   ? qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 1, 0, false, 32, true>
+                                       : gs == 64 ? qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 1, 0, false, 64, true>
+                                                  : qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 1, 0, false, 128, true>);
                 const int rows = form == 3 ? RT * 16 : 16;
                 launch_maybe_pdl(k3, dim3((unsigned)((N + rows - 1) / rows), (unsigned)M), dim3(32 * KS), xsm, st, (const T*)xp, wp,
                                  (const T*)sp, (const T*)bp, (T*)yp, (int)N, (int)K, gshift);
