@@ -270,6 +270,44 @@ template <typename T> void launch_qmv_pipe(const T* x, const uint32_t* w, const 
   kern<<<grid, 32 * KS, smem, st>>>(x, w, s, b, y, N, K, gshift);
 }
 
+// Programmatic dependent launch for the one-row tensor-core GEMV (qmv_tc.cuh: the kernel reads x and
+// writes y only after griddepcontrol.wait, so it may start while the previous kernel of the stream runs;
+// consecutive GEMVs overlap one's tail with the next one's start and L2 prefetch). MLX_CUDA_PDL=0: plain
+// launches. Inside a CUDA-graph capture the attribute becomes a programmatic edge. Read per call (a
+// getenv per launch), so benchmarks and tests can compare both in one process.
+bool env_off(const char* name) {
+  const char* e = std::getenv(name);
+  return e && e[0] == '0';
+}
+bool qmv_pdl_enabled() { return !env_off("MLX_CUDA_PDL"); }
+// Which form of the tc kernel (qmv_tc.cuh; both give the same bits), MLX_CUDA_QMV_FAST: 0 the session-4
+// kernel; 1 (default) every load of a step before its math (EARLY=1) with the group size at compile time
+// (GS: unrolled x-sum loads, no per-group branches). H100 chain of GEMVs (bench/gpu/micro/qmv_pdl.cu,
+// 14336x4096 g64): 23.9 us -> 20.8 us with PDL. Form 1 needs 4-byte aligned scales/biases, else form 0 runs.
+// An L2 prefetch of the block's slice before the PDL wait (qmv_tc.cuh PF) made it slower (24.2 us).
+// 2: form 1 with one 16-row tile per block (RT=1; a row's sums are those of RT=2, so the same bits);
+// 3: form 1 with x staged in shared memory (XS); 4: form 2 with XS (70 registers: 7 blocks of 4 warps
+// per SM, the whole grid in one wave at 14336 rows).
+// Forms 3-4 only for K <= 16384 (x in under 48 KB of shared memory), else form 1.
+int qmv_fast_mode() {
+  const char* e = std::getenv("MLX_CUDA_QMV_FAST");
+  return e && e[0] >= '0' && e[0] <= '4' ? e[0] - '0' : 1;
+}
+template <typename... KArgs, typename... Args>
+void launch_maybe_pdl(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t st, Args... args) {
+  cudaLaunchConfig_t cfg = {};
+  cfg.gridDim = grid;
+  cfg.blockDim = block;
+  cfg.dynamicSmemBytes = smem;
+  cfg.stream = st;
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attr[0].val.programmaticStreamSerializationAllowed = 1;
+  cfg.attrs = attr;
+  cfg.numAttrs = qmv_pdl_enabled() ? 1 : 0;
+  MLX_CUDA_CHECK(cudaLaunchKernelEx(&cfg, kern, static_cast<KArgs>(args)...));
+}
+
 bool supported(int bits, int gs, Dtype dt) {
   return (bits == 2 || bits == 4 || bits == 8) && gs >= 32 && gs % 32 == 0 &&
          (dt == Dtype::float32 || dt == Dtype::float16 || dt == Dtype::bfloat16);
@@ -363,8 +401,38 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
               launch_qmv_pipe<T>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, M, (int)N, (int)K, gshift, st);
             } else {
               size_t smem = (size_t)(K / gs) * sizeof(float);
-              qmvk::qmv_tc_kernel<T, RT, KS, 2><<<gt, 32 * KS, smem, st>>>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp,
-                                                                       (int)N, (int)K, gshift);
+              // EARLY reads scales and biases as 4-byte pairs (gs < 128).
+              int form = pipe_aligned ? qmv_fast_mode() : 0;
+              if (form >= 3 && K > 16384) form = 1;
+              if (form >= 3) {
+                const size_t xsm = qmvk::qmv_tc_smem((int)K, gs, true);
+                auto k3 = form == 3 ? (gs == 32   ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 32, true>
+                                       : gs == 64 ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 64, true>
+                                                  : qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 128, true>)
+                                    : (gs == 32   ? qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 1, 0, false, 32, true>
+                                       : gs == 64 ? qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 1, 0, false, 64, true>
+                                                  : qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 1, 0, false, 128, true>);
+                const int rows = form == 3 ? RT * 16 : 16;
+                launch_maybe_pdl(k3, dim3((unsigned)((N + rows - 1) / rows), (unsigned)M), dim3(32 * KS), xsm, st, (const T*)xp, wp,
+                                 (const T*)sp, (const T*)bp, (T*)yp, (int)N, (int)K, gshift);
+                MLX_CUDA_LAUNCHED();
+                return;
+              }
+              if (form == 2) {
+                auto k1 = gs == 32   ? qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 1, 0, false, 32>
+                          : gs == 64 ? qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 1, 0, false, 64>
+                                     : qmvk::qmv_tc_kernel<T, 1, KS, 2, 0, 1, 0, false, 128>;
+                launch_maybe_pdl(k1, dim3((unsigned)((N + 15) / 16), (unsigned)M), dim3(32 * KS), smem, st, (const T*)xp, wp,
+                                 (const T*)sp, (const T*)bp, (T*)yp, (int)N, (int)K, gshift);
+                MLX_CUDA_LAUNCHED();
+                return;
+              }
+              auto kern = form == 0 ? qmvk::qmv_tc_kernel<T, RT, KS, 2>
+                          : gs == 32 ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 32>
+                          : gs == 64 ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 64>
+                                     : qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 128>;
+              launch_maybe_pdl(kern, gt, dim3(32 * KS), smem, st, (const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, (int)N,
+                               (int)K, gshift);
             }
             MLX_CUDA_LAUNCHED();
             return;
