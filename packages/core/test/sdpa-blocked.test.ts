@@ -3,7 +3,8 @@
 // The path is opt-in (MLX_SDPA_BLOCKED=1); on machines without AVX-512 both runs take the tiled kernel.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
-import { decode, expectArrayClose, loadFixture } from './helpers/fixtures.js';
+import { expectArrayClose, loadFixture } from './helpers/fixtures.js';
+import { sdpaOnFixture } from './helpers/sdpa.js';
 
 // MLX_SDPA_ROWS=0: the default row-group kernel (sdpa-rows.test.ts) would otherwise take these shapes first.
 beforeEach(() => { process.env.MLX_SDPA_BLOCKED = '1'; process.env.MLX_SDPA_ROWS = '0'; });
@@ -11,17 +12,7 @@ afterEach(() => { delete process.env.MLX_SDPA_BLOCKED; delete process.env.MLX_SD
 
 describe('blocked attention (MLX fixtures)', () => {
   for (const c of loadFixture('sdpa_blocked')) {
-    it(c.name, () => {
-      let q: mx.array, k: mx.array, v: mx.array;
-      if (c.args.fused) {
-        const H = c.args.fused as number, t = mx.transpose(decode(c.inputs[0]), [0, 2, 1, 3]);
-        [q, k, v] = [0, 1, 2].map((i) => t.index(mx.Slice(), mx.Slice(i * H, (i + 1) * H)));
-      } else {
-        [q, k, v] = c.inputs.slice(0, 3).map(decode);
-      }
-      const mask = c.inputs[3] ? decode(c.inputs[3]) : undefined;
-      expectArrayClose(mx.fast.scaledDotProductAttention(q, k, v, c.args.scale, mask), c.expected, 1e-4, 1e-5);
-    });
+    it(c.name, () => expectArrayClose(sdpaOnFixture(c), c.expected, 1e-4, 1e-5));
   }
 });
 

@@ -4,23 +4,14 @@
 // On machines without AVX-512 both runs take the tiled kernel.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
-import { decode, expectArrayClose, loadFixture } from './helpers/fixtures.js';
+import { expectArrayClose, loadFixture } from './helpers/fixtures.js';
+import { sdpaOnFixture } from './helpers/sdpa.js';
 
 afterEach(() => { delete process.env.MLX_SDPA_ROWS; });
 
 describe('row-group attention (MLX fixtures)', () => {
   for (const c of loadFixture('sdpa_blocked')) {
-    it(c.name, () => {
-      let q: mx.array, k: mx.array, v: mx.array;
-      if (c.args.fused) {
-        const H = c.args.fused as number, t = mx.transpose(decode(c.inputs[0]), [0, 2, 1, 3]);
-        [q, k, v] = [0, 1, 2].map((i) => t.index(mx.Slice(), mx.Slice(i * H, (i + 1) * H)));
-      } else {
-        [q, k, v] = c.inputs.slice(0, 3).map(decode);
-      }
-      const mask = c.inputs[3] ? decode(c.inputs[3]) : undefined;
-      expectArrayClose(mx.fast.scaledDotProductAttention(q, k, v, c.args.scale, mask), c.expected, 1e-4, 1e-5);
-    });
+    it(c.name, () => expectArrayClose(sdpaOnFixture(c), c.expected, 1e-4, 1e-5));
   }
 });
 

@@ -6,25 +6,16 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
 import { loadLM } from '../src/index.js';
+import { decodeLogits, relDiff } from './helpers/decode.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'hf');
 const hasGpu = mx.cuda.isAvailable();
 const launches = () => mx.cuda.counters().graph_launches ?? 0;
 
-function decodeLogits(lm: Awaited<ReturnType<typeof loadLM>>, graph: boolean, prompt: number[], steps: number[]): Float32Array[] {
+function decodeWithGraph(lm: Awaited<ReturnType<typeof loadLM>>, graph: boolean, prompt: number[], steps: number[]): Float32Array[] {
   lm.model.releaseCompiled();
   lm.model.decodeCudaGraph = graph;
-  const caches = lm.model.newCache();
-  const keep = () => caches.flatMap((c) => c.state());
-  mx.tidy(() => [lm.model.forward(mx.array(Int32Array.from(prompt)).reshape([1, prompt.length]), caches), keep()]);
-  const out: Float32Array[] = [];
-  for (const t of steps) {
-    const [l] = mx.tidy(() => [mx.reshape(lm.model.forward(mx.array(Int32Array.of(t)).reshape([1, 1]), caches), [-1]), keep()] as const);
-    out.push(mx.astype(l, mx.float32).toTypedArray() as Float32Array);
-    l.dispose();
-  }
-  for (const c of caches) c.dispose();
-  return out;
+  return decodeLogits(lm, prompt, steps);
 }
 
 describe.skipIf(!hasGpu).each(['llama', 'gemma3'])('%s decode step as a CUDA graph', (name) => {
@@ -37,15 +28,11 @@ describe.skipIf(!hasGpu).each(['llama', 'gemma3'])('%s decode step as a CUDA gra
     const V = lm.model.spec.vocabSize;
     const prompt = Array.from({ length: 250 }, (_, i) => (i * 37 + 5) % V);
     const steps = Array.from({ length: 12 }, (_, i) => (i * 11 + 3) % V);
-    const plain = decodeLogits(lm, false, prompt, steps);
+    const plain = decodeWithGraph(lm, false, prompt, steps);
     const before = launches();
-    const graph = decodeLogits(lm, true, prompt, steps);
+    const graph = decodeWithGraph(lm, true, prompt, steps);
     expect(launches() - before, 'graph launches').toBeGreaterThanOrEqual(steps.length - 4);
-    for (let i = 0; i < steps.length; i++) {
-      let err = 0, scale = 0;
-      for (let j = 0; j < V; j++) err = Math.max(err, Math.abs(graph[i][j] - plain[i][j])), scale = Math.max(scale, Math.abs(plain[i][j]));
-      expect(err / scale, `step ${i} (position ${250 + i})`).toBeLessThan(1e-6);
-    }
+    for (let i = 0; i < steps.length; i++) expect(relDiff(graph[i], plain[i]), `step ${i} (position ${250 + i})`).toBeLessThan(1e-6);
     lm.dispose();
   });
 
