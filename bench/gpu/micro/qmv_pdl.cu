@@ -24,10 +24,10 @@
 
 #include "../../../packages/native/src/backend/cuda/qmv_tc.cuh"
 #include "qmv_bulk.cuh"
+#include "qmv_common.cuh"
 
 using namespace mlx::cu::qmvk;
-using T = __nv_bfloat16;
-#define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { printf("CUDA %s at %d\n", cudaGetErrorString(e_), __LINE__); exit(1); } } while (0)
+using namespace qmv_bench;  // T, Bufs, CK, rnd/frand/bf, weight_copies
 
 // ---- floors. Grid-stride read of the bytes (the session-3 floor), with the PDL calls at the top.
 __global__ void read_gs_kernel(const uint4* p, int64_t n, uint32_t* sink) {
@@ -57,18 +57,6 @@ __global__ void read_chunk_kernel(const uint4* p, int64_t n, int64_t chunk, uint
   if (a == 0x12345679u) sink[0] = a;
 }
 
-// ---- reference: one thread per output, f32
-__global__ void ref_kernel(const T* x, const uint32_t* w, const T* s, const T* b, float* y, int N, int K, int gs) {
-  int n = blockIdx.x * blockDim.x + threadIdx.x;
-  if (n >= N) return;
-  float acc = 0.f;
-  for (int k = 0; k < K; k++) {
-    uint32_t q = (w[(int64_t)n * (K / 8) + k / 8] >> (4 * (k % 8))) & 15u;
-    int64_t gi = (int64_t)n * (K / gs) + k / gs;
-    acc += to_f(x[k]) * (to_f(s[gi]) * (float)q + to_f(b[gi]));
-  }
-  y[n] = acc;
-}
 
 // cudaLaunchKernelEx with or without the programmatic-serialization attribute.
 template <typename... KArgs, typename... Args>
@@ -86,11 +74,6 @@ static cudaError_t launch(void (*k)(KArgs...), dim3 grid, dim3 block, size_t sme
   return cudaLaunchKernelEx(&cfg, k, static_cast<KArgs>(args)...);
 }
 
-struct Bufs { uint32_t* w; T* s; T* b; };
-static uint32_t rng = 12345;
-static uint32_t rnd() { rng = rng * 1664525u + 1013904223u; return rng; }
-static float frand() { return (rnd() >> 8) / 16777216.f * 2.f - 1.f; }
-static uint16_t bf(float f) { uint32_t u; memcpy(&u, &f, 4); return (uint16_t)((u + 0x7FFF + ((u >> 16) & 1)) >> 16); }
 
 int main(int argc, char** argv) {
   const int N = argc > 3 ? atoi(argv[1]) : 14336, K = argc > 3 ? atoi(argv[2]) : 4096, gs = argc > 3 ? atoi(argv[3]) : 64;
@@ -99,23 +82,8 @@ int main(int argc, char** argv) {
   cudaDeviceProp prop; CK(cudaGetDeviceProperties(&prop, 0));
   const size_t wbytes = (size_t)N * K / 2, sbytes = (size_t)N * ngroups * 2;
   const double bytes = wbytes + 2.0 * sbytes + K * 2 + N * 2;
-  // one contiguous slab per copy: weights | scales | biases (the floors read exactly these bytes)
-  std::vector<Bufs> B(NB);
-  std::vector<char*> slab(NB);
-  {
-    std::vector<uint32_t> hw(wbytes / 4);
-    std::vector<uint16_t> hs(N * (size_t)ngroups), hb(N * (size_t)ngroups);
-    for (auto& v : hw) v = rnd();
-    for (auto& v : hs) v = bf(0.01f + 0.02f * std::fabs(frand()));
-    for (auto& v : hb) v = bf(0.1f * frand());
-    for (int i = 0; i < NB; i++) {
-      CK(cudaMalloc(&slab[i], wbytes + 2 * sbytes));
-      B[i] = {(uint32_t*)slab[i], (T*)(slab[i] + wbytes), (T*)(slab[i] + wbytes + sbytes)};
-      CK(cudaMemcpy(B[i].w, hw.data(), wbytes, cudaMemcpyHostToDevice));
-      CK(cudaMemcpy(B[i].s, hs.data(), sbytes, cudaMemcpyHostToDevice));
-      CK(cudaMemcpy(B[i].b, hb.data(), sbytes, cudaMemcpyHostToDevice));
-    }
-  }
+  std::vector<char*> slab;
+  std::vector<Bufs> B = weight_copies(N, K, gs, NB, slab);
   std::vector<uint16_t> hx(K);
   for (auto& v : hx) v = bf(frand());
   T *x, *y; float* yr; uint32_t* sink;
