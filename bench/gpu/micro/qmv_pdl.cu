@@ -58,21 +58,6 @@ __global__ void read_chunk_kernel(const uint4* p, int64_t n, int64_t chunk, uint
 }
 
 
-// cudaLaunchKernelEx with or without the programmatic-serialization attribute.
-template <typename... KArgs, typename... Args>
-static cudaError_t launch(void (*k)(KArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t st, bool pdl, Args... args) {
-  cudaLaunchConfig_t cfg = {};
-  cfg.gridDim = grid;
-  cfg.blockDim = block;
-  cfg.dynamicSmemBytes = smem;
-  cfg.stream = st;
-  cudaLaunchAttribute at[1];
-  at[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  at[0].val.programmaticStreamSerializationAllowed = 1;
-  cfg.attrs = at;
-  cfg.numAttrs = pdl ? 1 : 0;
-  return cudaLaunchKernelEx(&cfg, k, static_cast<KArgs>(args)...);
-}
 
 
 int main(int argc, char** argv) {
@@ -206,13 +191,13 @@ int main(int argc, char** argv) {
 
   const int64_t n16 = (int64_t)((wbytes + 2 * sbytes) / 16);
   printf("floors (read the same bytes, nothing else):\n");
-  run("read grid-stride x4", [&](int i, bool p) { return launch(read_gs_kernel, dim3(sms * 4), dim3(512), 0, st, p, (const uint4*)slab[i], n16, sink); }, false);
+  run("read grid-stride x4", [&](int i, bool p) { return launch_pdl(read_gs_kernel, dim3(sms * 4), dim3(512), 0, st, p, (const uint4*)slab[i], n16, sink); }, false);
   for (int nb : {448, sms * 4}) {
     const int64_t chunk = (n16 + nb - 1) / nb;
     run("read chunk b" + std::to_string(nb), [&, chunk, nb](int i, bool p) {
-      return launch(read_chunk_kernel<false>, dim3(nb), dim3(256), 0, st, p, (const uint4*)slab[i], n16, chunk, sink); }, false);
+      return launch_pdl(read_chunk_kernel<false>, dim3(nb), dim3(256), 0, st, p, (const uint4*)slab[i], n16, chunk, sink); }, false);
     run("read chunk b" + std::to_string(nb) + " +L2pf", [&, chunk, nb](int i, bool p) {
-      return launch(read_chunk_kernel<true>, dim3(nb), dim3(256), 0, st, p, (const uint4*)slab[i], n16, chunk, sink); }, false);
+      return launch_pdl(read_chunk_kernel<true>, dim3(nb), dim3(256), 0, st, p, (const uint4*)slab[i], n16, chunk, sink); }, false);
   }
   printf("qmv (tc rRT kKS uU = qmv_tc_kernel<RT, KS, U>; pfP: L2 prefetch mode, qmv_tc.cuh):\n");
   const size_t smem = ngroups * 4;
@@ -225,7 +210,7 @@ int main(int argc, char** argv) {
     const int tiles = (N + RT * 16 - 1) / (RT * 16);
     const int blocks = P ? std::min(tiles, std::max(1, occ * sms)) : tiles;
     nm += " " + std::to_string(regs) + "r " + std::to_string(blocks) + "/" + std::to_string(occ * sms);
-    run(nm, [=](int i, bool p) { return launch(kern, dim3(blocks, 1), dim3(32 * KS), smem, st, p, (const T*)x,
+    run(nm, [=](int i, bool p) { return launch_pdl(kern, dim3(blocks, 1), dim3(32 * KS), smem, st, p, (const T*)x,
                                                 (const uint32_t*)B[i].w, (const T*)B[i].s, (const T*)B[i].b, y, N, K, gshift); }, true);
   };
 #define TC(RT, KS, U, PF, E) tc(qmv_tc_kernel<T, RT, KS, U, PF, E>, RT, KS, U, PF, E, 0)
@@ -268,7 +253,7 @@ int main(int argc, char** argv) {
       CK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)sm));
       int occ = 0; CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occ, kern, 32 * (KS + 1), sm));
       const int gx = std::min((N + 15) / 16, std::max(1, occ * sms));
-      run("ws k8s32n4x (no PDL calls)", [=](int i, bool p) { return launch(kern, dim3(gx, 1), dim3(32 * (KS + 1)), sm, st, p, (const T*)x,
+      run("ws k8s32n4x (no PDL calls)", [=](int i, bool p) { return launch_pdl(kern, dim3(gx, 1), dim3(32 * (KS + 1)), sm, st, p, (const T*)x,
                                                         (const uint32_t*)B[i].w, (const T*)B[i].s, (const T*)B[i].b, y, N, K, gshift); }, true);
     }
   }

@@ -5,6 +5,7 @@
 // show that cuDNN ran the half-precision cases and not the float32 ones.
 import { describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
+import { relErr } from './helpers/gpu.js';
 
 const hasGpu = mx.cuda.isAvailable();
 // Plans are built in the calling thread here (the default builds them in the background and runs our
@@ -16,19 +17,6 @@ const sdpa = mx.fast.scaledDotProductAttention;
 const rand = (shape: number[], seed: number, dtype: mx.Dtype = mx.float32) =>
   mx.astype(mx.random.normal(shape, mx.float32, 0, 1, mx.random.key(seed), mx.cpu), dtype, mx.cpu);
 const f32 = (x: mx.array) => mx.astype(x, mx.float32, mx.cpu);
-
-function relErr(a: mx.array, b: mx.array): number {
-  const x = f32(a).toTypedArray() as Float32Array;
-  const y = f32(b).toTypedArray() as Float32Array;
-  expect(x.length).toBe(y.length);
-  let num = 0, den = 0;
-  for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) return Infinity;
-    num += (x[i] - y[i]) ** 2;
-    den += y[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
 
 const cudnnRuns = () => mx.cuda.counters()['cudnn_sdpa'] ?? 0;
 const tolerance = (dt: mx.Dtype) => (dt === mx.bfloat16 ? 2e-2 : dt === mx.float16 ? 4e-3 : 1e-5);

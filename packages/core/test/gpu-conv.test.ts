@@ -7,6 +7,7 @@
 // prove that no CPU fallback ran for these primitives.
 import { describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
+import { relErr as relErrValues } from './helpers/gpu.js';
 
 const hasGpu = mx.cuda.isAvailable();
 
@@ -17,19 +18,13 @@ const rand = (shape: number[], seed: number, dtype: mx.Dtype = mx.float32) =>
 const gelu = (x: mx.array) => mx.divide(mx.multiply(x, mx.add(1, mx.erf(mx.divide(x, Math.SQRT2)))), 2);
 
 const f32 = (a: mx.array) => mx.astype(a, mx.float32, mx.cpu).toTypedArray() as Float32Array;
-
+// The shared relative error, after checking that shape and dtype agree.
 function relErr(a: mx.array, b: mx.array): number {
   expect(a.shape).toEqual(b.shape);
   expect(a.dtype).toBe(b.dtype);
-  const x = f32(a), y = f32(b);
-  let num = 0, den = 0;
-  for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) return Infinity;
-    num += (x[i] - y[i]) ** 2;
-    den += y[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
+  return relErrValues(a, b);
 }
+
 const tol = (dt: mx.Dtype) => (dt === mx.float32 || dt === mx.float64 ? 2e-6 : dt === mx.float16 ? 2e-3 : 1.5e-2);
 
 const fallbacks = (prefixes: string[]) =>

@@ -2,24 +2,12 @@
 // CPU backend of the same build, which the other test files check against NumPy/MLX fixtures.
 import { describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
+import { relErr } from './helpers/gpu.js';
 
 const hasGpu = mx.cuda.isAvailable();
 
 const rand = (shape: number[], seed: number, dtype: mx.Dtype = mx.float32) =>
   mx.astype(mx.random.normal(shape, mx.float32, 0, 1, mx.random.key(seed), mx.cpu), dtype, mx.cpu);
-
-function relErr(a: mx.array, b: mx.array): number {
-  const x = mx.astype(a, mx.float32, mx.cpu).toTypedArray() as Float32Array;
-  const y = mx.astype(b, mx.float32, mx.cpu).toTypedArray() as Float32Array;
-  expect(x.length).toBe(y.length);
-  let num = 0, den = 0;
-  for (let i = 0; i < x.length; i++) {
-    if (Number.isNaN(x[i]) || Number.isNaN(y[i])) return Infinity;
-    num += (x[i] - y[i]) ** 2;
-    den += y[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
 
 describe('gpu without CUDA', () => {
   it.skipIf(hasGpu)('reports no GPU and rejects it with a typed error', () => {

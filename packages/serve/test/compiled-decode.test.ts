@@ -3,20 +3,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
 import { CompiledDecode, PagedKv, Scheduler, greedy } from '../src/index.js';
-import { tinyLlama, byteTokenizer } from './tiny-model.js';
+import { samplePrompts, tinyLlama, byteTokenizer } from './tiny-model.js';
 
 const tiny = tinyLlama(11);
 const tok = byteTokenizer();
 afterAll(() => tiny.model.dispose());
 
-const prompts = [
-  'Hello there, how are you?',
-  'a',
-  'The quick brown fox jumps over the lazy dog. The quick brown fox jumps over the lazy dog again and again.',
-  'Short',
-  '0123456789abcdef0123456789abcdef!',
-  'Padding rows must never leak into real ones.',
-];
+const prompts = [...samplePrompts, 'Padding rows must never leak into real ones.'];
 
 describe('CompiledDecode', () => {
   it('greedy output through the compiled step equals the uncached reference and the eager path', async () => {

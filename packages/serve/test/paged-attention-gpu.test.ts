@@ -2,24 +2,13 @@
 // core's paged-attention tests check against an independent reference. Runs on the GPU machine; skipped without CUDA.
 import { describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
+// The GPU tests' shared comparison (core's test helpers; no serve-specific variant needed).
+import { relErr } from '../../core/test/helpers/gpu.js';
 
 const hasGpu = mx.cuda.isAvailable();
 
 let seed = 1000;
 const normal = (shape: number[]) => mx.random.normal(shape, mx.float32, 0, 1, mx.random.key(seed++), mx.cpu);
-
-function relErr(a: mx.array, b: mx.array): number {
-  const x = mx.astype(a, mx.float32, mx.cpu).toTypedArray() as Float32Array;
-  const y = mx.astype(b, mx.float32, mx.cpu).toTypedArray() as Float32Array;
-  expect(x.length).toBe(y.length);
-  let num = 0, den = 0;
-  for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) return Infinity;
-    num += (x[i] - y[i]) ** 2;
-    den += y[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
 
 interface Case { seqs: number[][]; hq: number; hkv: number; d: number; window?: number; slots?: number }
 

@@ -1,19 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
 import { Scheduler, greedy } from '../src/index.js';
-import { tinyLlama, byteTokenizer } from './tiny-model.js';
+import { samplePrompts, tinyLlama, byteTokenizer } from './tiny-model.js';
 
 const tiny = tinyLlama(7);
 const tok = byteTokenizer();
 afterAll(() => tiny.model.dispose());
 
-const prompts = [
-  'Hello there, how are you?',
-  'a',
-  'The quick brown fox jumps over the lazy dog. The quick brown fox jumps over the lazy dog again and again.',
-  'Short',
-  '0123456789abcdef0123456789abcdef!', // exactly two 16-token blocks after BOS + 1
-];
+const prompts = samplePrompts;
 
 describe('Scheduler (tiny random llama)', () => {
   it('batched, paged, chunk-prefilled greedy output equals an uncached single-sequence reference', async () => {

@@ -8,6 +8,15 @@ export const BOS = 1;
 export const EOS = 2;
 const OFFSET = 3;
 
+/** Prompts of different lengths for the tiny model's scheduler tests (the last: two 16-token blocks after BOS + 1). */
+export const samplePrompts: readonly string[] = [
+  'Hello there, how are you?',
+  'a',
+  'The quick brown fox jumps over the lazy dog. The quick brown fox jumps over the lazy dog again and again.',
+  'Short',
+  '0123456789abcdef0123456789abcdef!',
+];
+
 export function byteTokenizer(): ServeTokenizer {
   const enc = new TextEncoder();
   return {

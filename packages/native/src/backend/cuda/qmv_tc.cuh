@@ -327,4 +327,23 @@ __global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const
   }
 }
 
+// cudaLaunchKernelEx with or without programmatic dependent launch (PDL: the kernel may start while the previous
+// one on the stream finishes; it waits with griddepcontrol.wait before reading that kernel's output). Shared by
+// the engine (quantized.cu) and the GEMV microbenchmark.
+template <typename... KArgs, typename... Args>
+inline cudaError_t launch_pdl(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t st, bool pdl,
+                              Args... args) {
+  cudaLaunchConfig_t cfg = {};
+  cfg.gridDim = grid;
+  cfg.blockDim = block;
+  cfg.dynamicSmemBytes = smem;
+  cfg.stream = st;
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attr[0].val.programmaticStreamSerializationAllowed = 1;
+  cfg.attrs = attr;
+  cfg.numAttrs = pdl ? 1 : 0;
+  return cudaLaunchKernelEx(&cfg, kern, static_cast<KArgs>(args)...);
+}
+
 }  // namespace mlx::cu::qmvk

@@ -295,17 +295,7 @@ int qmv_fast_mode() {
 }
 template <typename... KArgs, typename... Args>
 void launch_maybe_pdl(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t st, Args... args) {
-  cudaLaunchConfig_t cfg = {};
-  cfg.gridDim = grid;
-  cfg.blockDim = block;
-  cfg.dynamicSmemBytes = smem;
-  cfg.stream = st;
-  cudaLaunchAttribute attr[1];
-  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attr[0].val.programmaticStreamSerializationAllowed = 1;
-  cfg.attrs = attr;
-  cfg.numAttrs = qmv_pdl_enabled() ? 1 : 0;
-  MLX_CUDA_CHECK(cudaLaunchKernelEx(&cfg, kern, static_cast<KArgs>(args)...));
+  MLX_CUDA_CHECK(qmvk::launch_pdl(kern, grid, block, smem, st, qmv_pdl_enabled(), args...));
 }
 
 bool supported(int bits, int gs, Dtype dt) {
