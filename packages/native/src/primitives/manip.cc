@@ -13,6 +13,13 @@ namespace mlx {
 using V = std::vector<Array>;
 using VM = std::pair<std::vector<Array>, std::vector<int>>;
 
+void AsStrided::share_view(Array& out, const Array& x) const {
+  ArrayFlags f = layout_flags(out.shape(), strides_, -1);
+  bool dense = f.row_contiguous || f.col_contiguous;
+  f.contiguous = dense;
+  out.copy_shared_buffer(x, strides_, f, dense ? out.size() : x.data_size() - offset_, offset_);
+}
+
 bool AsStrided::is_equivalent(const Primitive& o) const {
   auto p = dynamic_cast<const AsStrided*>(&o);
   return p && p->shape_ == shape_ && p->strides_ == strides_ && p->offset_ == offset_;

@@ -18,6 +18,9 @@ class AsStrided : public Primitive {
   const Shape& shape() const { return shape_; }
   const Strides& strides() const { return strides_; }
   int64_t offset() const { return offset_; }
+  // Makes out this view of x (x row-contiguous, already on the kernel's device): shares x's buffer. Used by every
+  // backend's kernel once it has such an x.
+  void share_view(Array& out, const Array& x) const;
  private:
   Shape shape_;
   Strides strides_;

@@ -17,10 +17,7 @@ void as_strided(const Primitive& p, const std::vector<Array>& in, std::vector<Ar
   Array x = contiguous(in[0]);  // strides are relative to the row-major flattened input
   Array& o = out[0];
   if (o.size() == 0) { o.allocate(); return; }
-  ArrayFlags f = layout_flags(o.shape(), sp.strides(), -1);
-  bool dense = f.row_contiguous || f.col_contiguous;
-  f.contiguous = dense;
-  o.copy_shared_buffer(x, sp.strides(), f, dense ? o.size() : x.data_size() - sp.offset(), sp.offset());
+  sp.share_view(o, x);
 }
 
 void view(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out) {

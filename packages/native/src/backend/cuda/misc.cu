@@ -82,10 +82,7 @@ void as_strided_gpu(const Primitive& p, const std::vector<Array>& in, std::vecto
   // Strides are relative to the row-major flattened input (the CPU kernel's contract).
   Array x = in[0].flags().row_contiguous ? in[0] : astype_gpu(in[0], in[0].dtype(), s);
   if (o.size() == 0) { alloc_out(o, s); return; }
-  ArrayFlags f = layout_flags(o.shape(), sp.strides(), -1);
-  bool dense = f.row_contiguous || f.col_contiguous;
-  f.contiguous = dense;
-  o.copy_shared_buffer(x, sp.strides(), f, dense ? o.size() : x.data_size() - sp.offset(), sp.offset());
+  sp.share_view(o, x);
 }
 
 void view_gpu(const Primitive& p, const std::vector<Array>& in, std::vector<Array>& out) {
