@@ -1,5 +1,5 @@
 // The engine's 4-bit GEMV rows of bench/gpu/run.mjs alone (issue #6): one launch, and a chain of 8 GEMVs
-// over 8 distinct weight copies per eval, for every kernel form (MLX_CUDA_QMV_FAST=0: session 4, 1: default, 2: 16-row tiles, 3: x in shared memory, 4: 2+3) with and without
+// over 8 distinct weight copies per eval, for the kernel forms (MLX_CUDA_QMV_FAST=5: default, the ring kernel; 1: session 5's; 0: session 4; 2: 16-row tiles; 4: x in shared memory) with and without
 // PDL (MLX_CUDA_PDL; both read per launch), against the 1 GiB copy rate measured in the same run by PyTorch
 // (as bench/gpu/peers.py) and by the engine. GPU times from CUDA events (bench/gpu/timing.mjs).
 //   node bench/gpu/micro/gemv-engine.mjs     (on the GPU machine, after the CUDA build)
@@ -14,7 +14,7 @@ const withEnv = (env, fn) => {
   Object.assign(process.env, env);
   try { return fn(); } finally { for (const k of Object.keys(env)) delete process.env[k]; }
 };
-const OFF = { MLX_CUDA_PDL: '0', MLX_CUDA_QMV_FAST: '0' };
+const OFF = { MLX_CUDA_PDL: '0' };  // same kernel without PDL: must give the same bits
 
 let torchCopy = NaN;
 try {  // PyTorch's 1 GiB clone, as bench/gpu/peers.py times it
@@ -53,12 +53,12 @@ for (const [N, K, gs] of [[14336, 4096, 64], [4096, 14336, 64], [14336, 4096, 32
   let diff = 0;
   for (let i = 0; i < on.length; i++) for (let j = 0; j < on[i].length; j++) diff += !Object.is(on[i][j], off[i][j]);
   const fmt = (t) => `${(t * 1e6).toFixed(2)} us ${(bytes / t / 1e9).toFixed(0)} GB/s ${(100 * bytes / t / 1e9 / copy).toFixed(0)}%`;
-  console.log(`${N}x${K} g${gs} (${(bytes / 1e6).toFixed(2)} MB) bits default vs MLX_CUDA_PDL=0 MLX_CUDA_QMV_FAST=0: ${diff === 0 ? 'same' : `${diff} DIFFER`}`);
+  console.log(`${N}x${K} g${gs} (${(bytes / 1e6).toFixed(2)} MB) bits default vs MLX_CUDA_PDL=0: ${diff === 0 ? 'same' : `${diff} DIFFER`}`);
   console.log(`  single (hot L2): default ${fmt(timeGpu(one, 50))} | off ${fmt(withEnv(OFF, () => timeGpu(one, 50)))}`);
   // the chain, per GEMV, for every kernel form (quantized.cu qmv_fast_mode) with and without PDL, interleaved twice
   for (let rep = 0; rep < 2; rep++) {
     const cells = [];
-    for (const form of ['0', '1', '2', '3', '4'])
+    for (const form of ['5', '1', '0', '2', '4'])
       for (const pdl of ['1', '0'])
         cells.push(`form ${form} pdl ${pdl}: ${fmt(withEnv({ MLX_CUDA_QMV_FAST: form, MLX_CUDA_PDL: pdl }, () => timeGpu(chain, 20)) / 8)}`);
     console.log(`  chain of 8 per GEMV (round ${rep + 1}):\n    ${cells.join('\n    ')}`);

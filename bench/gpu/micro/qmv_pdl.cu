@@ -22,6 +22,17 @@
 #include <string>
 #include <vector>
 
+// Per-warp timestamps of qmv_ring_kernel (6 points, see QMV_RING_STAMP in qmv_ring.cuh) when g_stamps is set.
+__constant__ unsigned long long* g_stamps;
+__device__ __forceinline__ void ring_stamp(int i) {
+  if (g_stamps != nullptr && (threadIdx.x & 31) == 0) {
+    unsigned long long t; asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    g_stamps[(((size_t)blockIdx.x * (blockDim.x >> 5)) + (threadIdx.x >> 5)) * 8 + i] = t;
+    if (i == 0) { unsigned sm; asm("mov.u32 %0, %%smid;" : "=r"(sm)); g_stamps[(((size_t)blockIdx.x * (blockDim.x >> 5)) + (threadIdx.x >> 5)) * 8 + 7] = sm; }
+  }
+}
+#define QMV_RING_STAMP_AT(i) ring_stamp(i);
+#include "../../../packages/native/src/backend/cuda/qmv_ring.cuh"
 #include "../../../packages/native/src/backend/cuda/qmv_tc.cuh"
 #include "qmv_bulk.cuh"
 #include "qmv_common.cuh"
@@ -110,8 +121,10 @@ int main(int argc, char** argv) {
     std::string v = e;
     for (size_t p = 0, q; p <= v.size(); p = q + 1) { q = v.find(',', p); if (q == std::string::npos) q = v.size(); if (q > p) skip.push_back(v.substr(p, q - p)); }
   }
+  const char* only = getenv("QMV_ONLY");  // run only the variants whose name contains this
   auto run = [&](const std::string& name, Launch L, bool check) {
     for (auto& k : skip) if (name.find(k) != std::string::npos) return;
+    if (only && name.find(only) == std::string::npos) return;
     printf("  %-40s", name.c_str());
     fflush(stdout);
     if (check) {
@@ -200,7 +213,6 @@ int main(int argc, char** argv) {
       return launch_pdl(read_chunk_kernel<true>, dim3(nb), dim3(256), 0, st, p, (const uint4*)slab[i], n16, chunk, sink); }, false);
   }
   printf("qmv (tc rRT kKS uU = qmv_tc_kernel<RT, KS, U>; pfP: L2 prefetch mode, qmv_tc.cuh):\n");
-  const size_t smem = ngroups * 4;
   auto tc = [&](auto kern, int RT, int KS, int U, int PF, int E, int MB, bool P = false, bool G = false, bool X = false) {
     const size_t smem = qmv_tc_smem(K, gs, X);
     std::string nm = "tc r" + std::to_string(RT) + "k" + std::to_string(KS) + "u" + std::to_string(U) + " pf" + std::to_string(PF) + " e" + std::to_string(E) + (MB > 1 ? " mb" + std::to_string(MB) : "") + (P ? " P" : "") + (G ? " G" : "") + (X ? " X" : "");
@@ -229,22 +241,70 @@ int main(int argc, char** argv) {
                               qmv_tc_kernel<T, RT, KS, U, 0, E, 0, false, 128, true>, RT, KS, U, E)
 #define TCG(RT, KS, U, PF, E) tcg(qmv_tc_kernel<T, RT, KS, U, PF, E, 0, false, 32>, qmv_tc_kernel<T, RT, KS, U, PF, E, 0, false, 64>, \
                                   qmv_tc_kernel<T, RT, KS, U, PF, E, 0, false, 128>, RT, KS, U, PF, E)
-  TC(2, 4, 2, 0, 0);  // engine default (first: the reference bits)
-  TC(2, 4, 2, 0, 1);
-  TCG(2, 4, 2, 0, 1);
-  TCX(2, 4, 2, 1);
-  TCX(2, 4, 2, 2);
-  TCX(1, 4, 2, 2);
-  TCX(1, 4, 2, 1);
-  TCX(2, 4, 1, 2);
-  TCG(2, 4, 2, 0, 0);
-  TCG(2, 8, 2, 0, 1);
-  TCG(1, 8, 2, 0, 1);
-  TCG(1, 4, 2, 0, 1);
-  TCG(2, 4, 1, 0, 2);
-  TCG(1, 8, 1, 0, 2);
-  TC(2, 4, 2, 3, 1);
-  TC(1, 8, 2, 3, 1);
+  TC(2, 4, 2, 0, 0);  // session 4's engine kernel (first: the reference bits)
+  TCG(2, 4, 2, 0, 1);  // session 5's engine default (MLX_CUDA_QMV_FAST=1)
+  TCX(1, 4, 2, 1);     // MLX_CUDA_QMV_FAST=4
+  // qmv_ring_kernel<GS, RT, D> (qmv_ring.cuh) with TPB tile groups per block; KSW from qmv_ring_ks unless forced
+  auto ring_setup = [&](auto kern, int RT, int TPB, int ks_force, int& ksw, int& blocks, size_t& sm) {
+    ksw = ks_force > 0 ? ks_force : qmv_ring_ks(N, K, gs, RT * TPB, sms);
+    sm = qmv_ring_smem<T>(K, gs, ksw * TPB, RT);
+    CK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)sm));
+    blocks = (N + 16 * RT * TPB - 1) / (16 * RT * TPB);
+  };
+  auto ring = [&](auto k32, auto k64, auto k128, int RT, int D, int TPB, int ks_force) {
+    auto go = [&](auto kern) {
+      int ksw, blocks; size_t sm;
+      ring_setup(kern, RT, TPB, ks_force, ksw, blocks, sm);
+      if (ksw * TPB > 16) { printf("  ring r%d d%d t%d: %d warps per block, skipped\n", RT, D, TPB, ksw * TPB); return; }
+      int regs = 0; { cudaFuncAttributes fa; if (cudaFuncGetAttributes(&fa, kern) == cudaSuccess) regs = fa.numRegs; }
+      int occ = 0; CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occ, kern, 32 * ksw * TPB, sm));
+      std::string nm = "ring r" + std::to_string(RT) + " d" + std::to_string(D) + " t" + std::to_string(TPB) + " ks" + std::to_string(ksw) + " " +
+                       std::to_string(regs) + "r " + std::to_string(blocks) + "/" + std::to_string(occ * sms) + (RT == 1 && D == 2 && TPB == 1 && !ks_force ? " (engine)" : "");
+      run(nm, [=](int i, bool p) { return launch_pdl(kern, dim3(blocks, 1), dim3(32 * ksw * TPB), sm, st, p, (const T*)x, (const uint32_t*)B[i].w,
+                                                  (const T*)B[i].s, (const T*)B[i].b, y, N, K, ksw); }, true);
+    };
+    if (gs == 32) go(k32); else if (gs == 64) go(k64); else if (gs == 128) go(k128);
+  };
+#define RING(RT, D, TPB, KSF) ring(qmv_ring_kernel<T, 32, RT, D>, qmv_ring_kernel<T, 64, RT, D>, qmv_ring_kernel<T, 128, RT, D>, RT, D, TPB, KSF)
+  RING(1, 2, 1, 0);  // the engine's form
+  RING(1, 3, 1, 0);
+  RING(2, 2, 1, 0);
+  RING(1, 2, 2, 0);
+  RING(1, 2, 1, 8);
+  if (!getenv("QMV_STAMPS")) { printf("done\n"); return 0; }
+  {  // where a warp's time goes: stamps of one cold launch and of the last launch of a hot PDL chain
+    const int TPB = getenv("QMV_STAMP_TPB") ? atoi(getenv("QMV_STAMP_TPB")) : 1;
+    auto kern = gs == 32 ? qmv_ring_kernel<T, 32, 1, 2, true> : gs == 64 ? qmv_ring_kernel<T, 64, 1, 2, true> : qmv_ring_kernel<T, 128, 1, 2, true>;
+    int ks, blocks; size_t sm;
+    ring_setup(kern, 1, TPB, 0, ks, blocks, sm);
+    const int nw = blocks * ks * TPB;
+    unsigned long long* buf; CK(cudaMalloc(&buf, (size_t)nw * 64));
+    std::vector<unsigned long long> h((size_t)nw * 8);
+    auto report = [&](const char* what) {
+      CK(cudaMemcpy(h.data(), buf, h.size() * 8, cudaMemcpyDeviceToHost));
+      unsigned long long t0 = ~0ull, tend = 0;
+      for (int i = 0; i < nw; i++) { t0 = std::min(t0, h[i * 8]); tend = std::max(tend, h[i * 8 + 5]); }
+      printf("  stamps r1 d2 t%d ks%d %s: kernel span %.2f us (first entry to last end); per warp percentiles p0/p10/p50/p90/p100 in us:\n", TPB, ks, what, (tend - t0) / 1e3);
+      const char* nm[] = {"entry (since first)", "pdl wait", "x staged", "1st span", "all spans", "block sync", "end (since first)"};
+      for (int k = 0; k < 7; k++) {
+        std::vector<double> v(nw);
+        for (int i = 0; i < nw; i++) {
+          const unsigned long long* r = &h[i * 8];
+          v[i] = (k == 0 ? r[0] - t0 : k == 6 ? r[5] - t0 : r[k] - r[k - 1]) / 1e3;
+        }
+        std::sort(v.begin(), v.end());
+        printf("    %-20s %7.2f %7.2f %7.2f %7.2f %7.2f\n", nm[k], v[0], v[nw / 10], v[nw / 2], v[nw * 9 / 10], v[nw - 1]);
+      }
+    };
+    CK(cudaMemcpyToSymbol(g_stamps, &buf, sizeof(buf)));
+    auto L = [&](int i, bool p) { return launch_pdl(kern, dim3(blocks, 1), dim3(32 * ks * TPB), sm, st, p, (const T*)x, (const uint32_t*)B[i].w, (const T*)B[i].s, (const T*)B[i].b, y, N, K, ks); };
+    CK(cudaStreamSynchronize(st)); CK(L(3, false)); CK(cudaStreamSynchronize(st)); report("single cold");
+    for (int i = 0; i < 16; i++) CK(L(i % NB, true));
+    CK(cudaStreamSynchronize(st)); report("cold PDL chain, last");
+    for (int i = 0; i < 16; i++) CK(L(0, true));
+    CK(cudaStreamSynchronize(st)); report("hot PDL chain, last");
+    unsigned long long* nul = nullptr; CK(cudaMemcpyToSymbol(g_stamps, &nul, sizeof(nul))); CK(cudaFree(buf));
+  }
   {  // session 4's best (warp-specialised, TMA), no PDL calls in it: chain vs pdl shows launch overlap only
     constexpr int KS = 8, SPB = 32, NS = 4;
     auto kern = qmv_ws_kernel<T, KS, SPB, NS, true>;

@@ -7,6 +7,7 @@
 #include "../../primitives/quantized.h"
 #include "common.cuh"
 #include "qmv_pipe.cuh"
+#include "qmv_ring.cuh"
 #include "qmv_tc.cuh"
 
 namespace mlx::cu {
@@ -280,22 +281,32 @@ bool env_off(const char* name) {
   return e && e[0] == '0';
 }
 bool qmv_pdl_enabled() { return !env_off("MLX_CUDA_PDL"); }
-// Which form of the tc kernel (qmv_tc.cuh; both give the same bits), MLX_CUDA_QMV_FAST: 0 the session-4
-// kernel; 1 (default) every load of a step before its math (EARLY=1) with the group size at compile time
-// (GS: unrolled x-sum loads, no per-group branches). H100 chain of GEMVs (bench/gpu/micro/qmv_pdl.cu,
-// 14336x4096 g64): 23.9 us -> 20.8 us with PDL. Form 1 needs 4-byte aligned scales/biases, else form 0 runs.
-// An L2 prefetch of the block's slice before the PDL wait (qmv_tc.cuh PF) made it slower (24.2 us).
-// 2: form 1 with one 16-row tile per block (RT=1; a row's sums are those of RT=2, so the same bits);
-// 3: form 1 with x staged in shared memory (XS); 4: form 2 with XS (70 registers: 7 blocks of 4 warps
-// per SM, the whole grid in one wave at 14336 rows).
-// Forms 3-4 only for K <= 16384 (x in under 48 KB of shared memory), else form 1.
+// Which one-row 4-bit GEMV, MLX_CUDA_QMV_FAST: 5 (default) the register-ring kernel of qmv_ring.cuh where it
+// applies (K % 128 == 0, an even number of groups, K <= 16384, 16-byte aligned weights and x, 4-byte aligned
+// scales and biases), else form 1. H100, bench/gpu/micro/qmv_pdl.cu, chain of GEMVs with PDL, 14336x4096
+// g64: 16.1 us (68 % of the copy rate) against form 1's 18.1 us; 4096x14336: 16.7 against 28.6 us (form 1)
+// and ~25 us (the pipelined kernel). Forms 0-4 (qmv_tc.cuh, all with the same bits; the ring kernel sums in
+// another order): 0 the session-4 kernel; 1 every load of a step before its math (EARLY=1) with the group
+// size at compile time; 2: form 1 with one 16-row tile per block; 3: form 1 with x staged in shared memory
+// (XS); 4: form 2 with XS. Forms 1-4 need 4-byte aligned scales/biases, else form 0 runs; forms 3-4 only
+// for K <= 16384, else form 1.
 int qmv_fast_mode() {
   const char* e = std::getenv("MLX_CUDA_QMV_FAST");
-  return e && e[0] >= '0' && e[0] <= '4' ? e[0] - '0' : 1;
+  return e && e[0] >= '0' && e[0] <= '5' ? e[0] - '0' : 5;
 }
 template <typename... KArgs, typename... Args>
 void launch_maybe_pdl(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t st, Args... args) {
   MLX_CUDA_CHECK(qmvk::launch_pdl(kern, grid, block, smem, st, qmv_pdl_enabled(), args...));
+}
+
+// The register-ring GEMV (qmv_ring.cuh): one 16-row tile per warp, KSW warps split K (from N, K and the
+// group size only, so a row's bits never depend on the rows of x), ring depth 2, PDL as the tc forms.
+template <typename T> void launch_qmv_ring(const T* x, const uint32_t* w, const T* s, const T* b, T* y, int64_t M, int N, int K,
+                                           int gs, cudaStream_t st) {
+  const int ksw = qmvk::qmv_ring_ks(N, K, gs, 1, num_sms());
+  const size_t smem = qmvk::qmv_ring_smem<T>(K, gs, ksw, 1);  // <= 35 KB at K = 16384: no opt-in needed
+  auto kern = gs == 32 ? qmvk::qmv_ring_kernel<T, 32, 1, 2> : gs == 64 ? qmvk::qmv_ring_kernel<T, 64, 1, 2> : qmvk::qmv_ring_kernel<T, 128, 1, 2>;
+  launch_maybe_pdl(kern, dim3((unsigned)((N + 15) / 16), (unsigned)M), dim3(32 * ksw), smem, st, x, w, s, b, y, N, K, ksw);
 }
 
 bool supported(int bits, int gs, Dtype dt) {
@@ -387,13 +398,15 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
             const bool pipe_aligned = ((reinterpret_cast<uintptr_t>(sp) | reinterpret_cast<uintptr_t>(bp)) % 4) == 0 &&
                                       reinterpret_cast<uintptr_t>(wp) % 16 == 0;
             const int mode = qmv_tc_mode();
-            if ((mode == 4 || (mode == 3 && K >= 8192)) && K % 256 == 0 && pipe_aligned) {
+            if (pipe_aligned && x_aligned && qmv_fast_mode() == 5 && K > 0 && (K / gs) % 2 == 0 && K <= qmvk::kRingMaxK) {
+              launch_qmv_ring<T>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, M, (int)N, (int)K, gs, st);
+            } else if ((mode == 4 || (mode == 3 && K >= 8192)) && K % 256 == 0 && pipe_aligned) {
               launch_qmv_pipe<T>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, M, (int)N, (int)K, gshift, st);
             } else {
               size_t smem = (size_t)(K / gs) * sizeof(float);
               // EARLY reads scales and biases as 4-byte pairs (gs < 128).
               int form = pipe_aligned ? qmv_fast_mode() : 0;
-              if (form >= 3 && K > 16384) form = 1;
+              if (form == 5 || (form >= 3 && K > 16384)) form = 1;
               if (form >= 3) {
                 const size_t xsm = qmvk::qmv_tc_smem((int)K, gs, true);
                 auto k3 = form == 3 ? (gs == 32   ? qmvk::qmv_tc_kernel<T, RT, KS, 2, 0, 1, 0, false, 32, true>
