@@ -23,6 +23,7 @@
 // K <= kRingMaxK (x of the block in shared memory).
 #pragma once
 #include <algorithm>
+#include <type_traits>
 
 // Per-warp timestamps for the GEMV microbenchmark (bench/gpu/micro/qmv_pdl.cu defines QMV_RING_STAMP_AT;
 // only instances with STAMPS = true record them); nothing in the engine.
@@ -61,9 +62,11 @@ __device__ __forceinline__ uint4 permute_chunk(uint4 v) {
                     __byte_perm(v.y, v.w, 0x7632));
 }
 
-// Dynamic shared bytes: x (K elements, permuted), 64 zero bytes, per-group sums of x, the warps' partial sums.
+// Dynamic shared bytes: x (K elements, permuted), zeros (one super-span of x: what the lanes outside a
+// group's B column read), per-group sums of x, the warps' partial sums.
+inline int qmv_ring_zero_bytes(int gs) { return gs / 16 * 256; }
 template <typename T> inline size_t qmv_ring_smem(int K, int gs, int warps, int rt) {
-  return (size_t)K * sizeof(T) + 64 + (size_t)(K / gs) * 4 + (size_t)warps * rt * 16 * 4;
+  return (size_t)K * sizeof(T) + qmv_ring_zero_bytes(gs) + (size_t)(K / gs) * 4 + (size_t)warps * rt * 16 * 4;
 }
 
 // GS: group size (32, 64, 128); RT: 16-row tiles per warp; D: ring depth in spans (H100, 14336x4096:
@@ -71,8 +74,8 @@ template <typename T> inline size_t qmv_ring_smem(int K, int gs, int warps, int 
 // (QMV_RING_STAMP). Block = TPB tile groups x KSW
 // warps (blockDim.x / 32 = TPB * KSW): warp w takes tile group w / KSW and K slice w % KSW, and the
 // block stages x once for its TPB groups. grid.x = tiles / (RT * TPB), grid.y = rows of x.
-template <typename T, int GS, int RT, int D, bool STAMPS = false>
-__global__ void __launch_bounds__(512) qmv_ring_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases, T* y,
+template <typename T, int GS, int RT, int D, bool STAMPS = false, bool UNR = true, int MINB = 0>
+__global__ void __launch_bounds__(512, MINB) qmv_ring_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases, T* y,
                                                        int N, int K, int KSW) {
   static_assert(GS == 32 || GS == 64 || GS == 128, "group size");
   constexpr int SPS = GS / 16;         // spans per super-span (8 groups)
@@ -82,8 +85,9 @@ __global__ void __launch_bounds__(512) qmv_ring_kernel(const T* x, const uint32_
   constexpr bool BF = std::is_same_v<T, __nv_bfloat16>;
   extern __shared__ __align__(16) unsigned char smem[];
   T* xs = reinterpret_cast<T*>(smem);                                   // [K] permuted x
-  const uint4* zeros = reinterpret_cast<const uint4*>(smem + (size_t)K * sizeof(T));  // 64 bytes of 0
-  float* xsum = reinterpret_cast<float*>(smem + (size_t)K * sizeof(T) + 64);          // [K / GS]
+  constexpr int ZB = GS / 16 * 256;  // qmv_ring_zero_bytes
+  const uint4* zeros = reinterpret_cast<const uint4*>(smem + (size_t)K * sizeof(T));  // ZB bytes of 0
+  float* xsum = reinterpret_cast<float*>(smem + (size_t)K * sizeof(T) + ZB);          // [K / GS]
   const int ngroups = K >> GSH, spans = K >> 7, wpr = K >> 3, nch = K >> 3;
   const int warps = blockDim.x >> 5;
   float* red = xsum + ngroups;  // [warps][RT * 16]
@@ -100,7 +104,7 @@ __global__ void __launch_bounds__(512) qmv_ring_kernel(const T* x, const uint32_
   for (int r = 0; r < RT; r++)
 #pragma unroll
     for (int h = 0; h < 2; h++) wrow[r][h] = w + (int64_t)min(row0 + r * 16 + g + 8 * h, N - 1) * wpr + 4 * t;
-  if (threadIdx.x < 4) reinterpret_cast<uint4*>(smem + (size_t)K * sizeof(T))[threadIdx.x] = make_uint4(0, 0, 0, 0);
+  for (int i = threadIdx.x; i < ZB / 16; i += blockDim.x) reinterpret_cast<uint4*>(smem + (size_t)K * sizeof(T))[i] = make_uint4(0, 0, 0, 0);
 
   QMV_RING_STAMP(0);
   pdl_wait();  // x (and anything else) written by the previous kernel is visible from here on
@@ -124,16 +128,23 @@ __global__ void __launch_bounds__(512) qmv_ring_kernel(const T* x, const uint32_
   };
   // Scales and biases of a super-span: rows g, g+8 of each tile, groups 2t and 2t+1 (one 32-bit pair).
   uint32_t sv[RT][2], bv[RT][2];
+  const unsigned int *srow[RT][2], *brow[RT][2];  // groups 2t, 2t+1 of each row (one 32-bit pair)
+#pragma unroll
+  for (int r = 0; r < RT; r++)
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+      const int64_t o = (int64_t)min(row0 + r * 16 + g + 8 * h, N - 1) * ngroups + 2 * t;
+      srow[r][h] = reinterpret_cast<const unsigned int*>(scales + o);
+      brow[r][h] = reinterpret_cast<const unsigned int*>(biases + o);
+    }
   auto load_sb = [&](int ss) {
-    const int gi = ss * 8 + 2 * t;
+    const bool ok = ss * 8 + 2 * t < ngroups;
 #pragma unroll
     for (int r = 0; r < RT; r++)
 #pragma unroll
       for (int h = 0; h < 2; h++) {
-        const int64_t o = (int64_t)min(row0 + r * 16 + g + 8 * h, N - 1) * ngroups + gi;
-        const bool ok = gi < ngroups;
-        sv[r][h] = ok ? __ldg(reinterpret_cast<const unsigned int*>(scales + o)) : 0u;
-        bv[r][h] = ok ? __ldg(reinterpret_cast<const unsigned int*>(biases + o)) : 0u;
+        sv[r][h] = ok ? __ldg(srow[r][h] + ss * 4) : 0u;
+        bv[r][h] = ok ? __ldg(brow[r][h] + ss * 4) : 0u;
       }
   };
   auto issue_weights = [&] {
@@ -177,10 +188,8 @@ __global__ void __launch_bounds__(512) qmv_ring_kernel(const T* x, const uint32_
     c[r][0] = c[r][1] = c[r][2] = c[r][3] = 0.f;
     acc[r][0] = acc[r][1] = 0.f;
   }
-  auto compute = [&](const uint4 (&v)[RT][2], int sp) {
-    const int u = sp % SPS;  // span within its super-span: B column of lane t is u*CPS + (32t >> GSH)
-    const bool contrib = g == u * CPS + ((32 * t) >> GSH);
-    const uint4* xb = contrib ? reinterpret_cast<const uint4*>(xs + sp * 128 + 32 * t) : zeros;
+  // One span: xb is this lane's 32 elements of x, or zeros where the span's groups are not its B column.
+  auto compute = [&](const uint4 (&v)[RT][2], const uint4* xb) {
 #pragma unroll
     for (int wi = 0; wi < 4; wi++) {
       const uint4 b = xb[wi];  // B of k-steps 2wi (b.x, b.y) and 2wi+1 (b.z, b.w)
@@ -221,18 +230,61 @@ __global__ void __launch_bounds__(512) qmv_ring_kernel(const T* x, const uint32_
       }
   };
 
-  for (int s0 = 0; s0 < nsp; s0 += D) {
+  if constexpr (UNR) {
+    // Unrolled by super-span: span u's B column, ring slot and load offsets are compile-time, the weights
+    // of a row come from one pointer per super-span at immediate offsets.
+    static_assert(SPS % D == 0, "the ring slots repeat within a super-span");
+    const uint4* wp[RT][2];
 #pragma unroll
-    for (int j = 0; j < D; j++) {
-      const int s = s0 + j;
-      if (s < nsp) {
-        const int sp = sp_lo + s;
-        compute(ring[j], sp);
-        if (s == 0) QMV_RING_STAMP(3);
-        if (s + D < nsp) load(j, sp + D);
-        if ((sp + 1) % SPS == 0 || s + 1 == nsp) {
-          finish(sp / SPS);
-          if (s + 1 < nsp) load_sb(sp / SPS + 1);
+    for (int r = 0; r < RT; r++)
+#pragma unroll
+      for (int h = 0; h < 2; h++) wp[r][h] = reinterpret_cast<const uint4*>(wrow[r][h]) + (int64_t)sp_lo * 4;
+    const uint4* xcur = reinterpret_cast<const uint4*>(xs + sp_lo * 128 + 32 * t);
+    const int cg = g - ((32 * t) >> GSH);  // span u is this lane's B column where cg == u * CPS
+    const int ss_lo = sp_lo / SPS, nssw = (nsp + SPS - 1) / SPS;
+    auto superspan = [&](int i, auto guarded) {
+      constexpr bool G = decltype(guarded)::value;  // the last super-spans: spans past nsp
+      const int left = nsp - i * SPS;
+#pragma unroll
+      for (int u = 0; u < SPS; u++) {
+        if (!G || u < left) {
+          compute(ring[u % D], (cg == u * CPS ? xcur : zeros) + u * 16);
+          if (u == 0 && i == 0) QMV_RING_STAMP(3);
+          if (!G || u + D < left) {
+#pragma unroll
+            for (int r = 0; r < RT; r++)
+#pragma unroll
+              for (int h = 0; h < 2; h++) ring[u % D][r][h] = __ldg(wp[r][h] + (u + D) * 4);
+          }
+        }
+      }
+      finish(ss_lo + i);
+      if (i + 1 < nssw) load_sb(ss_lo + i + 1);
+#pragma unroll
+      for (int r = 0; r < RT; r++)
+#pragma unroll
+        for (int h = 0; h < 2; h++) wp[r][h] += SPS * 4;
+      xcur += SPS * 16;
+    };
+    int i = 0;
+    for (; nsp - i * SPS >= SPS + D; i++) superspan(i, std::false_type{});
+    for (; i < nssw; i++) superspan(i, std::true_type{});
+  } else {
+    for (int s0 = 0; s0 < nsp; s0 += D) {
+#pragma unroll
+      for (int j = 0; j < D; j++) {
+        const int s = s0 + j;
+        if (s < nsp) {
+          const int sp = sp_lo + s;
+          const int u = sp % SPS;  // span within its super-span: B column of lane t is u*CPS + (32t >> GSH)
+          const bool contrib = g == u * CPS + ((32 * t) >> GSH);
+          compute(ring[j], contrib ? reinterpret_cast<const uint4*>(xs + sp * 128 + 32 * t) : zeros);
+          if (s == 0) QMV_RING_STAMP(3);
+          if (s + D < nsp) load(j, sp + D);
+          if ((sp + 1) % SPS == 0 || s + 1 == nsp) {
+            finish(sp / SPS);
+            if (s + 1 < nsp) load_sb(sp / SPS + 1);
+          }
         }
       }
     }

@@ -304,7 +304,7 @@ void launch_maybe_pdl(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem
 template <typename T> void launch_qmv_ring(const T* x, const uint32_t* w, const T* s, const T* b, T* y, int64_t M, int N, int K,
                                            int gs, cudaStream_t st) {
   const int ksw = qmvk::qmv_ring_ks(N, K, gs, 1, num_sms());
-  const size_t smem = qmvk::qmv_ring_smem<T>(K, gs, ksw, 1);  // <= 35 KB at K = 16384: no opt-in needed
+  const size_t smem = qmvk::qmv_ring_smem<T>(K, gs, ksw, 1);  // <= 37 KB at K = 16384: no opt-in needed
   auto kern = gs == 32 ? qmvk::qmv_ring_kernel<T, 32, 1, 2> : gs == 64 ? qmvk::qmv_ring_kernel<T, 64, 1, 2> : qmvk::qmv_ring_kernel<T, 128, 1, 2>;
   launch_maybe_pdl(kern, dim3((unsigned)((N + 15) / 16), (unsigned)M), dim3(32 * ksw), smem, st, x, w, s, b, y, N, K, ksw);
 }
