@@ -251,31 +251,30 @@ int main(int argc, char** argv) {
     CK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)sm));
     blocks = (N + 16 * RT * TPB - 1) / (16 * RT * TPB);
   };
-  auto ring = [&](auto k32, auto k64, auto k128, int RT, int D, int TPB, int ks_force, bool unr, int minb) {
+  // early: the first weights before griddepcontrol.wait (the engine does this where the weights are settled)
+  auto ring = [&](auto k32, auto k64, auto k128, int RT, int D, int TPB, int ks_force, bool early) {
     auto go = [&](auto kern) {
       int ksw, blocks; size_t sm;
       ring_setup(kern, RT, TPB, ks_force, ksw, blocks, sm);
       if (ksw * TPB > 16) { printf("  ring r%d d%d t%d: %d warps per block, skipped\n", RT, D, TPB, ksw * TPB); return; }
       int regs = 0; { cudaFuncAttributes fa; if (cudaFuncGetAttributes(&fa, kern) == cudaSuccess) regs = fa.numRegs; }
       int occ = 0; CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occ, kern, 32 * ksw * TPB, sm));
-      std::string nm = "ring r" + std::to_string(RT) + " d" + std::to_string(D) + " t" + std::to_string(TPB) + (unr ? " u" : " nu") + (minb > 1 ? " m" + std::to_string(minb) : "") + " ks" + std::to_string(ksw) + " " +
-                       std::to_string(regs) + "r " + std::to_string(blocks) + "/" + std::to_string(occ * sms) + (RT == 1 && D == 2 && TPB == 1 && unr && minb == 1 && !ks_force ? " (engine)" : "");
+      std::string nm = "ring r" + std::to_string(RT) + " d" + std::to_string(D) + " t" + std::to_string(TPB) + (early ? " early" : " late") + " ks" + std::to_string(ksw) + " " +
+                       std::to_string(regs) + "r " + std::to_string(blocks) + "/" + std::to_string(occ * sms) + (RT == 1 && D == 2 && TPB == 1 && !ks_force ? " (engine)" : "");
       run(nm, [=](int i, bool p) { return launch_pdl(kern, dim3(blocks, 1), dim3(32 * ksw * TPB), sm, st, p, (const T*)x, (const uint32_t*)B[i].w,
-                                                  (const T*)B[i].s, (const T*)B[i].b, y, N, K, ksw); }, true);
+                                                  (const T*)B[i].s, (const T*)B[i].b, y, N, K, ksw, early); }, true);
     };
     if (gs == 32) go(k32); else if (gs == 64) go(k64); else if (gs == 128) go(k128);
   };
-  // UNR: the span loop unrolled by super-span (the engine's); D must divide the spans per super-span (gs / 16).
-  // MINB 2: at most 64 registers.
-#define RING(RT, D, TPB, KSF, UNR, MINB) ring(qmv_ring_kernel<T, 32, RT, (UNR && D > 2 ? 2 : D), false, UNR, MINB>, qmv_ring_kernel<T, 64, RT, D, false, UNR, MINB>, \
-                                        qmv_ring_kernel<T, 128, RT, D, false, UNR, MINB>, RT, (gs == 32 && UNR && D > 2 ? 2 : D), TPB, KSF, UNR, MINB)
-  RING(1, 2, 1, 0, false, 0);  // session 6's loop (first: the reference bits)
-  RING(1, 2, 1, 0, true, 0);   // the engine's form
-  RING(1, 2, 1, 0, true, 2);
-  RING(1, 4, 1, 0, true, 0);
-  RING(2, 2, 1, 0, true, 0);
-  RING(1, 2, 2, 0, true, 0);
-  RING(1, 2, 1, 8, true, 0);
+  // D must divide the spans per super-span (gs / 16): D 4 runs as 2 at gs 32
+#define RING(RT, D, TPB, KSF, EARLY) ring(qmv_ring_kernel<T, 32, RT, (D > 2 ? 2 : D)>, qmv_ring_kernel<T, 64, RT, D>, qmv_ring_kernel<T, 128, RT, D>, \
+                                          RT, (gs == 32 && D > 2 ? 2 : D), TPB, KSF, EARLY)
+  RING(1, 2, 1, 0, false);  // the engine's form for weights a running kernel may have written (first: the reference bits)
+  RING(1, 2, 1, 0, true);   // the engine's form for settled weights
+  RING(1, 4, 1, 0, true);
+  RING(2, 2, 1, 0, true);
+  RING(1, 2, 2, 0, true);
+  RING(1, 2, 1, 8, true);
   if (!getenv("QMV_STAMPS")) { printf("done\n"); return 0; }
   {  // where a warp's time goes: stamps of one cold launch and of the last launch of a hot PDL chain
     const int TPB = getenv("QMV_STAMP_TPB") ? atoi(getenv("QMV_STAMP_TPB")) : 1;
@@ -302,7 +301,7 @@ int main(int argc, char** argv) {
       }
     };
     CK(cudaMemcpyToSymbol(g_stamps, &buf, sizeof(buf)));
-    auto L = [&](int i, bool p) { return launch_pdl(kern, dim3(blocks, 1), dim3(32 * ks * TPB), sm, st, p, (const T*)x, (const uint32_t*)B[i].w, (const T*)B[i].s, (const T*)B[i].b, y, N, K, ks); };
+    auto L = [&](int i, bool p) { return launch_pdl(kern, dim3(blocks, 1), dim3(32 * ks * TPB), sm, st, p, (const T*)x, (const uint32_t*)B[i].w, (const T*)B[i].s, (const T*)B[i].b, y, N, K, ks, true); };
     CK(cudaStreamSynchronize(st)); CK(L(3, false)); CK(cudaStreamSynchronize(st)); report("single cold");
     for (int i = 0; i < 16; i++) CK(L(i % NB, true));
     CK(cudaStreamSynchronize(st)); report("cold PDL chain, last");

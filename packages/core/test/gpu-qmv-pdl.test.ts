@@ -33,6 +33,8 @@ const shapes: Array<[number, number, number, mx.Dtype, number]> = [
   [333, 512, 64, mx.float16, 5],
   [512, 8192, 64, mx.bfloat16, 1],
   [320, 11008, 64, mx.bfloat16, 2],  // a partial last super-span of 8 groups (the ring kernel)
+  [200, 11008, 128, mx.float16, 1],  // the same for gs 128 (run as column groups of 64)
+  [96, 11008, 32, mx.bfloat16, 1],
   [256, 384, 128, mx.float16, 1],    // an odd number of groups: form 1, not the ring kernel
 ];
 
@@ -101,6 +103,36 @@ describe.skipIf(!hasGpu)('one-row 4-bit GEMV with PDL on the GPU', () => {
         for (let i = 0; i < ws.length; i++) same(form1[i], other[i]);
       }
     }
+  });
+
+  it('weights a kernel of the same eval just wrote are read after the PDL wait, settled ones before it; same bits', () => {
+    const [n, k, gs] = [2048, 2048, 64];
+    const wf = rand([n, k], 600, mx.bfloat16, 1 / Math.sqrt(k));
+    const x = rand([1, k], 601, mx.bfloat16);
+    const afterWait = () => mx.cuda.counters()['qmv_weights_after_wait'] ?? 0;
+    const [wq, sc, bi] = mx.quantize(wf, gs, 4, 'affine', mx.gpu);
+    mx.eval(wq, sc, bi);  // written by a GPU kernel, then synchronised: settled
+    mx.cuda.resetCounters();
+    const settled = qmmGpu(x, { wq, sc, bi, gs });
+    mx.eval(settled);
+    expect(afterWait()).toBe(0);
+    // quantize and GEMV in one eval: the GEMV's weights come from the kernels right before it
+    const [wq2, sc2, bi2] = mx.quantize(wf, gs, 4, 'affine', mx.gpu);
+    const fresh = qmmGpu(x, { wq: wq2, sc: sc2, bi: bi2, gs });
+    mx.eval(fresh);
+    expect(afterWait()).toBe(1);
+    same(fresh, settled);
+    expect(relErr(settled, qmmRef(x, { wq, sc, bi, gs }))).toBeLessThan(1e-2);
+    // a chain over fresh weights, each GEMV right after the quantize of its weights
+    const ys: mx.array[] = [];
+    let h = x;
+    for (let i = 0; i < 4; i++) {
+      const [a, b, c] = mx.quantize(rand([k, k], 610 + i, mx.bfloat16, 1 / Math.sqrt(k)), gs, 4, 'affine', mx.gpu);
+      h = qmmGpu(h, { wq: a, sc: b, bi: c, gs });
+      ys.push(h);
+    }
+    mx.eval(...ys);
+    expect(afterWait()).toBe(5);
   });
 
   it('a chain of GEMVs replays as a CUDA graph with the normal replay\'s bits', () => {

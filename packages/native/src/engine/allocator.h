@@ -48,6 +48,10 @@ class Buffer {
   void* device_ptr = nullptr;  // device copy (backend-owned)
   size_t device_bytes = 0;
   int device_stream = -1;      // stream index of the last device use (orders frees and reuse)
+  // The last kernel write of the device copy: the backend's write sequence number (0: none, an upload
+  // or a host write) and its stream. Tells whether that write is known complete (cuda::write_settled).
+  uint64_t device_write_seq = 0;
+  int device_write_stream = -1;
   // The host kernel wrote this buffer: drop a stale device copy.
   void host_written() { if (device_ptr && g_device_memory) g_device_memory->free_device(*this); set_residency(kOnHost); }
 

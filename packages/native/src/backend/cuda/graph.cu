@@ -198,7 +198,10 @@ class GraphProgram : public StaticProgram, public std::enable_shared_from_this<G
     copy_inputs(in);
     MLX_CUDA_CHECK(cudaGraphLaunch(exec_, st));
     add_counter("graph_launches");
-    for (auto [o, i] : state_pairs_) owned_in_[i].buffer()->set_residency(kOnDevice);  // host copies went stale
+    for (auto [o, i] : state_pairs_) {
+      owned_in_[i].buffer()->set_residency(kOnDevice);  // host copies went stale
+      mark_device_written(*owned_in_[i].buffer(), s_.index);
+    }
     for (size_t o = 0; o < out.size(); o++) {
       Array& dst = out[o];
       if (dst.shape() != shapes_[o]) continue;  // an output nobody holds

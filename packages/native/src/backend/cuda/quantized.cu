@@ -284,7 +284,7 @@ bool qmv_pdl_enabled() { return !env_off("MLX_CUDA_PDL"); }
 // Which one-row 4-bit GEMV, MLX_CUDA_QMV_FAST: 5 (default) the register-ring kernel of qmv_ring.cuh where it
 // applies (K % 128 == 0, an even number of groups, K <= 16384, 16-byte aligned weights and x, 4-byte aligned
 // scales and biases), else form 1. H100, bench/gpu/micro/qmv_pdl.cu, chain of GEMVs with PDL, 14336x4096
-// g64: 16.1 us (68 % of the copy rate) against form 1's 18.1 us; 4096x14336: 16.7 against 28.6 us (form 1)
+// g64: 14.3 us (77 % of the copy rate) against form 1's 18.1 us; 4096x14336: 14.8 against 28.6 us (form 1)
 // and ~25 us (the pipelined kernel). Forms 0-4 (qmv_tc.cuh, all with the same bits; the ring kernel sums in
 // another order): 0 the session-4 kernel; 1 every load of a step before its math (EARLY=1) with the group
 // size at compile time; 2: form 1 with one 16-row tile per block; 3: form 1 with x staged in shared memory
@@ -301,12 +301,15 @@ void launch_maybe_pdl(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem
 
 // The register-ring GEMV (qmv_ring.cuh): one 16-row tile per warp, KSW warps split K (from N, K and the
 // group size only, so a row's bits never depend on the rows of x), ring depth 2, PDL as the tc forms.
+// early: no kernel that may still run wrote the weights, scales or biases (write_settled), so the kernel
+// loads its first weights before the PDL wait.
 template <typename T> void launch_qmv_ring(const T* x, const uint32_t* w, const T* s, const T* b, T* y, int64_t M, int N, int K,
-                                           int gs, cudaStream_t st) {
+                                           int gs, bool early, cudaStream_t st) {
   const int ksw = qmvk::qmv_ring_ks(N, K, gs, 1, num_sms());
   const size_t smem = qmvk::qmv_ring_smem<T>(K, gs, ksw, 1);  // <= 37 KB at K = 16384: no opt-in needed
   auto kern = gs == 32 ? qmvk::qmv_ring_kernel<T, 32, 1, 2> : gs == 64 ? qmvk::qmv_ring_kernel<T, 64, 1, 2> : qmvk::qmv_ring_kernel<T, 128, 1, 2>;
-  launch_maybe_pdl(kern, dim3((unsigned)((N + 15) / 16), (unsigned)M), dim3(32 * ksw), smem, st, x, w, s, b, y, N, K, ksw);
+  if (!early) count_event("qmv_weights_after_wait");
+  launch_maybe_pdl(kern, dim3((unsigned)((N + 15) / 16), (unsigned)M), dim3(32 * ksw), smem, st, x, w, s, b, y, N, K, ksw, early);
 }
 
 bool supported(int bits, int gs, Dtype dt) {
@@ -399,7 +402,8 @@ void quantized_matmul(const Primitive& p, const std::vector<Array>& in, std::vec
                                       reinterpret_cast<uintptr_t>(wp) % 16 == 0;
             const int mode = qmv_tc_mode();
             if (pipe_aligned && x_aligned && qmv_fast_mode() == 5 && K > 0 && (K / gs) % 2 == 0 && K <= qmvk::kRingMaxK) {
-              launch_qmv_ring<T>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, M, (int)N, (int)K, gs, st);
+              const bool early = write_settled(w, s) && write_settled(sc, s) && write_settled(bi, s);
+              launch_qmv_ring<T>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, M, (int)N, (int)K, gs, early, st);
             } else if ((mode == 4 || (mode == 3 && K >= 8192)) && K % 256 == 0 && pipe_aligned) {
               launch_qmv_pipe<T>((const T*)xp, wp, (const T*)sp, (const T*)bp, (T*)yp, M, (int)N, (int)K, gshift, st);
             } else {

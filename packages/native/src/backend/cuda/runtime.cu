@@ -155,10 +155,15 @@ void timer_kernel_starts(int stream) {
   }
 }
 
+std::atomic<uint64_t> g_write_seq{0};
+std::atomic<uint64_t> g_settled_seq[64];  // per stream: every kernel write up to this one is complete
+
 void sync_stream(const Stream& s) {
+  const uint64_t seq = g_write_seq.load();  // before the sync: writes issued so far complete with it
   bool timed = g_timer_state == 2 && s.index == g_timer_stream;
   if (timed) MLX_CUDA_CHECK(cudaEventRecord(g_timer[1], stream_of(s)));
   MLX_CUDA_CHECK(cudaStreamSynchronize(stream_of(s)));
+  if (s.index >= 0 && s.index < 64) g_settled_seq[s.index].store(seq);
   if (timed) {
     g_timer_state = 0;
     float ms = 0.f;
@@ -250,6 +255,7 @@ const void* in_ptr(const Array& a, const Stream& s) {
     b.device_ptr = device_alloc(n, st);
     b.device_bytes = n ? n : 1;
     b.device_stream = s.index;
+    b.device_write_seq = 0;  // a copy, not a kernel: fully ordered before later kernels
     if (n) MLX_CUDA_CHECK(cudaMemcpyAsync(b.device_ptr, b.host_ptr(), n, cudaMemcpyHostToDevice, st));
     count("upload_bytes", (double)n);
     b.set_residency(b.residency() | kOnDevice);
@@ -267,6 +273,17 @@ const void* in_ptr(const Array& a, const Stream& s) {
   return static_cast<const char*>(b.device_ptr) + a.offset() * a.itemsize();
 }
 
+void mark_device_written(Buffer& b, int stream) {
+  b.device_write_seq = ++g_write_seq;
+  b.device_write_stream = stream;
+}
+
+bool write_settled(const Array& a, const Stream& s) {
+  const Buffer& b = *a.buffer();
+  if (b.device_write_seq == 0 || b.device_write_stream != s.index) return true;
+  return s.index >= 0 && s.index < 64 && b.device_write_seq <= g_settled_seq[s.index].load();
+}
+
 void* alloc_out(Array& o, const Stream& s) {
   if (g_timer_state == 1 && !graph_recording()) timer_kernel_starts(s.index);
   size_t n = o.nbytes();
@@ -275,6 +292,7 @@ void* alloc_out(Array& o, const Stream& s) {
   buf->device_bytes = n ? n : 1;
   buf->device_stream = s.index;
   buf->set_residency(kOnDevice);
+  mark_device_written(*buf, s.index);
   void* p = buf->device_ptr;
   o.set_data(std::move(buf));
   return p;
@@ -297,6 +315,7 @@ bool donate(const Array& in, Array& out, const Stream& s) {
   in_ptr(in, s);  // orders this use after the buffer's last stream
   out.move_shared_buffer(in);
   out.buffer()->set_residency(kOnDevice);  // the host copy (if any) goes stale
+  mark_device_written(*out.buffer(), s.index);
   return true;
 }
 

@@ -30,6 +30,12 @@ template <typename T> const T* in(const Array& a, const Stream& s) { return stat
 // Gives `out` a fresh row-contiguous device buffer on stream s; returns its pointer.
 void* alloc_out(Array& out, const Stream& s);
 template <typename T> T* out_ptr(Array& o, const Stream& s) { return static_cast<T*>(alloc_out(o, s)); }
+// A kernel launched on stream s writes b's device copy (alloc_out and donate do this).
+void mark_device_written(Buffer& b, int stream);
+// True when no kernel that may still run on stream s wrote a's buffer: its last kernel write was on
+// another stream (ordered by an event, a full dependency), or on s before s was last synchronised.
+// A PDL kernel may then read a before griddepcontrol.wait.
+bool write_settled(const Array& a, const Stream& s);
 // A scratch device array (row-contiguous) for intermediate results.
 Array device_empty(const Shape& shape, Dtype dt, const Stream& s);
 
