@@ -252,33 +252,40 @@ int main(int argc, char** argv) {
     blocks = (N + 16 * RT * TPB - 1) / (16 * RT * TPB);
   };
   // early: the first weights before griddepcontrol.wait (the engine does this where the weights are settled)
-  auto ring = [&](auto k32, auto k64, auto k128, int RT, int D, int TPB, int ks_force, bool early) {
+  auto ring = [&](auto k32, auto k64, auto k128, int RT, int D, int TPB, int ks_force, bool early, int maxr) {
     auto go = [&](auto kern) {
       int ksw, blocks; size_t sm;
       ring_setup(kern, RT, TPB, ks_force, ksw, blocks, sm);
       if (ksw * TPB > 16) { printf("  ring r%d d%d t%d: %d warps per block, skipped\n", RT, D, TPB, ksw * TPB); return; }
       int regs = 0; { cudaFuncAttributes fa; if (cudaFuncGetAttributes(&fa, kern) == cudaSuccess) regs = fa.numRegs; }
       int occ = 0; CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occ, kern, 32 * ksw * TPB, sm));
-      std::string nm = "ring r" + std::to_string(RT) + " d" + std::to_string(D) + " t" + std::to_string(TPB) + (early ? " early" : " late") + " ks" + std::to_string(ksw) + " " +
-                       std::to_string(regs) + "r " + std::to_string(blocks) + "/" + std::to_string(occ * sms) + (RT == 1 && D == 2 && TPB == 1 && !ks_force ? " (engine)" : "");
+      std::string nm = "ring r" + std::to_string(RT) + " d" + std::to_string(D) + " t" + std::to_string(TPB) + (early ? " early" : " late") + (maxr < 0 ? "" : maxr ? " cap" + std::to_string(maxr) : " free") + " ks" + std::to_string(ksw) + " " +
+                       std::to_string(regs) + "r " + std::to_string(blocks) + "/" + std::to_string(occ * sms) + (RT == 1 && D == 2 && TPB == 1 && !ks_force && maxr < 0 ? " (engine)" : "");
       run(nm, [=](int i, bool p) { return launch_pdl(kern, dim3(blocks, 1), dim3(32 * ksw * TPB), sm, st, p, (const T*)x, (const uint32_t*)B[i].w,
                                                   (const T*)B[i].s, (const T*)B[i].b, y, N, K, ksw, early); }, true);
     };
     if (gs == 32) go(k32); else if (gs == 64) go(k64); else if (gs == 128) go(k128);
   };
-  // D must divide the spans per super-span (gs / 16): D 4 runs as 2 at gs 32
-#define RING(RT, D, TPB, KSF, EARLY) ring(qmv_ring_kernel<T, 32, RT, (D > 2 ? 2 : D)>, qmv_ring_kernel<T, 64, RT, D>, qmv_ring_kernel<T, 128, RT, D>, \
-                                          RT, (gs == 32 && D > 2 ? 2 : D), TPB, KSF, EARLY)
-  RING(1, 2, 1, 0, false);  // the engine's form for weights a running kernel may have written (first: the reference bits)
-  RING(1, 2, 1, 0, true);   // the engine's form for settled weights
-  RING(1, 4, 1, 0, true);
-  RING(2, 2, 1, 0, true);
-  RING(1, 2, 2, 0, true);
-  RING(1, 2, 1, 8, true);
+  // The engine's kernels (qmv_ring_engine_kernel: its register setting per group size), then register settings
+  // (MAXR: cap, 0 ptxas' own choice), deeper rings and more rows per warp (D must divide gs / 16: D 4 runs as 2
+  // at gs 32), two tile groups per block, a forced K split.
+#define RING(RT, D, TPB, KSF, EARLY, MAXR) ring(qmv_ring_kernel_of<T, 32, RT, (D > 2 ? 2 : D), false, MAXR>(), qmv_ring_kernel_of<T, 64, RT, D, false, MAXR>(), \
+                                                qmv_ring_kernel_of<T, 128, RT, D, false, MAXR>(), RT, (gs == 32 && D > 2 ? 2 : D), TPB, KSF, EARLY, MAXR)
+  for (bool early : {false, true})  // late first: the reference bits
+    ring(qmv_ring_engine_kernel<T, 32>(), qmv_ring_engine_kernel<T, 64>(), qmv_ring_engine_kernel<T, 128>(), 1, 2, 1, 0, early, -1);
+  RING(1, 2, 1, 0, true, 0);
+  RING(1, 2, 1, 0, true, 68);
+  RING(1, 2, 1, 0, true, 72);
+  if (getenv("QMV_RING_ALL")) {
+    RING(1, 4, 1, 0, true, 96);
+    RING(2, 2, 1, 0, true, 128);
+    RING(1, 2, 2, 0, true, 72);
+    RING(1, 2, 1, 8, true, 72);
+  }
   if (!getenv("QMV_STAMPS")) { printf("done\n"); return 0; }
   {  // where a warp's time goes: stamps of one cold launch and of the last launch of a hot PDL chain
     const int TPB = getenv("QMV_STAMP_TPB") ? atoi(getenv("QMV_STAMP_TPB")) : 1;
-    auto kern = gs == 32 ? qmv_ring_kernel<T, 32, 1, 2, true> : gs == 64 ? qmv_ring_kernel<T, 64, 1, 2, true> : qmv_ring_kernel<T, 128, 1, 2, true>;
+    auto kern = gs == 32 ? qmv_ring_engine_kernel<T, 32, true>() : gs == 64 ? qmv_ring_engine_kernel<T, 64, true>() : qmv_ring_engine_kernel<T, 128, true>();
     int ks, blocks; size_t sm;
     ring_setup(kern, 1, TPB, 0, ks, blocks, sm);
     const int nw = blocks * ks * TPB;

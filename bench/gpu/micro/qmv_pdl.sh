@@ -10,7 +10,7 @@ t0=$(date +%s)
 "$NVCC" -O3 -std=c++20 -gencode=arch=compute_90,code=sm_90 -Xptxas -v bench/gpu/micro/qmv_pdl.cu -o /tmp/qmv_pdl 2> /tmp/qmv_pdl.ptxas || { cat /tmp/qmv_pdl.ptxas; exit 1; }
 echo "build: $(( $(date +%s) - t0 ))s ($("$NVCC" --version | tail -1))" | tee "$LOGF"
 # registers and spills of the ring kernels (this toolkit's ptxas, which may differ from others')
-awk '/Compiling entry/ {name=$0} /spill/ {sp=$0} /Used/ && name ~ /qmv_ring/ {match(name, /qmv_ring_kernelI[^E]*E(Li[0-9]+E)+(Lb[01]E)+/); print "ptxas", substr(name,RSTART,RLENGTH), $5, "regs", sp}' /tmp/qmv_pdl.ptxas | tee -a "$LOGF"
+awk '/Compiling entry/ {name=$0} /spill/ {sp=$0} /Used/ && name ~ /qmv_ring/ {match(name, /qmv_ring_[a-z]*I[^E]*E(Li[0-9]+E)+(Lb[01]E)*(Li[0-9]+E)*/); print "ptxas", substr(name,RSTART,RLENGTH), $5, "regs", sp}' /tmp/qmv_pdl.ptxas | tee -a "$LOGF"
 nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv,noheader | tee -a "$LOGF"
 # QMV_PDL_SHAPES: more shapes after the bench's, ';'-separated ("" = none)
 IFS=';' read -ra SHAPES <<< "${QMV_PDL_SHAPES-4096 14336 64;14336 4096 32;14336 4096 128}"

@@ -79,9 +79,9 @@ template <typename T> inline size_t qmv_ring_smem(int K, int gs, int warps, int 
 // (QMV_RING_STAMP). Block = TPB tile groups x KSW
 // warps (blockDim.x / 32 = TPB * KSW): warp w takes tile group w / KSW and K slice w % KSW, and the
 // block stages x once for its TPB groups. grid.x = tiles / (RT * TPB), grid.y = rows of x.
-template <typename T, int GS, int RT, int D, bool STAMPS = false>
-__global__ void __maxnreg__(72) qmv_ring_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases, T* y,
-                                                       int N, int K, int KSW, bool early) {
+template <typename T, int GS, int RT, int D, bool STAMPS>
+__device__ __forceinline__ void qmv_ring_body(const T* x, const uint32_t* w, const T* scales, const T* biases, T* y, int N, int K,
+                                              int KSW, bool early) {
   static_assert(GS == 32 || GS == 64 || GS == 128, "group size");
   constexpr int GC = GS == 128 ? 64 : GS;  // column group (qmv_ring_col_group): one B column's elements
   constexpr int SPS = GC / 16;         // spans per super-span (8 column groups)
@@ -316,6 +316,29 @@ __global__ void __maxnreg__(72) qmv_ring_kernel(const T* x, const uint32_t* w, c
     const int row = blockIdx.x * rows_blk + i;
     if (row < N) y[row] = from_f<T>(v);
   }
+}
+
+// MAXR: a register cap, or 0 for ptxas' own choice (__launch_bounds__(512)). Both change the loop's
+// schedule, not only the count (H100, 14336x4096 PDL chain, gs 64: own choice 68 registers 14.1 us, cap 68
+// 15.4, cap 72 15.5; gs 128: cap 72 13.4, own choice 64 15.1; gs 32: cap 72 14.5, own 15.3).
+template <typename T, int GS, int RT, int D, bool STAMPS = false, int MAXR = 72>
+__global__ void __maxnreg__(MAXR) qmv_ring_kernel(const T* x, const uint32_t* w, const T* scales, const T* biases, T* y, int N,
+                                                  int K, int KSW, bool early) {
+  qmv_ring_body<T, GS, RT, D, STAMPS>(x, w, scales, biases, y, N, K, KSW, early);
+}
+template <typename T, int GS, int RT, int D, bool STAMPS = false>
+__global__ void __launch_bounds__(512) qmv_ring_kernel_free(const T* x, const uint32_t* w, const T* scales, const T* biases, T* y,
+                                                            int N, int K, int KSW, bool early) {
+  qmv_ring_body<T, GS, RT, D, STAMPS>(x, w, scales, biases, y, N, K, KSW, early);
+}
+template <typename T, int GS, int RT, int D, bool STAMPS, int MAXR> constexpr auto qmv_ring_kernel_of() {
+  if constexpr (MAXR == 0) return &qmv_ring_kernel_free<T, GS, RT, D, STAMPS>;
+  else return &qmv_ring_kernel<T, GS, RT, D, STAMPS, MAXR>;
+}
+// The engine's register setting per group size (the fastest of the measured ones above).
+template <int GS> constexpr int kRingMaxRegs = GS == 64 ? 0 : 72;
+template <typename T, int GS, bool STAMPS = false> constexpr auto qmv_ring_engine_kernel() {
+  return qmv_ring_kernel_of<T, GS, 1, 2, STAMPS, kRingMaxRegs<GS>>();
 }
 
 // Warps per block (K split) for an N x K GEMV: about 27 resident warps per SM over the whole grid, each

@@ -307,7 +307,7 @@ template <typename T> void launch_qmv_ring(const T* x, const uint32_t* w, const 
                                            int gs, bool early, cudaStream_t st) {
   const int ksw = qmvk::qmv_ring_ks(N, K, gs, 1, num_sms());
   const size_t smem = qmvk::qmv_ring_smem<T>(K, gs, ksw, 1);  // <= 37 KB at K = 16384: no opt-in needed
-  auto kern = gs == 32 ? qmvk::qmv_ring_kernel<T, 32, 1, 2> : gs == 64 ? qmvk::qmv_ring_kernel<T, 64, 1, 2> : qmvk::qmv_ring_kernel<T, 128, 1, 2>;
+  auto kern = gs == 32 ? qmvk::qmv_ring_engine_kernel<T, 32>() : gs == 64 ? qmvk::qmv_ring_engine_kernel<T, 64>() : qmvk::qmv_ring_engine_kernel<T, 128>();
   if (!early) count_event("qmv_weights_after_wait");
   launch_maybe_pdl(kern, dim3((unsigned)((N + 15) / 16), (unsigned)M), dim3(32 * ksw), smem, st, x, w, s, b, y, N, K, ksw, early);
 }
