@@ -96,11 +96,12 @@ __device__ __forceinline__ void load_tile(T* dst, const T* src, int64_t row_stri
   }
 }
 
-// Q fragments are re-read from shared memory for every key tile (registers for two blocks per SM).
-// MINB: blocks per SM the registers are sized for (launch_flash picks it).
-template <typename T, int D, int MK, typename MT, int WARPS, int MINB>
+// Each warp owns RM 16-row m-tiles (the K and V fragments it reads from shared memory serve all RM);
+// Q fragments are re-read from shared memory for every key tile. MINB: blocks per SM the registers are
+// sized for (launch_flash picks it).
+template <typename T, int D, int MK, typename MT, int WARPS, int MINB, int RM>
 __global__ void __launch_bounds__(WARPS * 32, MINB) flash_kernel(AttnArgs A) {
-  constexpr int kBr = 16 * WARPS, kThreads = 32 * WARPS;
+  constexpr int kBr = 16 * WARPS * RM, kThreads = 32 * WARPS;
   extern __shared__ __align__(16) unsigned char smem_raw[];
   T* sQ = reinterpret_cast<T*>(smem_raw);
   T* sK = sQ + kBr * D;       // 2 stages
@@ -127,12 +128,17 @@ __global__ void __launch_bounds__(WARPS * 32, MINB) flash_kernel(AttnArgs A) {
   cp_async_wait<1>();
   __syncthreads();
 
-  const int qrow = warp * 16 + (lane & 7) + 8 * ((lane >> 3) & 1);
-  float o[D / 8][4];
+  const int wrow0 = warp * 16 * RM;  // the warp's first row in the block
+  const int qrow = wrow0 + (lane & 7) + 8 * ((lane >> 3) & 1);
+  float o[RM][D / 8][4];
 #pragma unroll
-  for (int i = 0; i < D / 8; i++) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
-  float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
-  const int64_t row_lo = q0 + warp * 16 + (lane >> 2);
+  for (int mt = 0; mt < RM; mt++)
+#pragma unroll
+    for (int i = 0; i < D / 8; i++) o[mt][i][0] = o[mt][i][1] = o[mt][i][2] = o[mt][i][3] = 0.f;
+  float m[RM][2], l[RM][2];
+#pragma unroll
+  for (int mt = 0; mt < RM; mt++) m[mt][0] = m[mt][1] = -INFINITY, l[mt][0] = l[mt][1] = 0.f;
+  const int64_t row_lo = q0 + wrow0 + (lane >> 2);  // + 16 mt + 8 (e >> 1)
 
   for (int64_t kb = 0; kb < kend; kb++) {
     const int st = (int)(kb & 1);
@@ -150,21 +156,27 @@ __global__ void __launch_bounds__(WARPS * 32, MINB) flash_kernel(AttnArgs A) {
     const T* k_s = sK + st * kBc * D;
     const T* v_s = sV + st * kBc * D;
 
-    // S = Q K^T for this warp's 16 rows x 64 keys.
-    float s[kBc / 8][4];
+    // S = Q K^T for this warp's RM x 16 rows x 64 keys.
+    float s[RM][kBc / 8][4];
 #pragma unroll
-    for (int i = 0; i < kBc / 8; i++) s[i][0] = s[i][1] = s[i][2] = s[i][3] = 0.f;
+    for (int mt = 0; mt < RM; mt++)
+#pragma unroll
+      for (int i = 0; i < kBc / 8; i++) s[mt][i][0] = s[mt][i][1] = s[mt][i][2] = s[mt][i][3] = 0.f;
 #pragma unroll
     for (int kk = 0; kk < D / 16; kk++) {
-      uint32_t qa[4];
-      ldsm_x4(qa, smem_addr(sQ + swz<D>(qrow, 2 * kk + (lane >> 4))));
+      uint32_t qa[RM][4];
+#pragma unroll
+      for (int mt = 0; mt < RM; mt++) ldsm_x4(qa[mt], smem_addr(sQ + swz<D>(qrow + 16 * mt, 2 * kk + (lane >> 4))));
 #pragma unroll
       for (int n2 = 0; n2 < kBc / 16; n2++) {
         uint32_t bfr[4];
         int key = n2 * 16 + (lane & 7) + 8 * (lane >> 4);
         ldsm_x4(bfr, smem_addr(k_s + swz<D>(key, 2 * kk + ((lane >> 3) & 1))));
-        mma16816<T>(s[2 * n2], qa, bfr[0], bfr[1]);
-        mma16816<T>(s[2 * n2 + 1], qa, bfr[2], bfr[3]);
+#pragma unroll
+        for (int mt = 0; mt < RM; mt++) {
+          mma16816<T>(s[mt][2 * n2], qa[mt], bfr[0], bfr[1]);
+          mma16816<T>(s[mt][2 * n2 + 1], qa[mt], bfr[2], bfr[3]);
+        }
       }
     }
 
@@ -172,65 +184,78 @@ __global__ void __launch_bounds__(WARPS * 32, MINB) flash_kernel(AttnArgs A) {
     const int64_t j0 = kb * kBc;
     const bool edge = j0 + kBc > A.Lk || (MK == 1 && j0 + kBc - 1 > q0 + coff) || MK >= 2;
 #pragma unroll
-    for (int nt = 0; nt < kBc / 8; nt++) {
+    for (int mt = 0; mt < RM; mt++)
 #pragma unroll
-      for (int e = 0; e < 4; e++) {
-        float x = s[nt][e] * A.scale_log2;
-        if (edge) {
-          int64_t i = row_lo + (e >> 1) * 8;
-          int64_t j = j0 + nt * 8 + 2 * (lane & 3) + (e & 1);
-          if (j >= A.Lk) x = -INFINITY;
-          else if (MK == 1) { if (j > i + coff) x = -FLT_MAX; }
-          else if (MK >= 2 && i < A.Lq) {
-            MT mv = static_cast<const MT*>(A.mask_ptr)[b * A.ms[0] + h * A.ms[1] + i * A.ms[2] + j * A.ms[3]];
-            if constexpr (MK == 2) { if (!cvt<bool>(mv)) x = -FLT_MAX; }
-            else x += cvt<float>(mv) * kLog2e;
+      for (int nt = 0; nt < kBc / 8; nt++) {
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+          float x = s[mt][nt][e] * A.scale_log2;
+          if (edge) {
+            int64_t i = row_lo + 16 * mt + (e >> 1) * 8;
+            int64_t j = j0 + nt * 8 + 2 * (lane & 3) + (e & 1);
+            if (j >= A.Lk) x = -INFINITY;
+            else if (MK == 1) { if (j > i + coff) x = -FLT_MAX; }
+            else if (MK >= 2 && i < A.Lq) {
+              MT mv = static_cast<const MT*>(A.mask_ptr)[b * A.ms[0] + h * A.ms[1] + i * A.ms[2] + j * A.ms[3]];
+              if constexpr (MK == 2) { if (!cvt<bool>(mv)) x = -FLT_MAX; }
+              else x += cvt<float>(mv) * kLog2e;
+            }
           }
+          s[mt][nt][e] = x;
         }
-        s[nt][e] = x;
       }
-    }
 
     // Online softmax (rows lo: e = 0,1; hi: e = 2,3); a row's 4 threads share a quad.
 #pragma unroll
-    for (int r = 0; r < 2; r++) {
-      float mx = -INFINITY;
+    for (int mt = 0; mt < RM; mt++)
 #pragma unroll
-      for (int nt = 0; nt < kBc / 8; nt++) mx = fmaxf(mx, fmaxf(s[nt][2 * r], s[nt][2 * r + 1]));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-      float mn = fmaxf(m[r], mx);
-      float shift = mn == -INFINITY ? 0.f : mn;
-      float alpha = exp2f(m[r] - shift);
-      float sum = 0.f;
+      for (int r = 0; r < 2; r++) {
+        float mx = -INFINITY;
 #pragma unroll
-      for (int nt = 0; nt < kBc / 8; nt++) {
-        float p0 = exp2f(s[nt][2 * r] - shift), p1 = exp2f(s[nt][2 * r + 1] - shift);
-        s[nt][2 * r] = p0;
-        s[nt][2 * r + 1] = p1;
-        sum += p0 + p1;
+        for (int nt = 0; nt < kBc / 8; nt++) mx = fmaxf(mx, fmaxf(s[mt][nt][2 * r], s[mt][nt][2 * r + 1]));
+        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+        float mn = fmaxf(m[mt][r], mx);
+        float shift = mn == -INFINITY ? 0.f : mn;
+        float alpha = exp2f(m[mt][r] - shift);
+        float sum = 0.f;
+#pragma unroll
+        for (int nt = 0; nt < kBc / 8; nt++) {
+          float p0 = exp2f(s[mt][nt][2 * r] - shift), p1 = exp2f(s[mt][nt][2 * r + 1] - shift);
+          s[mt][nt][2 * r] = p0;
+          s[mt][nt][2 * r + 1] = p1;
+          sum += p0 + p1;
+        }
+        l[mt][r] = l[mt][r] * alpha + sum;
+        m[mt][r] = mn;
+#pragma unroll
+        for (int d = 0; d < D / 8; d++) {
+          o[mt][d][2 * r] *= alpha;
+          o[mt][d][2 * r + 1] *= alpha;
+        }
       }
-      l[r] = l[r] * alpha + sum;
-      m[r] = mn;
-#pragma unroll
-      for (int d = 0; d < D / 8; d++) {
-        o[d][2 * r] *= alpha;
-        o[d][2 * r + 1] *= alpha;
-      }
-    }
 
     // O += P V.
 #pragma unroll
     for (int k2 = 0; k2 < kBc / 16; k2++) {
-      uint32_t a[4] = {pack2<T>(s[2 * k2][0], s[2 * k2][1]), pack2<T>(s[2 * k2][2], s[2 * k2][3]),
-                       pack2<T>(s[2 * k2 + 1][0], s[2 * k2 + 1][1]), pack2<T>(s[2 * k2 + 1][2], s[2 * k2 + 1][3])};
+      uint32_t a[RM][4];
+#pragma unroll
+      for (int mt = 0; mt < RM; mt++) {
+        a[mt][0] = pack2<T>(s[mt][2 * k2][0], s[mt][2 * k2][1]);
+        a[mt][1] = pack2<T>(s[mt][2 * k2][2], s[mt][2 * k2][3]);
+        a[mt][2] = pack2<T>(s[mt][2 * k2 + 1][0], s[mt][2 * k2 + 1][1]);
+        a[mt][3] = pack2<T>(s[mt][2 * k2 + 1][2], s[mt][2 * k2 + 1][3]);
+      }
 #pragma unroll
       for (int d2 = 0; d2 < D / 16; d2++) {
         uint32_t bfr[4];
         int key = k2 * 16 + (lane & 7) + 8 * ((lane >> 3) & 1);
         ldsm_x4_t(bfr, smem_addr(v_s + swz<D>(key, 2 * d2 + (lane >> 4))));
-        mma16816<T>(o[2 * d2], a, bfr[0], bfr[1]);
-        mma16816<T>(o[2 * d2 + 1], a, bfr[2], bfr[3]);
+#pragma unroll
+        for (int mt = 0; mt < RM; mt++) {
+          mma16816<T>(o[mt][2 * d2], a[mt], bfr[0], bfr[1]);
+          mma16816<T>(o[mt][2 * d2 + 1], a[mt], bfr[2], bfr[3]);
+        }
       }
     }
     __syncthreads();  // the next iteration's prefetch overwrites this stage
@@ -238,27 +263,29 @@ __global__ void __launch_bounds__(WARPS * 32, MINB) flash_kernel(AttnArgs A) {
 
   // Finish: full row sums, sinks, normalise, store.
 #pragma unroll
-  for (int r = 0; r < 2; r++) {
-    float lr = l[r];
-    lr += __shfl_xor_sync(0xffffffffu, lr, 1);
-    lr += __shfl_xor_sync(0xffffffffu, lr, 2);
-    float f = 1.f;
-    if (A.sinks) {
-      float sk = cvt<float>(static_cast<const T*>(A.sinks)[h]) * kLog2e;
-      float M = fmaxf(m[r], sk);
-      float a = m[r] == -INFINITY ? 0.f : exp2f(m[r] - M);
-      f = a;
-      lr = lr * a + exp2f(sk - M);
-    }
-    float inv = f / lr;
-    int64_t i = row_lo + r * 8;
-    if (i < A.Lq) {
-      T* orow = static_cast<T*>(A.out) + ((b * A.Hq + h) * A.Lq + i) * D;
+  for (int mt = 0; mt < RM; mt++)
 #pragma unroll
-      for (int d = 0; d < D / 8; d++)
-        *reinterpret_cast<uint32_t*>(orow + d * 8 + 2 * (lane & 3)) = pack2<T>(o[d][2 * r] * inv, o[d][2 * r + 1] * inv);
+    for (int r = 0; r < 2; r++) {
+      float lr = l[mt][r];
+      lr += __shfl_xor_sync(0xffffffffu, lr, 1);
+      lr += __shfl_xor_sync(0xffffffffu, lr, 2);
+      float f = 1.f;
+      if (A.sinks) {
+        float sk = cvt<float>(static_cast<const T*>(A.sinks)[h]) * kLog2e;
+        float M = fmaxf(m[mt][r], sk);
+        float a = m[mt][r] == -INFINITY ? 0.f : exp2f(m[mt][r] - M);
+        f = a;
+        lr = lr * a + exp2f(sk - M);
+      }
+      float inv = f / lr;
+      int64_t i = row_lo + 16 * mt + r * 8;
+      if (i < A.Lq) {
+        T* orow = static_cast<T*>(A.out) + ((b * A.Hq + h) * A.Lq + i) * D;
+#pragma unroll
+        for (int d = 0; d < D / 8; d++)
+          *reinterpret_cast<uint32_t*>(orow + d * 8 + 2 * (lane & 3)) = pack2<T>(o[mt][d][2 * r] * inv, o[mt][d][2 * r + 1] * inv);
+      }
     }
-  }
 }
 
 // ---------------------------------------------------------------- decode (one query row)
@@ -539,20 +566,21 @@ bool run_cudnn(const AttnArgs& A, const Array& q, const Array& k, const Array& v
 // ---------------------------------------------------------------- host
 // Query rows per block: 16 per warp; MLX_CUDA_FLASH_WARPS=4|8 picks (default 8: each K/V tile
 // serves 128 queries, registers capped for two blocks per SM; 4: no register cap).
+// MLX_CUDA_FLASH_WARPS: 8 (default: 8 warps of one m-tile), 4 (4 warps of one m-tile) or 42 (4 warps of two).
 int flash_warps() {
   static int w = [] {
     const char* e = std::getenv("MLX_CUDA_FLASH_WARPS");
-    return e && std::atoi(e) == 4 ? 4 : 8;
+    const int v = e ? std::atoi(e) : 8;
+    return v == 4 || v == 42 ? v : 8;
   }();
   return w;
 }
 
 template <typename T, typename MT> void launch_flash(const AttnArgs& A, cudaStream_t st) {
-  auto go = [&](auto kern, int D, int warps) {
-    int br = 16 * warps;
-    int64_t nqb = (A.Lq + br - 1) / br;
+  auto go = [&](auto kern, int D, int rows, int warps) {
+    int64_t nqb = (A.Lq + rows - 1) / rows;
     dim3 grid((unsigned)nqb, (unsigned)(A.B * A.Hq));
-    size_t smem = (size_t)(br + 4 * kBc) * D * sizeof(T);
+    size_t smem = (size_t)(rows + 4 * kBc) * D * sizeof(T);
     static thread_local const void* raised[64] = {};  // kernels whose shared-memory limit is raised
     bool done = false;
     for (auto& r : raised) {
@@ -566,12 +594,13 @@ template <typename T, typename MT> void launch_flash(const AttnArgs& A, cudaStre
   auto by_mask = [&](auto dtag, auto wtag) {
     // 8 warps: two blocks per SM at D 64; one at D 128, where 128 registers spill (H100, 1x32x4096x128 bf16:
     // causal 0.81 vs 0.86 ms, no mask 1.25 vs 1.27; D 64 with one block: 0.30 vs 0.26 ms)
-    constexpr int D = decltype(dtag)::value, W = decltype(wtag)::value, MB = W == 8 && D == 64 ? 2 : 1;
+    constexpr int D = decltype(dtag)::value, WC = decltype(wtag)::value, W = WC == 42 ? 4 : WC, RM = WC == 42 ? 2 : 1;
+    constexpr int MB = W == 8 && D == 64 ? 2 : 1, rows = 16 * W * RM;
     switch (A.mask) {
-      case 0: go(flash_kernel<T, D, 0, MT, W, MB>, D, W); break;
-      case 1: go(flash_kernel<T, D, 1, MT, W, MB>, D, W); break;
-      case 2: go(flash_kernel<T, D, 2, MT, W, MB>, D, W); break;
-      default: go(flash_kernel<T, D, 3, MT, W, MB>, D, W); break;
+      case 0: go(flash_kernel<T, D, 0, MT, W, MB, RM>, D, rows, W); break;
+      case 1: go(flash_kernel<T, D, 1, MT, W, MB, RM>, D, rows, W); break;
+      case 2: go(flash_kernel<T, D, 2, MT, W, MB, RM>, D, rows, W); break;
+      default: go(flash_kernel<T, D, 3, MT, W, MB, RM>, D, rows, W); break;
     }
   };
   auto by_d = [&](auto wtag) {
@@ -579,6 +608,7 @@ template <typename T, typename MT> void launch_flash(const AttnArgs& A, cudaStre
     else by_mask(std::integral_constant<int, 128>{}, wtag);
   };
   if (flash_warps() == 4) by_d(std::integral_constant<int, 4>{});
+  else if (flash_warps() == 42) by_d(std::integral_constant<int, 42>{});
   else by_d(std::integral_constant<int, 8>{});
 }
 
