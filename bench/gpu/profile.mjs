@@ -38,7 +38,7 @@ if (what === 'attn') {
   const msN = gpuMs(() => mx.fast.scaledDotProductAttention(q, k, v, 1 / Math.sqrt(128)));
   const qs = randn([13, 12, 1024, 64], mx.bfloat16, 16), ks = randn([13, 12, 1024, 64], mx.bfloat16, 17), vs = randn([13, 12, 1024, 64], mx.bfloat16, 18);
   const msS = gpuMs(() => mx.fast.scaledDotProductAttention(qs, ks, vs, 1 / 8));
-  console.log(`attention bf16 1x32x4096x128 (warps ${process.env.MLX_CUDA_FLASH_WARPS ?? 8}): causal ${ms.toFixed(3)} ms (${tf.toFixed(0)} TFLOP/s), no mask ${msN.toFixed(3)} ms (${(2 * tf * ms / msN).toFixed(0)} TFLOP/s); 13x12x1024x64 no mask ${msS.toFixed(3)} ms`);
+  console.log(`attention bf16 1x32x4096x128 (warps ${process.env.MLX_CUDA_FLASH_WARPS === '8' ? '8x1' : '4x2'}): causal ${ms.toFixed(3)} ms (${tf.toFixed(0)} TFLOP/s), no mask ${msN.toFixed(3)} ms (${(2 * tf * ms / msN).toFixed(0)} TFLOP/s); 13x12x1024x64 no mask ${msS.toFixed(3)} ms`);
 } else if (what === 'qmv') {
   const f = (a) => mx.astype(a, mx.float32, mx.cpu);
   const parts = [];

@@ -11,5 +11,5 @@ if [[ -n $NCU ]]; then
     node bench/gpu/profile.mjs kernels > "$OUT/logs/ncu.txt" 2>&1
   grep -E '^\s+[a-z_:0-9<>, ]*(qmv|flash_kernel|decode_kernel)|Duration|Compute \(SM\) Throughput|Memory Throughput|DRAM Throughput|Achieved Occupancy|Registers Per|Theoretical Occupancy|Block Limit' "$OUT/logs/ncu.txt" | cut -c1-150 | head -80 | tee -a "$OUT/summary.txt"
 fi
-for w in ${FLASH_WARPS:-4 8}; do MLX_CUDA_FLASH_WARPS=$w timeout 120 node bench/gpu/profile.mjs attn 2>&1 | tail -2 | tee -a "$OUT/summary.txt"; done
+for w in ${FLASH_WARPS:-4 8}; do  # 4: the default (4 warps x 2 m-tiles), 8: 8 warps x 1 MLX_CUDA_FLASH_WARPS=$w timeout 120 node bench/gpu/profile.mjs attn 2>&1 | tail -2 | tee -a "$OUT/summary.txt"; done
 timeout 120 node bench/gpu/profile.mjs decode 2>&1 | tail -2 | tee -a "$OUT/summary.txt"

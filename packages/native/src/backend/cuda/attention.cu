@@ -564,16 +564,15 @@ bool run_cudnn(const AttnArgs& A, const Array& q, const Array& k, const Array& v
 #endif
 
 // ---------------------------------------------------------------- host
-// Query rows per block: 16 per warp; MLX_CUDA_FLASH_WARPS=4|8 picks (default 8: each K/V tile
-// serves 128 queries, registers capped for two blocks per SM; 4: no register cap).
-// MLX_CUDA_FLASH_WARPS: 8 (default: 8 warps of one m-tile), 4 (4 warps of one m-tile) or 42 (4 warps of two).
-int flash_warps() {
-  static int w = [] {
+// 128 query rows per block: 4 warps of two 16-row m-tiles (default: each K/V fragment a warp reads from
+// shared memory serves both tiles; H100, 1x32x4096x128 bf16: causal 0.70 ms, no mask 1.11; 13x12x1024x64 0.22)
+// or, MLX_CUDA_FLASH_WARPS=8, 8 warps of one (sessions 3-6: 0.82, 1.25, 0.26 ms). Read once.
+bool flash_eight_warps() {
+  static const bool eight = [] {
     const char* e = std::getenv("MLX_CUDA_FLASH_WARPS");
-    const int v = e ? std::atoi(e) : 8;
-    return v == 4 || v == 42 ? v : 8;
+    return e && std::atoi(e) == 8;
   }();
-  return w;
+  return eight;
 }
 
 template <typename T, typename MT> void launch_flash(const AttnArgs& A, cudaStream_t st) {
@@ -592,9 +591,8 @@ template <typename T, typename MT> void launch_flash(const AttnArgs& A, cudaStre
     MLX_CUDA_LAUNCHED();
   };
   auto by_mask = [&](auto dtag, auto wtag) {
-    // 8 warps: two blocks per SM at D 64; one at D 128, where 128 registers spill (H100, 1x32x4096x128 bf16:
-    // causal 0.81 vs 0.86 ms, no mask 1.25 vs 1.27; D 64 with one block: 0.30 vs 0.26 ms)
-    constexpr int D = decltype(dtag)::value, WC = decltype(wtag)::value, W = WC == 42 ? 4 : WC, RM = WC == 42 ? 2 : 1;
+    // 8 warps x 1 m-tile: two blocks per SM at D 64; one at D 128, where 128 registers spill.
+    constexpr int D = decltype(dtag)::value, W = decltype(wtag)::value, RM = W == 4 ? 2 : 1;
     constexpr int MB = W == 8 && D == 64 ? 2 : 1, rows = 16 * W * RM;
     switch (A.mask) {
       case 0: go(flash_kernel<T, D, 0, MT, W, MB, RM>, D, rows, W); break;
@@ -607,9 +605,8 @@ template <typename T, typename MT> void launch_flash(const AttnArgs& A, cudaStre
     if (A.D == 64) by_mask(std::integral_constant<int, 64>{}, wtag);
     else by_mask(std::integral_constant<int, 128>{}, wtag);
   };
-  if (flash_warps() == 4) by_d(std::integral_constant<int, 4>{});
-  else if (flash_warps() == 42) by_d(std::integral_constant<int, 42>{});
-  else by_d(std::integral_constant<int, 8>{});
+  if (flash_eight_warps()) by_d(std::integral_constant<int, 8>{});
+  else by_d(std::integral_constant<int, 4>{});
 }
 
 template <typename T, typename MT> void launch_decode(const AttnArgs& A, const Stream& s) {
