@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as mx from '@mlx/core';
 import { loadLM } from '../src/index.js';
-import { decodeLogits, relDiff } from './helpers/decode.js';
+import { decodeLogits, expectSameLogits, greedyTokens, growthCase } from './helpers/decode.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'hf');
 const hasGpu = mx.cuda.isAvailable();
@@ -25,27 +25,23 @@ describe.skipIf(!hasGpu).each(['llama', 'gemma3'])('%s decode step as a CUDA gra
 
   it('gives the plain replay\'s logits at every step and launches graphs', async () => {
     const lm = await loadLM(join(fixtures, name));
-    const V = lm.model.spec.vocabSize;
-    const prompt = Array.from({ length: 250 }, (_, i) => (i * 37 + 5) % V);
-    const steps = Array.from({ length: 12 }, (_, i) => (i * 11 + 3) % V);
+    const { prompt, steps } = growthCase(lm.model.spec.vocabSize);
     const plain = decodeWithGraph(lm, false, prompt, steps);
     const before = launches();
     const graph = decodeWithGraph(lm, true, prompt, steps);
     expect(launches() - before, 'graph launches').toBeGreaterThanOrEqual(steps.length - 4);
-    for (let i = 0; i < steps.length; i++) expect(relDiff(graph[i], plain[i]), `step ${i} (position ${250 + i})`).toBeLessThan(1e-6);
+    expectSameLogits(graph, plain, prompt.length, 1e-6);
     lm.dispose();
   });
 
   it('greedy generation gives the same tokens with and without the graph', async () => {
     const lm = await loadLM(join(fixtures, name));
-    const prompt = [1, 5, 9, 14, 3];
     lm.model.decodeCudaGraph = false;
-    const a = await lm.generate(prompt, { maxTokens: 24, temperature: 0, ignoreEos: true, reuseCache: false });
+    const a = await greedyTokens(lm);
     lm.model.releaseCompiled();
     lm.model.decodeCudaGraph = true;
     const before = launches();
-    const b = await lm.generate(prompt, { maxTokens: 24, temperature: 0, ignoreEos: true, reuseCache: false });
-    expect(b.tokens).toEqual(a.tokens);
+    expect(await greedyTokens(lm)).toEqual(a);
     expect(launches() - before).toBeGreaterThan(0);
     lm.dispose();
   });

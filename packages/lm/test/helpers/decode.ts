@@ -1,5 +1,7 @@
 // Step-by-step decode logits of a loaded model (prompt prefilled, then one token per step through the model's
-// decode path as configured by the caller), and the worst relative difference between two such runs.
+// decode path as configured by the caller), their comparison, and greedy tokens: what the tests of a decode path
+// (compiled, CUDA graph) check it against another with.
+import { expect } from 'vitest';
 import * as mx from '@mlx/core';
 import type { loadLM } from '../../src/index.js';
 
@@ -24,4 +26,25 @@ export function relDiff(a: Float32Array, b: Float32Array): number {
   let err = 0, scale = 0;
   for (let j = 0; j < b.length; j++) err = Math.max(err, Math.abs(a[j] - b[j])), scale = Math.max(scale, Math.abs(b[j]));
   return err / scale;
+}
+
+/** A 250-token prompt and 12 decode tokens: the steps cross the cache's 256-position growth (and wrap the Gemma 3
+ * fixture's window-8 ring). */
+export function growthCase(vocab: number): { prompt: number[]; steps: number[] } {
+  return {
+    prompt: Array.from({ length: 250 }, (_, i) => (i * 37 + 5) % vocab),
+    steps: Array.from({ length: 12 }, (_, i) => (i * 11 + 3) % vocab),
+  };
+}
+
+/** Every step's logits within tol (relDiff) of the reference run's. */
+export function expectSameLogits(got: Float32Array[], ref: Float32Array[], promptLength: number, tol: number): void {
+  expect(got.length).toBe(ref.length);
+  for (let i = 0; i < ref.length; i++) expect(relDiff(got[i], ref[i]), `step ${i} (position ${promptLength + i})`).toBeLessThan(tol);
+}
+
+/** 24 greedy tokens after a short fixed prompt, no cache reuse. */
+export async function greedyTokens(lm: LM): Promise<number[]> {
+  const r = await lm.generate([1, 5, 9, 14, 3], { maxTokens: 24, temperature: 0, ignoreEos: true, reuseCache: false });
+  return r.tokens;
 }

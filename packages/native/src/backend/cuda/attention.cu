@@ -14,6 +14,7 @@
 
 #include "../../primitives/fast.h"
 #include "common.cuh"
+#include "warp_quad.cuh"
 #if MLX_CUDNN_SDPA
 #include "attention_cudnn.h"
 #endif
@@ -213,8 +214,7 @@ __global__ void __launch_bounds__(WARPS * 32, MINB) flash_kernel(AttnArgs A) {
         float mx = -INFINITY;
 #pragma unroll
         for (int nt = 0; nt < kBc / 8; nt++) mx = fmaxf(mx, fmaxf(s[mt][nt][2 * r], s[mt][nt][2 * r + 1]));
-        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+        mx = quad_max(mx);
         float mn = fmaxf(m[mt][r], mx);
         float shift = mn == -INFINITY ? 0.f : mn;
         float alpha = exp2f(m[mt][r] - shift);
@@ -266,9 +266,7 @@ __global__ void __launch_bounds__(WARPS * 32, MINB) flash_kernel(AttnArgs A) {
   for (int mt = 0; mt < RM; mt++)
 #pragma unroll
     for (int r = 0; r < 2; r++) {
-      float lr = l[mt][r];
-      lr += __shfl_xor_sync(0xffffffffu, lr, 1);
-      lr += __shfl_xor_sync(0xffffffffu, lr, 2);
+      float lr = quad_sum(l[mt][r]);
       float f = 1.f;
       if (A.sinks) {
         float sk = cvt<float>(static_cast<const T*>(A.sinks)[h]) * kLog2e;

@@ -18,6 +18,8 @@
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+
+#include "warp_quad.cuh"
 #include <stdint.h>
 
 #include <type_traits>
@@ -216,9 +218,7 @@ __global__ void __launch_bounds__(32 * KS) qmv_pipe_kernel(const T* __restrict__
       float* rb = red + par * KS * 16;
 #pragma unroll
       for (int h = 0; h < 2; h++) {
-        float v = acc[2 * h] + acc[2 * h + 1];
-        v += __shfl_xor_sync(0xffffffffu, v, 1);
-        v += __shfl_xor_sync(0xffffffffu, v, 2);
+        const float v = quad_sum(acc[2 * h] + acc[2 * h + 1]);
         if (t == 0) rb[warp * 16 + g + 8 * h] = v;
         acc[2 * h] = acc[2 * h + 1] = 0.f;
       }

@@ -301,9 +301,7 @@ __device__ __forceinline__ void qmv_ring_body(const T* x, const uint32_t* w, con
   for (int r = 0; r < RT; r++)
 #pragma unroll
     for (int h = 0; h < 2; h++) {
-      float v = acc[r][h];
-      v += __shfl_xor_sync(0xffffffffu, v, 1);
-      v += __shfl_xor_sync(0xffffffffu, v, 2);
+      const float v = quad_sum(acc[r][h]);
       if (t == 0) red[warp * (RT * 16) + r * 16 + g + 8 * h] = v;
     }
   __syncthreads();

@@ -307,9 +307,7 @@ __global__ void __launch_bounds__(32 * KS, MINB) qmv_tc_kernel(const T* x, const
   for (int r = 0; r < RT; r++)
 #pragma unroll
     for (int h = 0; h < 2; h++) {
-      float v = acc[r][2 * h] + acc[r][2 * h + 1];
-      v += __shfl_xor_sync(0xffffffffu, v, 1);
-      v += __shfl_xor_sync(0xffffffffu, v, 2);
+      const float v = quad_sum(acc[r][2 * h] + acc[r][2 * h + 1]);
       if (t == 0) red[warp][r * 16 + g + 8 * h] = v;
     }
   __syncthreads();
